@@ -1,0 +1,31 @@
+// What the generic registry needs from the object model, injected so the
+// registry stays a pure REST state machine over storage.
+import type { KubeObject } from '../../api/object.js';
+import type { ResourceInfo } from '../../api/resource.js';
+import type { StatusCause } from '../../api/errors.js';
+
+export interface PatchContext {
+  info: ResourceInfo;
+  version: string;
+  fieldManager: string;
+  force: boolean;
+  /** true when the live object does not exist yet (apply creates) */
+  creating: boolean;
+}
+
+export interface RegistryHooks {
+  validateMetadata(obj: KubeObject, info: ResourceInfo): StatusCause[];
+  validateMetadataUpdate(obj: KubeObject, old: KubeObject, info: ResourceInfo): StatusCause[];
+  /** Unknown or mistyped fields of obj (in the request version); paths like "spec.foo". */
+  unknownFields(obj: KubeObject, info: ResourceInfo, version: string): string[];
+  /** Apply a PATCH body of the given content type to live (in the request version). */
+  applyPatch(contentType: string, live: KubeObject, body: Buffer, ctx: PatchContext): KubeObject;
+  /** Record field ownership for a write that is not an apply. */
+  updateManagedFields(
+    old: KubeObject | undefined,
+    obj: KubeObject,
+    manager: string,
+    apiVersion: string,
+    subresource?: string,
+  ): KubeObject;
+}

@@ -1,0 +1,125 @@
+// The API server: TLS listener, authentication, router, registry over storage.
+// Start-up is kept short (certificates, store, default namespaces) so the
+// server answers /readyz within a second of starting.
+import https from 'node:https';
+import type { Socket } from 'node:net';
+import { resources } from '../api/kinds/resources.js';
+import type { Storage } from '../storage/store.js';
+import { createStorage } from '../storage/index.js';
+import { Discovery } from './handlers/discovery.js';
+import { OpenApiHandler } from './handlers/openapi.js';
+import { ResourceHandler } from './handlers/resource-handler.js';
+import { TableRenderer } from './handlers/table-render.js';
+import { GenericRegistry } from './registry/generic-registry.js';
+import { registryHooks } from './registry/hooks-impl.js';
+import { createRouter } from './router.js';
+import { ensurePki, type Pki } from './pki/index.js';
+import { createAuthenticator } from './authn/index.js';
+import { ensureDefaultNamespaces } from './bootstrap.js';
+import { logger } from './log.js';
+
+export interface ApiServerOptions {
+  dataDir: string;
+  port: number;
+  bindAddress: string;
+  /** extra names/IPs for the serving certificate */
+  extraSans?: string[];
+  /** how often to check certificate expiry (ms) */
+  certCheckIntervalMs?: number;
+  compactIntervalMs?: number;
+}
+
+export class ApiServer {
+  private server?: https.Server;
+  private storage?: Storage;
+  private pki?: Pki;
+  private readonly sockets = new Set<Socket>();
+  private isReady = false;
+  private certTimer?: NodeJS.Timeout;
+  registry?: GenericRegistry;
+
+  constructor(readonly opts: ApiServerOptions) {}
+
+  get kubeconfigPath(): string {
+    return this.pki!.adminKubeconfigPath;
+  }
+
+  get url(): string {
+    const host = this.opts.bindAddress === '0.0.0.0' || this.opts.bindAddress === '::' ? '127.0.0.1' : this.opts.bindAddress;
+    const addr = this.server?.address();
+    const port = addr && typeof addr === 'object' ? addr.port : this.opts.port;
+    return `https://${host.includes(':') ? `[${host}]` : host}:${port}`;
+  }
+
+  async start(): Promise<void> {
+    const { dataDir, bindAddress, port } = this.opts;
+    this.pki = await ensurePki({ dataDir, bindAddress, port, extraSans: this.opts.extraSans });
+    this.storage = await createStorage({ dataDir, compactIntervalMs: this.opts.compactIntervalMs });
+    const registry = new GenericRegistry(this.storage, registryHooks());
+    this.registry = registry;
+    const discovery = new Discovery(resources, () => `${bindAddress}:${port}`);
+    const authenticate = createAuthenticator({ dataDir, pki: this.pki });
+    const route = createRouter({
+      discovery,
+      resources: new ResourceHandler(registry, new TableRenderer()),
+      openapi: new OpenApiHandler(),
+      authenticate,
+      ready: () => this.isReady,
+      log: (msg, extra) => logger.info(msg, extra),
+    });
+    const server = https.createServer(
+      {
+        ...this.pki.httpsOptions(),
+        // HTTP/1.1 keep-alive like upstream; watch streams stay open
+        keepAliveTimeout: 65_000,
+        requestTimeout: 0,
+      },
+      (req, res) => void route(req, res),
+    );
+    server.on('connection', (s: Socket) => {
+      this.sockets.add(s);
+      s.on('close', () => this.sockets.delete(s));
+    });
+    server.on('tlsClientError', () => {
+      // handshake failures are the client's problem; keep serving
+    });
+    this.server = server;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, bindAddress, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+    await ensureDefaultNamespaces(registry);
+    this.isReady = true;
+    this.certTimer = setInterval(() => void this.rotateCertificates(), this.opts.certCheckIntervalMs ?? 3600_000);
+    this.certTimer.unref();
+  }
+
+  /** Re-issues certificates that are close to expiry and swaps them in without a restart. */
+  private async rotateCertificates(): Promise<void> {
+    try {
+      const changed = await this.pki!.renewIfNeeded();
+      if (changed) {
+        this.server?.setSecureContext(this.pki!.httpsOptions());
+        logger.info('serving certificate renewed');
+      }
+    } catch (e) {
+      logger.error('certificate renewal failed; will retry', { error: String(e) });
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.isReady = false;
+    if (this.certTimer) clearInterval(this.certTimer);
+    const server = this.server;
+    if (server) {
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      // watch streams never end on their own: end them so close() can finish
+      for (const s of this.sockets) s.destroy();
+      await closed;
+    }
+    await this.storage?.close();
+  }
+}

@@ -1,0 +1,67 @@
+// skiff's command line: parses arguments and wires components, nothing more.
+import { parseArgs } from 'node:util';
+import { runServer } from './server-command.js';
+
+const USAGE = `skiff — a Kubernetes-compatible cluster in one program
+
+Usage:
+  skiff server [--data-dir DIR] [--port PORT] [--bind-address ADDR] [--tls-san NAME]...
+  skiff up     [--data-dir DIR] [--port PORT] [--bind-address ADDR]
+  skiff version
+
+Run "skiff server" and then:
+  KUBECONFIG=/var/lib/skiff/admin.kubeconfig kubectl get ns
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [cmd, ...rest] = argv;
+  switch (cmd) {
+    case 'server':
+    case 'up': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          'data-dir': { type: 'string', default: '/var/lib/skiff' },
+          port: { type: 'string', default: '6443' },
+          'bind-address': { type: 'string', default: '127.0.0.1' },
+          'tls-san': { type: 'string', multiple: true, default: [] },
+        },
+        strict: true,
+      });
+      const port = Number(values.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        process.stderr.write(`skiff: --port must be a number from 0 to 65535, got ${values.port}\n`);
+        return 2;
+      }
+      return runServer({
+        dataDir: values['data-dir']!,
+        port,
+        bindAddress: values['bind-address']!,
+        extraSans: values['tls-san'],
+      });
+    }
+    case 'version':
+    case '--version':
+      process.stdout.write('skiff 0.1.0 (Kubernetes API v1.32)\n');
+      return 0;
+    case undefined:
+    case 'help':
+    case '--help':
+    case '-h':
+      process.stdout.write(USAGE);
+      return 0;
+    default:
+      process.stderr.write(`skiff: unknown command ${JSON.stringify(cmd)}\n\n${USAGE}`);
+      return 2;
+  }
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    if (code !== -1) process.exitCode = code;
+  },
+  (err) => {
+    process.stderr.write(`skiff: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,32 @@
+// `skiff server`: runs the control plane until SIGTERM/SIGINT, then stops cleanly.
+import { mkdirSync } from 'node:fs';
+import { ApiServer, type ApiServerOptions } from '../apiserver/server.js';
+
+/** Resolves -1 while running (the process stays up); exits on signals. */
+export async function runServer(opts: ApiServerOptions): Promise<number> {
+  const started = Date.now();
+  mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
+  const server = new ApiServer(opts);
+  await server.start();
+  process.stdout.write(
+    `skiff server ready at ${server.url} in ${Date.now() - started} ms\n` +
+      `kubeconfig: ${server.kubeconfigPath}\n` +
+      `try: KUBECONFIG=${server.kubeconfigPath} kubectl get ns\n`,
+  );
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    process.stdout.write(`skiff server stopping (${signal})\n`);
+    server.stop().then(
+      () => process.exit(0),
+      (e) => {
+        process.stderr.write(`skiff: error while stopping: ${String(e)}\n`);
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+  return -1;
+}
