@@ -1,5 +1,5 @@
 // Cold start to /readyz, RSS idle and with 10,000 ConfigMaps stored.
-// Run: node --import tsx bench/server-footprint.ts
+// Run: npm run build && SKIFF_USE_DIST=1 node --import tsx bench/server-footprint.ts
 import { readFileSync } from 'node:fs';
 import { startServer } from '../test/e2e/harness.js';
 import { adminClient } from './lib.js';

@@ -42,9 +42,11 @@ export interface StartOptions {
 export async function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
   const port = opts.port ?? (await freePort());
+  // SKIFF_USE_DIST=1 runs the compiled build (benchmarks: no tsx loader in the figures)
+  const entry = process.env.SKIFF_USE_DIST ? [join(ROOT, 'dist/src/cli/main.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
   const proc = spawn(
     process.execPath,
-    ['--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'server', '--data-dir', dataDir, '--port', String(port), ...(opts.args ?? [])],
+    [...entry, 'server', '--data-dir', dataDir, '--port', String(port), ...(opts.args ?? [])],
     { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
