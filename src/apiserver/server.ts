@@ -54,8 +54,9 @@ export class ApiServer {
   async start(): Promise<void> {
     const { dataDir, bindAddress, port } = this.opts;
     this.pki = await ensurePki({ dataDir, bindAddress, port, extraSans: this.opts.extraSans });
-    this.storage = await createStorage({ dataDir, compactIntervalMs: this.opts.compactIntervalMs });
-    const registry = new GenericRegistry(this.storage, registryHooks());
+    const storage = await createStorage({ dataDir, compactIntervalMs: this.opts.compactIntervalMs });
+    this.storage = storage;
+    const registry = new GenericRegistry(storage, registryHooks());
     this.registry = registry;
     const discovery = new Discovery(resources, () => `${bindAddress}:${port}`);
     const authenticate = createAuthenticator({ dataDir, pki: this.pki });

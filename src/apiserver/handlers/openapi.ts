@@ -21,7 +21,9 @@ export class OpenApiHandler {
     const gv = path.slice('/openapi/v3/'.length);
     const doc = openapiV3Document(gv);
     if (!doc) throw new ApiError(404, 'NotFound', 'the server could not find the requested resource');
-    const immutable = q.has('hash') ? { 'cache-control': 'public, immutable', expires: new Date(Date.now() + 365 * 86400e3).toUTCString() } : {};
+    const immutable: Record<string, string> = q.has('hash')
+      ? { 'cache-control': 'public, immutable', expires: new Date(Date.now() + 365 * 86400e3).toUTCString() }
+      : {};
     return sendRaw(res, 200, 'application/json', doc.body, { etag: `"${doc.etag}"`, ...immutable });
   }
 }
