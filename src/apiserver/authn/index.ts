@@ -1,0 +1,89 @@
+// Who is asking: a client certificate signed by the cluster CA (CN = user,
+// O = groups), or a bearer token from DATA_DIR/tokens.csv (upstream's static
+// token file format: token,user,uid,"group1,group2").
+import type { IncomingMessage } from 'node:http';
+import type { TLSSocket } from 'node:tls';
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { timingSafeEqual } from 'node:crypto';
+import { join } from 'node:path';
+import type { Pki } from '../pki/index.js';
+
+export interface UserInfo {
+  username: string;
+  uid?: string;
+  groups: string[];
+}
+
+interface TokenEntry {
+  token: string;
+  user: UserInfo;
+}
+
+export function parseTokenFile(text: string): TokenEntry[] {
+  const out: TokenEntry[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.trim();
+    if (!line || line.startsWith('#')) continue;
+    const fields = splitCsv(line);
+    if (fields.length < 2 || !fields[0] || !fields[1]) continue;
+    const groups = fields[3] ? fields[3].split(',').map((g) => g.trim()).filter(Boolean) : [];
+    out.push({ token: fields[0], user: { username: fields[1], uid: fields[2] || undefined, groups } });
+  }
+  return out;
+}
+
+function splitCsv(line: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (const ch of line) {
+    if (ch === '"') quoted = !quoted;
+    else if (ch === ',' && !quoted) {
+      out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  out.push(cur);
+  return out.map((f) => f.trim());
+}
+
+function withAuthenticated(u: UserInfo): UserInfo {
+  return u.groups.includes('system:authenticated') ? u : { ...u, groups: [...u.groups, 'system:authenticated'] };
+}
+
+export function createAuthenticator(opts: { dataDir: string; pki: Pki }): (req: IncomingMessage) => UserInfo | null {
+  const tokenPath = join(opts.dataDir, 'tokens.csv');
+  let tokens: TokenEntry[] = [];
+  let tokensMtime = -1;
+  const loadTokens = () => {
+    // re-read when the file changes, so tokens can be added without a restart
+    const mtime = existsSync(tokenPath) ? statSync(tokenPath).mtimeMs : 0;
+    if (mtime !== tokensMtime) {
+      tokensMtime = mtime;
+      tokens = mtime ? parseTokenFile(readFileSync(tokenPath, 'utf8')) : [];
+    }
+  };
+  return (req) => {
+    const socket = req.socket as TLSSocket;
+    if (socket.authorized) {
+      const cert = socket.getPeerCertificate();
+      const subject = cert?.subject as Record<string, string | string[]> | undefined;
+      const cn = subject?.CN;
+      if (typeof cn === 'string' && cn) {
+        const o = subject?.O;
+        const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
+        return withAuthenticated({ username: cn, groups });
+      }
+    }
+    const auth = req.headers.authorization;
+    if (auth?.startsWith('Bearer ')) {
+      const presented = Buffer.from(auth.slice(7).trim());
+      loadTokens();
+      for (const t of tokens) {
+        const known = Buffer.from(t.token);
+        if (known.length === presented.length && timingSafeEqual(known, presented)) return withAuthenticated(t.user);
+      }
+    }
+    return null;
+  };
+}
