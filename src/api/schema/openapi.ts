@@ -119,6 +119,30 @@ function groupVersionPath(group: string, version: string): string {
 
 const v3Docs = new Map<string, Doc>();
 
+const WRITE_PARAMS = ['dryRun', 'fieldManager', 'fieldValidation'].map((name) => ({ name, in: 'query', schema: { type: 'string', uniqueItems: true } }));
+
+/** Paths and operations per resource: kubectl finds a resource's kind from the
+ *  get operation and checks write operations for the fieldValidation parameter. */
+function v3Paths(registry: SchemaRegistry, gvPath: string): Json {
+  const paths: Json = {};
+  for (const r of resources) {
+    for (const version of r.versions) {
+      if (groupVersionPath(r.group, version) !== gvPath) continue;
+      const def = registry.definitionFor(r.group, version, r.kind);
+      const list = registry.definitionFor(r.group, version, r.listKind);
+      if (!def) continue;
+      const gvk = { group: r.group, version, kind: r.kind };
+      const ref = (d: Definition | undefined) => ({ '200': { description: 'OK', content: { 'application/json': { schema: { $ref: `#/components/schemas/${(d ?? def).name}` } } } } });
+      const op = (action: string, d: Definition | undefined, params: object[] = []) => ({ 'x-kubernetes-action': action, 'x-kubernetes-group-version-kind': gvk, parameters: params, responses: ref(d) });
+      const base = `/${gvPath}${r.namespaced ? '/namespaces/{namespace}' : ''}/${r.plural}`;
+      paths[base] = { get: op('list', list), post: op('post', def, WRITE_PARAMS), delete: op('deletecollection', undefined) };
+      const forceParam = { name: 'force', in: 'query', schema: { type: 'boolean', uniqueItems: true } };
+      paths[`${base}/{name}`] = { get: op('get', def), put: op('put', def, WRITE_PARAMS), patch: op('patch', def, [...WRITE_PARAMS, forceParam]), delete: op('delete', undefined, [WRITE_PARAMS[0]]) };
+    }
+  }
+  return paths;
+}
+
 export function openapiV3Document(gvPath: string): Doc | undefined {
   const cached = v3Docs.get(gvPath);
   if (cached) return cached;
@@ -141,7 +165,7 @@ export function openapiV3Document(gvPath: string): Doc | undefined {
     const own = (gvks.get(name) ?? []).filter((g) => groupVersionPath(g.group, g.version) === gvPath);
     schemas[name] = definitionSchema(def, '#/components/schemas/', true, own.length ? own : undefined);
   }
-  const doc = toDoc({ openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths: {}, components: { schemas } });
+  const doc = toDoc({ openapi: '3.0.0', info: { title: 'Kubernetes', version: 'v1.32.0' }, paths: v3Paths(registry, gvPath), components: { schemas } });
   v3Docs.set(gvPath, doc);
   return doc;
 }

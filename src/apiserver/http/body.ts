@@ -4,6 +4,7 @@
 import type { IncomingMessage } from 'node:http';
 import { parse as parseYaml } from 'yaml';
 import { errors } from '../../api/errors.js';
+import { decodeProtobufObject } from '../../api/protobuf/decode.js';
 
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 export const MAX_DEPTH = 100;
@@ -38,6 +39,7 @@ export function decodeObject(body: Buffer, contentType: string | undefined): Rec
   let value: unknown;
   if (type === 'application/json') value = parseJson(body);
   else if (type === 'application/yaml' || type === 'application/x-yaml' || type === 'text/yaml') value = parseYamlDoc(body.toString('utf8'));
+  else if (type === 'application/vnd.kubernetes.protobuf') value = decodeProtobufObject(body);
   else throw errors.unsupportedMediaType(contentType ?? '');
   if (value === null || typeof value !== 'object' || Array.isArray(value)) {
     throw errors.badRequest(`the body of the request must be a JSON or YAML object, got ${Array.isArray(value) ? 'an array' : typeof value === 'object' ? 'null' : typeof value}`);

@@ -16,7 +16,7 @@ test('label selector string syntax', () => {
 
 test('bad label selectors throw', () => {
   for (const bad of ['a in (', 'a in ()', '=b', 'a=b c', 'a b', 'bad key!=x', 'a=' + 'x'.repeat(64)]) {
-    assert.throws(() => parseLabelSelector(bad), undefined, bad);
+    assert.throws(() => parseLabelSelector(bad), Error, bad);
   }
 });
 
