@@ -9,23 +9,32 @@ import { decodeProtobufObject } from '../../api/protobuf/decode.js';
 export const MAX_BODY_BYTES = 3 * 1024 * 1024;
 export const MAX_DEPTH = 100;
 
-export async function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
-  const declared = Number(req.headers['content-length'] ?? '0');
-  if (declared > limit) {
-    req.resume();
-    throw errors.tooLarge();
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
+export function readBody(req: IncomingMessage, limit = MAX_BODY_BYTES): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length'] ?? '0');
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let failed = false;
+    const fail = (e: unknown) => {
+      if (failed) return;
+      failed = true;
+      chunks.length = 0;
+      // keep draining what the client still sends, so it can read our answer
       req.resume();
-      throw errors.tooLarge();
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
+      reject(e);
+    };
+    if (declared > limit) return fail(errors.tooLarge());
+    req.on('data', (chunk: Buffer) => {
+      if (failed) return;
+      size += chunk.length;
+      if (size > limit) return fail(errors.tooLarge());
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!failed) resolve(Buffer.concat(chunks));
+    });
+    req.on('error', fail);
+  });
 }
 
 /** Media type without parameters, lower-cased. */

@@ -36,6 +36,8 @@ export function sendError(res: ServerResponse, err: unknown): void {
   }
   const headers: Record<string, string> = { 'content-type': 'application/json', 'cache-control': 'no-cache, private' };
   if (e.details?.retryAfterSeconds) headers['retry-after'] = String(e.details.retryAfterSeconds);
+  // the rest of an oversized body is not worth reading on this connection
+  if (e.code === 413) headers.connection = 'close';
   res.writeHead(e.code, headers);
   res.end(JSON.stringify(e.toStatus()));
 }

@@ -8,7 +8,7 @@ import { hostname } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
 import { createCa, issueLeaf, notAfter, pemToKeys, sansOf, parseCertificate, type Signer } from './certificates.js';
-import { writeKubeconfig } from './kubeconfig.js';
+import { kubeconfigYaml, writeKubeconfig } from './kubeconfig.js';
 
 const DAY = 86_400_000;
 export const CA_VALIDITY_DAYS = 3650;
@@ -121,14 +121,9 @@ export async function ensurePki(opts: PkiOptions): Promise<Pki> {
       writeAtomic(paths.adminCert, issued.certPem, 0o644);
       adminChanged = true;
     }
-    if (adminChanged || !existsSync(kubeconfigPath)) {
-      writeKubeconfig(kubeconfigPath, {
-        server: serverUrl(opts),
-        caPem: ca.certPem,
-        certPem: read(paths.adminCert)!,
-        keyPem: read(paths.adminKey)!,
-      });
-    }
+    const spec = { server: serverUrl(opts), caPem: ca.certPem, certPem: read(paths.adminCert)!, keyPem: read(paths.adminKey)! };
+    // rewritten when anything in it changed: certificates, or the address/port
+    if (adminChanged || read(kubeconfigPath) !== kubeconfigYaml(spec)) writeKubeconfig(kubeconfigPath, spec);
     return { servingChanged, adminChanged };
   }
 
