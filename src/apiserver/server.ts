@@ -54,7 +54,19 @@ export class ApiServer {
   async start(): Promise<void> {
     const { dataDir, bindAddress, port } = this.opts;
     this.pki = await ensurePki({ dataDir, bindAddress, port, extraSans: this.opts.extraSans });
-    const storage = await createStorage({ dataDir, compactIntervalMs: this.opts.compactIntervalMs });
+    // SKIFF_BOOKMARK_INTERVAL_MS shortens watch bookmarks (tests); upstream sends about one a minute
+    const bookmarkIntervalMs = Number(process.env.SKIFF_BOOKMARK_INTERVAL_MS) || undefined;
+    const compactIntervalMs = this.opts.compactIntervalMs ?? (Number(process.env.SKIFF_COMPACT_INTERVAL_MS) || undefined);
+    // SKIFF_WATCH_HISTORY_EVENTS bounds the watch window (tests of 410 Gone)
+    const historyEvents = Number(process.env.SKIFF_WATCH_HISTORY_EVENTS) || undefined;
+    const storage = await createStorage({
+      dataDir,
+      compactIntervalMs,
+      cache: {
+        ...(bookmarkIntervalMs ? { bookmarkIntervalMs } : {}),
+        ...(historyEvents ? { history: { minEvents: historyEvents, maxEvents: historyEvents, historyMs: 0 } } : {}),
+      },
+    });
     this.storage = storage;
     const registry = new GenericRegistry(storage, registryHooks());
     this.registry = registry;

@@ -233,7 +233,7 @@ const serviceStrategy: Strategy = {
         names.add(p.name);
       }
       if (!Number.isInteger(p.port) || p.port < 1 || p.port > 65535) causes.push(field.invalid(`${path}.port`, p.port, 'must be between 1 and 65535, inclusive'));
-      if (p.nodePort !== undefined && s.type === 'ClusterIP') causes.push(field.forbidden(`${path}.nodePort`, 'may not be used when `type` is \'ClusterIP\''));
+      if (p.nodePort && s.type === 'ClusterIP') causes.push(field.forbidden(`${path}.nodePort`, 'may not be used when `type` is \'ClusterIP\''));
     });
     return causes;
   },
