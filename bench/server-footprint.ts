@@ -20,7 +20,7 @@ for (let i = 0; i < 5; i++) {
   s.cleanup();
 }
 starts.sort((a, b) => a - b);
-console.log(`cold start to ready (spawn incl. tsx loader): median ${starts[2].toFixed(0)} ms, min ${starts[0].toFixed(0)} ms`);
+console.log(`cold start to ready (process spawn to 'ready' line): median ${starts[2].toFixed(0)} ms, min ${starts[0].toFixed(0)} ms`);
 
 const s = await startServer();
 try {

@@ -17,6 +17,9 @@ import { ensurePki, type Pki } from './pki/index.js';
 import { createAuthenticator } from './authn/index.js';
 import { ensureDefaultNamespaces } from './bootstrap.js';
 import { logger } from './log.js';
+import { ALL_CONTROLLERS, startControllers, type RunningControllers } from '../controllers/manager.js';
+import { writeKubeconfig } from './pki/kubeconfig.js';
+import { join } from 'node:path';
 
 export interface ApiServerOptions {
   dataDir: string;
@@ -27,6 +30,8 @@ export interface ApiServerOptions {
   /** how often to check certificate expiry (ms) */
   certCheckIntervalMs?: number;
   compactIntervalMs?: number;
+  /** controllers not to run (names from ALL_CONTROLLERS) */
+  disableControllers?: string[];
 }
 
 export class ApiServer {
@@ -36,6 +41,7 @@ export class ApiServer {
   private readonly sockets = new Set<Socket>();
   private isReady = false;
   private certTimer?: NodeJS.Timeout;
+  private controllers?: RunningControllers;
   registry?: GenericRegistry;
 
   constructor(readonly opts: ApiServerOptions) {}
@@ -106,8 +112,19 @@ export class ApiServer {
     });
     await ensureDefaultNamespaces(registry);
     this.isReady = true;
+    await this.startControllers();
     this.certTimer = setInterval(() => void this.rotateCertificates(), this.opts.certCheckIntervalMs ?? 3600_000);
     this.certTimer.unref();
+  }
+
+  /** The controller manager runs in-process but talks to us only over HTTPS, with its own identity. */
+  private async startControllers(): Promise<void> {
+    const enabled = ALL_CONTROLLERS.filter((c) => !(this.opts.disableControllers ?? []).includes(c));
+    if (enabled.length === 0) return;
+    const cred = await this.pki!.issueClientCert('system:kube-controller-manager', []);
+    const path = join(this.opts.dataDir, 'tls', 'controller-manager.kubeconfig');
+    writeKubeconfig(path, { server: this.url, caPem: this.pki!.caCertPem, certPem: cred.certPem, keyPem: cred.keyPem, user: 'system:kube-controller-manager' });
+    this.controllers = await startControllers({ kubeconfig: path, enabled, log: (msg, extra) => logger.info(msg, { component: 'controller-manager', ...extra }) });
   }
 
   /** Re-issues certificates that are close to expiry and swaps them in without a restart. */
@@ -126,6 +143,7 @@ export class ApiServer {
   async stop(): Promise<void> {
     this.isReady = false;
     if (this.certTimer) clearInterval(this.certTimer);
+    await this.controllers?.stop().catch(() => {});
     const server = this.server;
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -6,6 +6,7 @@ const USAGE = `skiff — a Kubernetes-compatible cluster in one program
 
 Usage:
   skiff server [--data-dir DIR] [--port PORT] [--bind-address ADDR] [--tls-san NAME]...
+               [--disable-controller namespace|garbagecollector]...
   skiff up     [--data-dir DIR] [--port PORT] [--bind-address ADDR]
   skiff version
 
@@ -25,6 +26,7 @@ async function main(argv: string[]): Promise<number> {
           port: { type: 'string', default: '6443' },
           'bind-address': { type: 'string', default: '127.0.0.1' },
           'tls-san': { type: 'string', multiple: true, default: [] },
+          'disable-controller': { type: 'string', multiple: true, default: [] },
         },
         strict: true,
       });
@@ -38,6 +40,7 @@ async function main(argv: string[]): Promise<number> {
         port,
         bindAddress: values['bind-address']!,
         extraSans: values['tls-san'],
+        disableControllers: values['disable-controller'],
       });
     }
     case 'version':

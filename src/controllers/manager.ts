@@ -1,0 +1,52 @@
+// The controller manager: shared informers and the controllers that use them,
+// all talking to the API server through its API only. Each can be switched off.
+import { discoverResources } from '../client/discovery.js';
+import { SharedInformerFactory } from '../client/informer.js';
+import { loadKubeconfig } from '../client/kubeconfig.js';
+import { RestClient } from '../client/rest-client.js';
+import { GarbageCollector } from './garbagecollector/garbage-collector.js';
+import { NamespaceController } from './namespace/namespace-controller.js';
+
+export const ALL_CONTROLLERS = ['namespace', 'garbagecollector'] as const;
+
+export interface ControllerManagerOptions {
+  kubeconfig: string;
+  /** names from ALL_CONTROLLERS; default all */
+  enabled?: string[];
+  log?: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+export interface RunningControllers {
+  stop(): Promise<void>;
+}
+
+export async function startControllers(opts: ControllerManagerOptions): Promise<RunningControllers> {
+  const log = opts.log ?? (() => {});
+  const enabled = new Set(opts.enabled ?? ALL_CONTROLLERS);
+  const client = new RestClient(loadKubeconfig(opts.kubeconfig));
+  const factory = new SharedInformerFactory(client, (e) => log('informer error', { error: String(e) }));
+  const stops: Array<() => Promise<void>> = [];
+  const runs: Array<() => void> = [];
+
+  if (enabled.has('namespace')) {
+    const nc = new NamespaceController(client, factory.informerFor(NamespaceController.resourceRef), log);
+    runs.push(() => nc.run());
+    stops.push(() => nc.stop());
+  }
+  if (enabled.has('garbagecollector')) {
+    const resources = await discoverResources(client);
+    const gc = new GarbageCollector(client, factory, resources, log);
+    runs.push(() => gc.run());
+    stops.push(() => gc.stop());
+  }
+  factory.start();
+  await factory.waitForSync();
+  for (const run of runs) run();
+  return {
+    async stop() {
+      factory.stop();
+      await Promise.all(stops.map((s) => s()));
+      client.close();
+    },
+  };
+}
