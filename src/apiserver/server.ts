@@ -42,6 +42,7 @@ export class ApiServer {
   private isReady = false;
   private certTimer?: NodeJS.Timeout;
   private controllers?: RunningControllers;
+  private controllersStarting?: Promise<void>;
   registry?: GenericRegistry;
 
   constructor(readonly opts: ApiServerOptions) {}
@@ -112,7 +113,8 @@ export class ApiServer {
     });
     await ensureDefaultNamespaces(registry);
     this.isReady = true;
-    await this.startControllers();
+    // the controllers catch up through their informers; readiness does not wait for them
+    this.controllersStarting = this.startControllers().catch((e) => logger.error('controller manager failed to start', { error: String(e) }));
     this.certTimer = setInterval(() => void this.rotateCertificates(), this.opts.certCheckIntervalMs ?? 3600_000);
     this.certTimer.unref();
   }
@@ -143,6 +145,7 @@ export class ApiServer {
   async stop(): Promise<void> {
     this.isReady = false;
     if (this.certTimer) clearInterval(this.certTimer);
+    await this.controllersStarting;
     await this.controllers?.stop().catch(() => {});
     const server = this.server;
     if (server) {
