@@ -19,9 +19,13 @@ export function adminClient(kubeconfig: string, port: number, maxSockets = 64) {
     maxSockets,
   });
   function request(method: string, path: string, body?: unknown, contentType = 'application/json'): Promise<Reply> {
+    const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    // Node frames DELETE bodies only with an explicit length
+    const headers: Record<string, string> = { 'content-type': contentType, accept: 'application/json' };
+    if (payload) headers['content-length'] = String(payload.length);
     return new Promise((resolve, reject) => {
       const req = https.request(
-        { host: '127.0.0.1', port, method, path, agent, headers: { 'content-type': contentType, accept: 'application/json' } },
+        { host: '127.0.0.1', port, method, path, agent, headers },
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (d: Buffer) => chunks.push(d));
@@ -29,8 +33,7 @@ export function adminClient(kubeconfig: string, port: number, maxSockets = 64) {
         },
       );
       req.on('error', reject);
-      if (body !== undefined) req.end(typeof body === 'string' ? body : JSON.stringify(body));
-      else req.end();
+      req.end(payload);
     });
   }
   /** Opens a watch and calls onLine for every event line; returns a stop function. */

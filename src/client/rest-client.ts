@@ -49,7 +49,7 @@ export class RestClient {
   request<T = any>(method: string, path: string, body?: unknown, contentType = 'application/json', accept?: string): Promise<T> {
     const payload = body === undefined ? undefined : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
     const headers = this.headers(payload ? contentType : undefined, accept);
-    // an explicit length: Node's parser refuses chunked bodies on DELETE
+    // an explicit length: Node sends DELETE bodies unframed without one
     if (payload) headers['content-length'] = String(payload.length);
     return new Promise((resolve, reject) => {
       const req = https.request(
