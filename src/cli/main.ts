@@ -1,13 +1,15 @@
 // skiff's command line: parses arguments and wires components, nothing more.
 import { parseArgs } from 'node:util';
 import { runServer } from './server-command.js';
+import { runAgent } from './agent-run.js';
 
 const USAGE = `skiff — a Kubernetes-compatible cluster in one program
 
 Usage:
   skiff server [--data-dir DIR] [--port PORT] [--bind-address ADDR] [--tls-san NAME]...
                [--disable-controller namespace|garbagecollector]...
-  skiff up     [--data-dir DIR] [--port PORT] [--bind-address ADDR]
+  skiff up     [--data-dir DIR] [--port PORT] [--bind-address ADDR]   (server and a node in one process)
+  skiff agent  --kubeconfig FILE [--server URL] [--node-name NAME] [--data-dir DIR] [--cgroup-parent /skiff]
   skiff version
 
 Run "skiff server" and then:
@@ -36,12 +38,31 @@ async function main(argv: string[]): Promise<number> {
         return 2;
       }
       return runServer({
+        withAgent: cmd === 'up',
         dataDir: values['data-dir']!,
         port,
         bindAddress: values['bind-address']!,
         extraSans: values['tls-san'],
         disableControllers: values['disable-controller'],
       });
+    }
+    case 'agent': {
+      const { values } = parseArgs({
+        args: rest,
+        options: {
+          server: { type: 'string' },
+          kubeconfig: { type: 'string' },
+          'node-name': { type: 'string' },
+          'data-dir': { type: 'string', default: '/var/lib/skiff' },
+          'cgroup-parent': { type: 'string', default: '/skiff' },
+        },
+        strict: true,
+      });
+      if (!values.kubeconfig) {
+        process.stderr.write('skiff agent: --kubeconfig FILE is required (the server writes DIR/admin.kubeconfig)\n');
+        return 2;
+      }
+      return runAgent({ kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'] });
     }
     case 'version':
     case '--version':

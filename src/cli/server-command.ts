@@ -1,9 +1,10 @@
 // `skiff server`: runs the control plane until SIGTERM/SIGINT, then stops cleanly.
 import { mkdirSync } from 'node:fs';
 import { ApiServer, type ApiServerOptions } from '../apiserver/server.js';
+import { startAgent, type RunningAgent } from './agent-command.js';
 
 /** Resolves -1 while running (the process stays up); exits on signals. */
-export async function runServer(opts: ApiServerOptions): Promise<number> {
+export async function runServer(opts: ApiServerOptions & { withAgent?: boolean }): Promise<number> {
   const started = Date.now();
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const server = new ApiServer(opts);
@@ -13,12 +14,19 @@ export async function runServer(opts: ApiServerOptions): Promise<number> {
       `kubeconfig: ${server.kubeconfigPath}\n` +
       `try: KUBECONFIG=${server.kubeconfigPath} kubectl get ns\n`,
   );
+  let agent: RunningAgent | undefined;
+  if (opts.withAgent) {
+    agent = await startAgent({ kubeconfig: server.kubeconfigPath, dataDir: opts.dataDir });
+    process.stdout.write('skiff node agent running\n');
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     process.stdout.write(`skiff server stopping (${signal})\n`);
-    server.stop().then(
+    Promise.resolve(agent?.stop())
+      .then(() => server.stop())
+      .then(
       () => process.exit(0),
       (e) => {
         process.stderr.write(`skiff: error while stopping: ${String(e)}\n`);

@@ -29,7 +29,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   constructor(
     private readonly client: RestClient,
     readonly resource: ResourceRef,
-    private readonly opts: { namespace?: string; metadataOnly?: boolean; onError?: (e: unknown) => void } = {},
+    private readonly opts: { namespace?: string; metadataOnly?: boolean; onError?: (e: unknown) => void; fieldSelector?: string; labelSelector?: string } = {},
   ) {}
 
   addHandlers(h: Handlers<T>): void {
@@ -82,7 +82,7 @@ export class Informer<T extends KubeObject = KubeObject> {
   }
 
   private async relist(): Promise<string> {
-    const list = await this.client.list<T>(this.resource, this.opts.namespace, '', this.opts.metadataOnly ? METADATA_ONLY : undefined);
+    const list = await this.client.list<T>(this.resource, this.opts.namespace, this.selectorQuery(), this.opts.metadataOnly ? METADATA_ONLY : undefined);
     const seen = new Set<string>();
     for (const item of list.items) {
       const obj = item as T;
@@ -110,7 +110,8 @@ export class Informer<T extends KubeObject = KubeObject> {
   private async watchFrom(rv: string): Promise<void> {
     let current = rv;
     while (!this.stopped) {
-      const path = `${resourcePath(this.resource, this.opts.namespace)}?watch=1&allowWatchBookmarks=true&resourceVersion=${current}&timeoutSeconds=${300 + Math.floor(Math.random() * 300)}`;
+      const sel = this.selectorQuery();
+      const path = `${resourcePath(this.resource, this.opts.namespace)}?watch=1&allowWatchBookmarks=true&resourceVersion=${current}&timeoutSeconds=${300 + Math.floor(Math.random() * 300)}${sel ? `&${sel}` : ''}`;
       const w = this.client.watch<T>(path, this.opts.metadataOnly ? METADATA_WATCH : undefined);
       this.abortWatch = w.abort;
       for await (const ev of w.events) {
@@ -133,6 +134,13 @@ export class Informer<T extends KubeObject = KubeObject> {
         }
       }
     }
+  }
+
+  private selectorQuery(): string {
+    const q = new URLSearchParams();
+    if (this.opts.fieldSelector) q.set('fieldSelector', this.opts.fieldSelector);
+    if (this.opts.labelSelector) q.set('labelSelector', this.opts.labelSelector);
+    return q.toString();
   }
 
   private emit(kind: 'add' | 'update' | 'delete', obj: T, old?: T): void {

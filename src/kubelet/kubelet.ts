@@ -1,0 +1,104 @@
+// The kubelet: watches the pods bound to this node, runs one PodWorker per pod
+// through a work queue, writes pod status back, and finishes deletions.
+import type { KubeObject } from '../api/object.js';
+import { Informer, keyOf } from '../client/informer.js';
+import type { ResourceRef, RestClient } from '../client/rest-client.js';
+import { runWorkers, WorkQueue } from '../client/workqueue.js';
+import type { Runtime } from '../runtime/runtime.js';
+import type { ImageResolver } from './images.js';
+import { PodWorker } from './pod-worker.js';
+
+const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
+
+export interface KubeletOptions {
+  nodeName: string;
+  cgroupParent: string;
+  hostIP?: string;
+  /** how often running pods are re-checked for exits */
+  resyncMs?: number;
+}
+
+export class Kubelet {
+  private readonly informer: Informer;
+  private readonly queue = new WorkQueue(200, 10_000);
+  private readonly workers = new Map<string, PodWorker>();
+  private resync?: NodeJS.Timeout;
+  private running?: Promise<void[]>;
+
+  constructor(
+    private readonly client: RestClient,
+    private readonly runtime: Runtime,
+    private readonly images: ImageResolver,
+    private readonly opts: KubeletOptions,
+    private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+  ) {
+    this.informer = new Informer(client, PODS, { fieldSelector: `spec.nodeName=${opts.nodeName}`, onError: (e) => log('pod watch failed', { error: String(e) }) });
+    const enqueue = (p: KubeObject) => this.queue.add(keyOf(p));
+    this.informer.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
+  }
+
+  async start(): Promise<void> {
+    this.informer.start();
+    await this.informer.waitForSync();
+    this.running = runWorkers(this.queue, 4, (k) => this.sync(k), (k, e) => this.log('pod sync failed', { pod: k, error: String(e) }));
+    this.resync = setInterval(() => {
+      for (const k of this.workers.keys()) this.queue.add(k);
+    }, this.opts.resyncMs ?? 1000);
+  }
+
+  async stop(): Promise<void> {
+    if (this.resync) clearInterval(this.resync);
+    this.informer.stop();
+    this.queue.shutDown();
+    await this.running;
+  }
+
+  private async sync(key: string): Promise<void> {
+    const pod = this.informer.get(key);
+    let worker = this.workers.get(key);
+    if (!pod) {
+      // gone from the API: make sure nothing of it still runs here
+      if (worker) {
+        await worker.stopAll(0);
+        this.workers.delete(key);
+      }
+      return;
+    }
+    if (worker && worker.current.metadata.uid !== pod.metadata.uid) {
+      await worker.stopAll(0);
+      worker = undefined;
+    }
+    if (!worker) {
+      worker = new PodWorker(pod, this.runtime, this.images, { cgroupParent: this.opts.cgroupParent, nodeName: this.opts.nodeName, hostIP: this.opts.hostIP });
+      this.workers.set(key, worker);
+    }
+    worker.update(pod);
+    if (pod.metadata.deletionTimestamp) {
+      await worker.stopAll(pod.metadata.deletionGracePeriodSeconds ?? 30);
+      this.workers.delete(key);
+      // containers are gone: now the API object may go
+      await this.client
+        .delete(PODS, pod.metadata.namespace, pod.metadata.name!, { gracePeriodSeconds: 0, preconditions: { uid: pod.metadata.uid } })
+        .catch((e) => {
+          if (![404, 409].includes((e as { code?: number }).code ?? 0)) throw e;
+        });
+      return;
+    }
+    const status = await worker.sync();
+    if (sameStatus(status, pod.status as Record<string, unknown>)) return;
+    const next = { ...pod, status };
+    try {
+      await this.client.update(PODS, next, 'status');
+    } catch (e) {
+      if ((e as { code?: number }).code === 409) this.queue.add(key);
+      else if ((e as { code?: number }).code !== 404) throw e;
+    }
+  }
+}
+
+/** Status equality that ignores nothing but key order. */
+function sameStatus(a: Record<string, unknown>, b: Record<string, unknown> | undefined): boolean {
+  if (!b) return false;
+  const canon = (v: unknown): unknown => (Array.isArray(v) ? v.map(canon) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v);
+  return JSON.stringify(canon(a)) === JSON.stringify(canon(b));
+}

@@ -1,0 +1,103 @@
+// The Node object the agent registers and keeps current: capacity from the
+// machine (or flags), addresses, nodeInfo and conditions.
+import { cpus, hostname, networkInterfaces, release, totalmem } from 'node:os';
+import { readFileSync } from 'node:fs';
+import type { KubeObject } from '../api/object.js';
+
+export interface NodeOptions {
+  name: string;
+  cpu?: string;
+  memory?: string;
+  maxPods?: number;
+  labels?: Record<string, string>;
+  runtimeVersion: string;
+}
+
+function osImage(): string {
+  try {
+    const m = /^PRETTY_NAME="?([^"\n]*)"?/m.exec(readFileSync('/etc/os-release', 'utf8'));
+    return m?.[1] ?? 'Linux';
+  } catch {
+    return 'Linux';
+  }
+}
+
+export function internalIp(): string | undefined {
+  for (const addrs of Object.values(networkInterfaces())) {
+    for (const a of addrs ?? []) if (a.family === 'IPv4' && !a.internal) return a.address;
+  }
+  return undefined;
+}
+
+export function nodeCapacity(o: NodeOptions): Record<string, string> {
+  return {
+    cpu: o.cpu ?? String(cpus().length),
+    memory: o.memory ?? `${Math.floor(totalmem() / 1024)}Ki`,
+    pods: String(o.maxPods ?? 110),
+    'ephemeral-storage': '50Gi',
+  };
+}
+
+export function nodeObject(o: NodeOptions): KubeObject {
+  return {
+    apiVersion: 'v1',
+    kind: 'Node',
+    metadata: {
+      name: o.name,
+      labels: {
+        'kubernetes.io/hostname': o.name,
+        'kubernetes.io/os': 'linux',
+        'kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch,
+        'beta.kubernetes.io/os': 'linux',
+        'beta.kubernetes.io/arch': process.arch === 'x64' ? 'amd64' : process.arch,
+        ...o.labels,
+      },
+    },
+    spec: {},
+  };
+}
+
+export function nodeStatus(o: NodeOptions, now: string, previous?: Record<string, any>): Record<string, unknown> {
+  const capacity = nodeCapacity(o);
+  const ip = internalIp();
+  const prevReady = (previous?.conditions ?? []).find((c: any) => c.type === 'Ready');
+  const cond = (type: string, status: string, reason: string, message: string) => {
+    const prev = (previous?.conditions ?? []).find((c: any) => c.type === type);
+    return { type, status, lastHeartbeatTime: now, lastTransitionTime: prev?.status === status ? prev.lastTransitionTime : now, reason, message };
+  };
+  void prevReady;
+  return {
+    capacity,
+    allocatable: capacity,
+    conditions: [
+      cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+      cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+      cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+      cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
+    ],
+    addresses: [...(ip ? [{ type: 'InternalIP', address: ip }] : []), { type: 'Hostname', address: o.name }],
+    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    nodeInfo: {
+      machineID: readSafe('/etc/machine-id'),
+      systemUUID: '',
+      bootID: readSafe('/proc/sys/kernel/random/boot_id'),
+      kernelVersion: release(),
+      osImage: osImage(),
+      containerRuntimeVersion: o.runtimeVersion,
+      kubeletVersion: 'v1.32.0-skiff',
+      kubeProxyVersion: '',
+      operatingSystem: 'linux',
+      architecture: process.arch === 'x64' ? 'amd64' : process.arch,
+    },
+  };
+}
+
+function readSafe(p: string): string {
+  try {
+    return readFileSync(p, 'utf8').trim();
+  } catch {
+    return '';
+  }
+}
+
+export { hostname };

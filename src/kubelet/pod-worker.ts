@@ -1,0 +1,256 @@
+// One pod's life on a node: its sandbox, init containers in order, containers
+// restarted by restartPolicy with upstream's back-off, graceful termination,
+// and the status written back. sync() is idempotent and called again whenever
+// the pod or its containers change.
+import type { KubeObject } from '../api/object.js';
+import type { ContainerStatus, Runtime } from '../runtime/runtime.js';
+import type { ImageResolver } from './images.js';
+import { removeCgroup } from '../runtime/oci/cgroups.js';
+
+type Obj = Record<string, any>;
+
+const BACKOFF_START_MS = 10_000;
+const BACKOFF_MAX_MS = 300_000;
+
+interface ContainerRecord {
+  id: string;
+  restartCount: number;
+  backoffUntil?: number;
+  lastTerminated?: Obj;
+}
+
+export interface PodRuntimeState {
+  sandboxId: string;
+  containers: Map<string, ContainerRecord>;
+  initDone: Set<string>;
+}
+
+function nowTs(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function sandboxIdFor(pod: KubeObject): string {
+  return `pod-${pod.metadata.uid}`;
+}
+
+function containerId(pod: KubeObject, name: string, attempt: number): string {
+  return `${pod.metadata.uid!.slice(0, 13)}-${name}-${attempt}`;
+}
+
+function terminatedState(st: ContainerStatus, image: string): Obj {
+  const code = st.exitCode ?? 0;
+  return {
+    terminated: {
+      exitCode: code,
+      reason: st.oomKilled ? 'OOMKilled' : code === 0 ? 'Completed' : 'Error',
+      startedAt: st.startedAt?.replace(/\.\d{3}Z$/, 'Z') ?? null,
+      finishedAt: st.finishedAt?.replace(/\.\d{3}Z$/, 'Z') ?? null,
+      containerID: `runc://${st.id}`,
+    },
+    image,
+  };
+}
+
+export class PodWorker {
+  readonly state: PodRuntimeState;
+  private waiting = new Map<string, { reason: string; message?: string }>();
+
+  constructor(
+    private pod: KubeObject,
+    private readonly runtime: Runtime,
+    private readonly images: ImageResolver,
+    private readonly opts: { cgroupParent: string; nodeName: string; hostIP?: string },
+  ) {
+    this.state = { sandboxId: sandboxIdFor(pod), containers: new Map(), initDone: new Set() };
+  }
+
+  update(pod: KubeObject): void {
+    this.pod = pod;
+  }
+
+  get current(): KubeObject {
+    return this.pod;
+  }
+
+  private get cgroupParent(): string {
+    return `${this.opts.cgroupParent}/pod${this.pod.metadata.uid}`;
+  }
+
+  /** Brings the containers to what the spec asks; returns the status to write. */
+  async sync(): Promise<Obj> {
+    const pod = this.pod;
+    const spec = (pod.spec ?? {}) as Obj;
+    const phase = (pod.status as Obj | undefined)?.phase;
+    if (phase === 'Succeeded' || phase === 'Failed') {
+      await this.stopAll(0, false);
+      return this.status();
+    }
+    const sandbox = await this.runtime.runSandbox({ id: this.state.sandboxId, hostname: pod.metadata.name!.slice(0, 63), cgroupParent: this.cgroupParent });
+    if (!sandbox.running) throw new Error('pod sandbox is not running');
+
+    // init containers: one at a time, each to success
+    for (const c of (spec.initContainers ?? []) as Obj[]) {
+      if (this.state.initDone.has(c.name)) continue;
+      const st = await this.ensureContainer(c, spec.restartPolicy === 'Never' ? 'Never' : 'OnFailure');
+      if (st?.state === 'exited' && st.exitCode === 0) {
+        this.state.initDone.add(c.name);
+        continue;
+      }
+      return this.status();
+    }
+    for (const c of (spec.containers ?? []) as Obj[]) await this.ensureContainer(c, spec.restartPolicy ?? 'Always');
+    return this.status();
+  }
+
+  /** Starts a container if it is missing, restarts it if its policy says so. */
+  private async ensureContainer(c: Obj, policy: string): Promise<ContainerStatus | undefined> {
+    let rec = this.state.containers.get(c.name) ?? (await this.adopt(c.name));
+    let st = rec ? await this.runtime.containerStatus(rec.id) : undefined;
+    if (rec && st?.state === 'exited') {
+      const failed = (st.exitCode ?? 0) !== 0;
+      const restart = policy === 'Always' || (policy === 'OnFailure' && failed);
+      if (!restart) return st;
+      const now = Date.now();
+      if (rec.backoffUntil === undefined) {
+        // upstream: 10s doubling to 5 minutes; the first restart is immediate
+        const delay = rec.restartCount === 0 ? 0 : Math.min(BACKOFF_MAX_MS, BACKOFF_START_MS * 2 ** (rec.restartCount - 1));
+        rec.backoffUntil = now + delay;
+      }
+      if (now < rec.backoffUntil) {
+        this.waiting.set(c.name, { reason: 'CrashLoopBackOff', message: `back-off restarting failed container ${c.name} in pod ${this.pod.metadata.name}` });
+        return st;
+      }
+      rec.lastTerminated = terminatedState(st, c.image);
+      await this.runtime.removeContainer(rec.id);
+      rec = { id: containerId(this.pod, c.name, rec.restartCount + 1), restartCount: rec.restartCount + 1, lastTerminated: rec.lastTerminated };
+      this.state.containers.set(c.name, rec);
+      st = undefined;
+    }
+    if (st && st.state !== 'unknown') return st;
+    const imageRoot = this.images.resolve(c.image);
+    if (!imageRoot) {
+      this.waiting.set(c.name, { reason: 'ErrImageNeverPull', message: `image ${c.image} is not present on this node; skiff pulls from registries in a later release` });
+      return undefined;
+    }
+    rec ??= { id: containerId(this.pod, c.name, 0), restartCount: 0 };
+    this.state.containers.set(c.name, rec);
+    const args = [...((c.command as string[]) ?? ['/bin/sh']), ...((c.args as string[]) ?? [])];
+    const env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${this.pod.metadata.name}`, ...((c.env as Obj[]) ?? []).filter((e) => typeof e.value === 'string' || e.value === undefined).map((e) => `${e.name}=${e.value ?? ''}`)];
+    const sc = (c.securityContext ?? {}) as Obj;
+    const psc = ((this.pod.spec as Obj).securityContext ?? {}) as Obj;
+    const limits = (c.resources?.limits ?? {}) as Obj;
+    await this.runtime.createContainer({
+      id: rec.id,
+      sandboxId: this.state.sandboxId,
+      imageRoot,
+      args,
+      env,
+      cwd: c.workingDir ?? '/',
+      uid: sc.runAsUser ?? psc.runAsUser ?? 0,
+      gid: sc.runAsGroup ?? psc.runAsGroup ?? 0,
+      mounts: [],
+      resources: { memoryLimitBytes: limits.memory ? parseQuantity(String(limits.memory)) : undefined, cpuQuotaMicros: limits.cpu ? Math.ceil(parseQuantity(String(limits.cpu)) * 100_000) : undefined },
+      cgroupParent: this.cgroupParent,
+      readOnlyRootfs: sc.readOnlyRootFilesystem === true,
+    });
+    await this.runtime.startContainer(rec.id);
+    this.waiting.delete(c.name);
+    rec.backoffUntil = undefined;
+    return this.runtime.containerStatus(rec.id);
+  }
+
+  /** After an agent restart the containers are still there: take them back, newest attempt first. */
+  private async adopt(name: string): Promise<ContainerRecord | undefined> {
+    const prefix = `${this.pod.metadata.uid!.slice(0, 13)}-${name}-`;
+    const attempts = (await this.runtime.listContainers())
+      .filter((id) => id.startsWith(prefix) && /^\d+$/.test(id.slice(prefix.length)))
+      .map((id) => Number(id.slice(prefix.length)))
+      .sort((a, b) => b - a);
+    if (!attempts.length) return undefined;
+    const rec: ContainerRecord = { id: `${prefix}${attempts[0]}`, restartCount: attempts[0] };
+    this.state.containers.set(name, rec);
+    return rec;
+  }
+
+  /** SIGTERM, grace period, SIGKILL for every container, then the sandbox. */
+  async stopAll(graceSeconds: number, removeSandbox = true): Promise<void> {
+    await Promise.all([...this.state.containers.values()].map((r) => this.runtime.stopContainer(r.id, graceSeconds)));
+    if (removeSandbox) {
+      for (const r of this.state.containers.values()) await this.runtime.removeContainer(r.id);
+      await this.runtime.removeSandbox(this.state.sandboxId);
+      removeCgroup(this.cgroupParent, this.opts.cgroupParent);
+    }
+  }
+
+  private async status(): Promise<Obj> {
+    const pod = this.pod;
+    const spec = (pod.spec ?? {}) as Obj;
+    const prev = (pod.status ?? {}) as Obj;
+    const describe = async (c: Obj, init: boolean): Promise<Obj> => {
+      const rec = this.state.containers.get(c.name);
+      const st = rec ? await this.runtime.containerStatus(rec.id) : undefined;
+      const out: Obj = { name: c.name, image: c.image, imageID: '', ready: false, restartCount: rec?.restartCount ?? 0, started: false };
+      if (rec) out.containerID = `runc://${rec.id}`;
+      const wait = this.waiting.get(c.name);
+      if (st?.state === 'running' && !wait) {
+        out.state = { running: { startedAt: st.startedAt?.replace(/\.\d{3}Z$/, 'Z') ?? nowTs() } };
+        out.ready = !init;
+        out.started = true;
+      } else if (st?.state === 'exited' && !wait) {
+        out.state = { terminated: terminatedState(st, c.image).terminated };
+      } else {
+        out.state = { waiting: { reason: wait?.reason ?? (init ? 'PodInitializing' : 'ContainerCreating'), ...(wait?.message ? { message: wait.message } : {}) } };
+      }
+      if (wait?.reason === 'CrashLoopBackOff' && st?.state === 'exited') out.lastState = { terminated: terminatedState(st, c.image).terminated };
+      else if (rec?.lastTerminated) out.lastState = { terminated: rec.lastTerminated.terminated };
+      else out.lastState = {};
+      return out;
+    };
+    const initStatuses = await Promise.all(((spec.initContainers ?? []) as Obj[]).map((c) => describe(c, true)));
+    const statuses = await Promise.all(((spec.containers ?? []) as Obj[]).map((c) => describe(c, false)));
+    const initialized = ((spec.initContainers ?? []) as Obj[]).every((c) => this.state.initDone.has(c.name));
+    const allReady = statuses.length > 0 && statuses.every((s) => s.ready);
+    const terminated = statuses.map((s) => s.state.terminated).filter(Boolean) as Obj[];
+    let phase = 'Pending';
+    const restartPolicy = spec.restartPolicy ?? 'Always';
+    const initFailed = initStatuses.some((s) => s.state.terminated && s.state.terminated.exitCode !== 0) && restartPolicy === 'Never';
+    if (initFailed) phase = 'Failed';
+    else if (terminated.length === statuses.length && statuses.length > 0 && restartPolicy !== 'Always') {
+      const allOk = terminated.every((t) => t.exitCode === 0);
+      if (allOk) phase = 'Succeeded';
+      else if (restartPolicy === 'Never') phase = 'Failed';
+      else phase = 'Running';
+    } else if (statuses.some((s) => s.state.running || s.state.terminated)) phase = 'Running';
+    const cond = (type: string, ok: boolean, reason?: string): Obj => {
+      const old = (prev.conditions ?? []).find((x: Obj) => x.type === type);
+      const status = ok ? 'True' : 'False';
+      return { type, status, lastProbeTime: null, lastTransitionTime: old?.status === status ? old.lastTransitionTime : nowTs(), ...(ok || !reason ? {} : { reason }) };
+    };
+    const done = phase === 'Succeeded' || phase === 'Failed';
+    return {
+      ...prev,
+      phase,
+      hostIP: this.opts.hostIP ?? prev.hostIP,
+      hostIPs: this.opts.hostIP ? [{ ip: this.opts.hostIP }] : prev.hostIPs,
+      startTime: prev.startTime ?? nowTs(),
+      conditions: [
+        cond('PodReadyToStartContainers', true),
+        cond('Initialized', initialized, 'ContainersNotInitialized'),
+        cond('Ready', allReady && !done, done ? 'PodCompleted' : 'ContainersNotReady'),
+        cond('ContainersReady', allReady && !done, done ? 'PodCompleted' : 'ContainersNotReady'),
+        cond('PodScheduled', true),
+      ],
+      ...(initStatuses.length ? { initContainerStatuses: initStatuses } : {}),
+      containerStatuses: statuses,
+    };
+  }
+}
+
+/** Kubernetes quantities: "128Mi", "1G", "500m", "2". */
+export function parseQuantity(q: string): number {
+  const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(q.trim());
+  if (!m) return NaN;
+  const n = Number(m[1]);
+  const mult: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
+  return n * (mult[m[2]] ?? NaN);
+}

@@ -1,0 +1,216 @@
+// Runs sandboxes and containers with runc through OCI bundles, each under a
+// conmon monitor that keeps its exit code and writes its log in the CRI format,
+// so nothing is lost when the agent restarts. Root filesystems are overlayfs
+// mounts: the image as the read-only lower, a writable upper per container.
+import { execFile } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import type { ContainerConfig, ContainerStatus, Runtime, SandboxConfig, SandboxStatus } from '../runtime.js';
+import { ociSpec } from './oci-spec.js';
+
+const run = promisify(execFile);
+
+export interface OciRuntimeOptions {
+  /** where bundles, logs and exit files live */
+  stateDir: string;
+  /** root filesystem used for pod sandboxes (busybox) */
+  sandboxRoot: string;
+  runtimePath?: string;
+  conmonPath?: string;
+  /** runc --root, so skiff's containers are listed apart from anyone else's */
+  runtimeRoot?: string;
+}
+
+interface ContainerMeta {
+  id: string;
+  startedAt?: string;
+  sandboxId?: string;
+}
+
+export class OciRuntime implements Runtime {
+  private readonly runtimePath: string;
+  private readonly conmonPath: string;
+  private readonly runtimeRoot: string;
+
+  constructor(private readonly opts: OciRuntimeOptions) {
+    this.runtimePath = opts.runtimePath ?? findBinary(['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/bin/runc'], 'runc (apt-get install runc)');
+    this.conmonPath = opts.conmonPath ?? findBinary(['/usr/bin/conmon', '/usr/local/bin/conmon', '/usr/libexec/podman/conmon'], 'conmon (apt-get install conmon)');
+    this.runtimeRoot = opts.runtimeRoot ?? join(opts.stateDir, 'runc');
+    mkdirSync(this.runtimeRoot, { recursive: true });
+  }
+
+  private dir(id: string): string {
+    return join(this.opts.stateDir, 'containers', id);
+  }
+
+  private runc(args: string[]): Promise<{ stdout: string; stderr: string }> {
+    return run(this.runtimePath, ['--root', this.runtimeRoot, ...args], { maxBuffer: 4 << 20 });
+  }
+
+  async runSandbox(cfg: SandboxConfig): Promise<SandboxStatus> {
+    const existing = await this.sandboxStatus(cfg.id);
+    if (existing?.running) return existing;
+    if (existing) await this.removeSandbox(cfg.id);
+    await this.createContainerInternal(
+      cfg.id,
+      this.opts.sandboxRoot,
+      ociSpec({
+        args: ['/bin/sleep', '2147483647'],
+        env: ['PATH=/bin'],
+        cwd: '/',
+        uid: 65534,
+        gid: 65534,
+        hostname: cfg.hostname,
+        readOnlyRootfs: true,
+        mounts: [],
+        cgroupsPath: `${cfg.cgroupParent}/${cfg.id}`,
+        noNewPrivileges: true,
+      }),
+      undefined,
+    );
+    await this.startContainer(cfg.id);
+    return (await this.sandboxStatus(cfg.id))!;
+  }
+
+  async sandboxStatus(id: string): Promise<SandboxStatus | undefined> {
+    const st = await this.containerStatus(id);
+    if (!st) return undefined;
+    const running = st.state === 'running' && !!st.pid;
+    return { id, pid: st.pid, running, netns: running ? `/proc/${st.pid}/ns/net` : undefined };
+  }
+
+  async removeSandbox(id: string): Promise<void> {
+    await this.stopContainer(id, 0);
+    await this.removeContainer(id);
+  }
+
+  async createContainer(cfg: ContainerConfig): Promise<ContainerStatus> {
+    const sandbox = await this.sandboxStatus(cfg.sandboxId);
+    if (!sandbox?.running || !sandbox.pid) throw new Error(`sandbox ${cfg.sandboxId} is not running`);
+    const ns = (t: string) => `/proc/${sandbox.pid}/ns/${t}`;
+    const spec = ociSpec({
+      args: cfg.args,
+      env: cfg.env,
+      cwd: cfg.cwd,
+      uid: cfg.uid,
+      gid: cfg.gid,
+      readOnlyRootfs: cfg.readOnlyRootfs,
+      mounts: cfg.mounts,
+      cgroupsPath: `${cfg.cgroupParent}/${cfg.id}`,
+      resources: cfg.resources,
+      joinNamespaces: { network: ns('net'), ipc: ns('ipc'), uts: ns('uts') },
+    });
+    await this.createContainerInternal(cfg.id, cfg.imageRoot, spec, cfg.sandboxId);
+    return (await this.containerStatus(cfg.id))!;
+  }
+
+  private async createContainerInternal(id: string, lower: string, spec: object, sandboxId: string | undefined): Promise<void> {
+    const dir = this.dir(id);
+    const bundle = join(dir, 'bundle');
+    const rootfs = join(bundle, 'rootfs');
+    for (const d of [rootfs, join(dir, 'upper'), join(dir, 'work'), join(dir, 'exits'), join(dir, 'sock')]) mkdirSync(d, { recursive: true });
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+    const meta: ContainerMeta = { id, sandboxId };
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
+    if (!isMounted(rootfs)) {
+      await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`, rootfs]);
+    }
+    // conmon runs `runc create` and stays as the container's parent and log writer
+    await run(this.conmonPath, [
+      '--cid', id, '--cuuid', id, '--name', id,
+      '--runtime', this.runtimePath, `--runtime-arg=--root=${this.runtimeRoot}`,
+      '--bundle', bundle,
+      '--container-pidfile', join(dir, 'pid'),
+      '--conmon-pidfile', join(dir, 'conmon.pid'),
+      '--log-path', `k8s-file:${join(dir, 'ctr.log')}`,
+      '--exit-dir', join(dir, 'exits'),
+      '--socket-dir-path', join(dir, 'sock'),
+      '--log-level', 'error',
+    ]);
+    // conmon returns once it has forked; the container exists when runc wrote its pid
+    const deadline = Date.now() + 10_000;
+    while (!existsSync(join(dir, 'pid'))) {
+      if (existsSync(join(dir, 'exits', id))) throw new Error(`container ${id} failed to start: ${readFileSync(join(dir, 'ctr.log'), 'utf8').slice(-500) || 'see the agent log'}`);
+      if (Date.now() > deadline) throw new Error(`container ${id} was not created within 10 s`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+  }
+
+  async startContainer(id: string): Promise<void> {
+    await this.runc(['start', id]);
+    const metaPath = join(this.dir(id), 'meta.json');
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as ContainerMeta;
+    meta.startedAt = new Date().toISOString();
+    writeFileSync(metaPath, JSON.stringify(meta));
+  }
+
+  async stopContainer(id: string, graceSeconds: number): Promise<void> {
+    const st = await this.containerStatus(id);
+    if (!st || st.state === 'exited' || st.state === 'unknown') return;
+    if (graceSeconds > 0) {
+      await this.runc(['kill', id, 'TERM']).catch(() => {});
+      const deadline = Date.now() + graceSeconds * 1000;
+      while (Date.now() < deadline) {
+        if ((await this.containerStatus(id))?.state !== 'running') return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    await this.runc(['kill', '--all', id, 'KILL']).catch(() => {});
+    for (let i = 0; i < 50; i++) {
+      if ((await this.containerStatus(id))?.state !== 'running') return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    await this.runc(['delete', '--force', id]).catch(() => {});
+    const rootfs = join(this.dir(id), 'bundle', 'rootfs');
+    if (isMounted(rootfs)) await run('umount', [rootfs]).catch(() => run('umount', ['-l', rootfs]));
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
+  async containerStatus(id: string): Promise<ContainerStatus | undefined> {
+    const dir = this.dir(id);
+    if (!existsSync(join(dir, 'meta.json'))) return undefined;
+    const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as ContainerMeta;
+    const logPath = join(dir, 'ctr.log');
+    const exitFile = join(dir, 'exits', id);
+    if (existsSync(exitFile)) {
+      const code = Number(readFileSync(exitFile, 'utf8').trim());
+      return { id, state: 'exited', exitCode: Number.isFinite(code) ? code : 255, startedAt: meta.startedAt, finishedAt: statSync(exitFile).mtime.toISOString(), logPath, oomKilled: code === 137 && oomHappened(dir) };
+    }
+    try {
+      const { stdout } = await this.runc(['state', id]);
+      const s = JSON.parse(stdout) as { status: string; pid?: number };
+      const state = s.status === 'running' ? 'running' : s.status === 'created' ? 'created' : s.status === 'stopped' ? 'exited' : 'unknown';
+      return { id, state, pid: s.pid || undefined, startedAt: meta.startedAt, logPath };
+    } catch {
+      return { id, state: 'unknown', startedAt: meta.startedAt, logPath };
+    }
+  }
+
+  async listContainers(): Promise<string[]> {
+    const d = join(this.opts.stateDir, 'containers');
+    return existsSync(d) ? readdirSync(d) : [];
+  }
+}
+
+function findBinary(candidates: string[], what: string): string {
+  const found = candidates.find((p) => existsSync(p));
+  if (!found) throw new Error(`${what} is not installed; skiff needs it to run containers`);
+  return found;
+}
+
+function isMounted(path: string): boolean {
+  try {
+    return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === path);
+  } catch {
+    return false;
+  }
+}
+
+/** conmon leaves an "oom" file next to the exit file when the kernel OOM-killed the container. */
+function oomHappened(dir: string): boolean {
+  return existsSync(join(dir, 'oom')) || existsSync(join(dir, 'exits', 'oom'));
+}
