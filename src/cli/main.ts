@@ -29,6 +29,8 @@ async function main(argv: string[]): Promise<number> {
           'bind-address': { type: 'string', default: '127.0.0.1' },
           'tls-san': { type: 'string', multiple: true, default: [] },
           'disable-controller': { type: 'string', multiple: true, default: [] },
+          'node-name': { type: 'string' },
+          'cgroup-parent': { type: 'string', default: '/skiff' },
         },
         strict: true,
       });
@@ -39,6 +41,8 @@ async function main(argv: string[]): Promise<number> {
       }
       return runServer({
         withAgent: cmd === 'up',
+        nodeName: values['node-name'],
+        cgroupParent: values['cgroup-parent'],
         dataDir: values['data-dir']!,
         port,
         bindAddress: values['bind-address']!,

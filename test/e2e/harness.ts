@@ -21,6 +21,7 @@ export async function freePort(): Promise<number> {
 }
 
 export interface ServerHandle {
+  netns?: string;
   dataDir: string;
   port: number;
   url: string;
@@ -33,6 +34,10 @@ export interface ServerHandle {
 }
 
 export interface StartOptions {
+  /** run inside this network namespace (made by the test with `ip netns add`) */
+  netns?: string;
+  /** 'up' runs a node agent too */
+  command?: 'server' | 'up';
   dataDir?: string;
   port?: number;
   env?: Record<string, string>;
@@ -44,9 +49,12 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
   const port = opts.port ?? (await freePort());
   // SKIFF_USE_DIST=1 runs the compiled build (benchmarks: no tsx loader in the figures)
   const entry = process.env.SKIFF_USE_DIST ? [join(ROOT, 'dist/src/cli/main.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+  const argv = [process.execPath, ...entry, opts.command ?? 'server', '--data-dir', dataDir, '--port', String(port), ...(opts.args ?? [])];
+  // nsenter switches only the network namespace: `ip netns exec` would remount /sys and hide the cgroup mounts
+  if (opts.netns) argv.unshift('nsenter', `--net=/var/run/netns/${opts.netns}`);
   const proc = spawn(
-    process.execPath,
-    [...entry, 'server', '--data-dir', dataDir, '--port', String(port), ...(opts.args ?? [])],
+    argv[0],
+    argv.slice(1),
     { cwd: ROOT, env: { ...process.env, ...opts.env }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let out = '';
@@ -55,7 +63,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`server did not become ready:\n${out}`)), 30_000);
     const check = () => {
-      if (out.includes('skiff server ready')) {
+      if (out.includes(opts.command === 'up' ? 'skiff node agent running' : 'skiff server ready')) {
         clearTimeout(timer);
         resolve();
       }
@@ -68,6 +76,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
   });
   const exited = new Promise<number | null>((resolve) => proc.once('exit', (code) => resolve(code)));
   return {
+    netns: opts.netns,
     dataDir,
     port,
     url: `https://127.0.0.1:${port}`,
@@ -96,8 +105,10 @@ export interface KubectlResult {
   stderr: string;
 }
 
-export function kubectl(server: { kubeconfig: string }, args: string[], input?: string, env?: Record<string, string>): KubectlResult {
-  const r = spawnSync('kubectl', args, {
+export function kubectl(server: { kubeconfig: string; netns?: string }, args: string[], input?: string, env?: Record<string, string>): KubectlResult {
+  const cmd = server.netns ? 'nsenter' : 'kubectl';
+  const argv = server.netns ? [`--net=/var/run/netns/${server.netns}`, 'kubectl', ...args] : args;
+  const r = spawnSync(cmd, argv, {
     env: { ...process.env, KUBECONFIG: server.kubeconfig, HOME: process.env.HOME ?? '/root', ...env },
     input,
     encoding: 'utf8',
@@ -107,7 +118,7 @@ export function kubectl(server: { kubeconfig: string }, args: string[], input?: 
 }
 
 /** kubectl that must succeed; returns stdout. */
-export function k(server: { kubeconfig: string }, args: string[], input?: string, env?: Record<string, string>): string {
+export function k(server: { kubeconfig: string; netns?: string }, args: string[], input?: string, env?: Record<string, string>): string {
   const r = kubectl(server, args, input, env);
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
   return r.stdout;

@@ -1,0 +1,150 @@
+// A node agent runs pods as real runc containers: `skiff up` inside a network
+// namespace the test made, driven by the real kubectl.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { k, kubectl, startServer, type ServerHandle } from './harness.js';
+import { makeNetns, removeNetns } from './netns.js';
+
+const NODE = 'e2e-node';
+
+async function until<T>(what: string, fn: () => T | undefined | false, ms = 30_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+function pod(name: string, containers: object[], restartPolicy = 'Always', grace = 2): string {
+  return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: NODE, restartPolicy, terminationGracePeriodSeconds: grace, containers } });
+}
+
+describe('node agent runs pods as containers', () => {
+  let s: ServerHandle;
+  let netns: string;
+  const cgroupParent = `/skiff-e2e-${process.pid}`;
+  const runcRoot = () => join(s.dataDir, 'agent/runtime/runc');
+  const runcList = () => execFileSync('runc', ['--root', runcRoot(), 'list', '-q'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+  const status = (name: string) => JSON.parse(k(s, ['get', 'pod', name, '-o', 'json'])).status;
+
+  before(async () => {
+    netns = makeNetns('skiff-e2e');
+    s = await startServer({ netns, command: 'up', args: ['--node-name', NODE, '--cgroup-parent', cgroupParent] });
+  });
+
+  after(async () => {
+    if (s) {
+      kubectl(s, ['delete', 'pods', '--all', '--grace-period=1', '--timeout=30s']);
+      await s.stop();
+      // anything left behind by a failed test: containers, mounts, cgroups, all ours
+      for (const id of existsSync(runcRoot()) ? runcList() : []) execFileSync('runc', ['--root', runcRoot(), 'delete', '--force', id]);
+      const containers = join(s.dataDir, 'agent/runtime/containers');
+      for (const c of existsSync(containers) ? readdirSync(containers) : []) {
+        try {
+          execFileSync('umount', [join(containers, c, 'bundle/rootfs')]);
+        } catch {
+          // not mounted
+        }
+      }
+      s.cleanup();
+    }
+    removeNetns(netns);
+    // the test's own cgroup parent, on every hierarchy
+    for (const tree of readdirSync('/sys/fs/cgroup')) {
+      const dir = join('/sys/fs/cgroup', tree, cgroupParent);
+      try {
+        if (existsSync(dir)) rmdirSync(dir);
+      } catch {
+        // a leftover pod cgroup keeps it; reported by the deletion test
+      }
+    }
+  });
+
+  test('the node registers Ready with capacity and a lease', () => {
+    const out = k(s, ['get', 'nodes', NODE]);
+    assert.match(out, new RegExp(`^${NODE}\\s+Ready\\s`, 'm'));
+    const node = JSON.parse(k(s, ['get', 'node', NODE, '-o', 'json']));
+    assert.ok(Number(node.status.capacity.cpu) >= 1);
+    assert.match(node.status.capacity.memory, /^\d+Ki$/);
+    assert.equal(node.status.nodeInfo.operatingSystem, 'linux');
+    const lease = JSON.parse(k(s, ['-n', 'kube-node-lease', 'get', 'lease', NODE, '-o', 'json']));
+    assert.equal(lease.spec.holderIdentity, NODE);
+  });
+
+  test('a pod runs, writes its log, and crash-looping containers are restarted with back-off', async () => {
+    k(s, ['apply', '-f', '-'], pod('web', [
+      { name: 'main', image: 'busybox:1.36', command: ['sh', '-c', 'echo started in $(hostname); trap "exit 0" TERM; while true; do sleep 1; done'] },
+      { name: 'crash', image: 'busybox', command: ['sh', '-c', 'exit 3'] },
+    ]));
+    await until('main running', () => status('web').containerStatuses?.find((c: any) => c.name === 'main')?.state?.running);
+    const st = await until('crash restarted', () => {
+      const c = status('web').containerStatuses?.find((x: any) => x.name === 'crash');
+      return c?.restartCount >= 1 && c?.state?.waiting?.reason === 'CrashLoopBackOff' ? c : undefined;
+    });
+    assert.equal(st.lastState.terminated.exitCode, 3);
+    assert.equal(st.lastState.terminated.reason, 'Error');
+    assert.match(k(s, ['get', 'pod', 'web']), /web\s+1\/2\s+CrashLoopBackOff\s+1 \(/);
+    const p = JSON.parse(k(s, ['get', 'pod', 'web', '-o', 'json']));
+    const main = p.status.containerStatuses.find((c: any) => c.name === 'main');
+    const log = readFileSync(join(s.dataDir, 'agent/runtime/containers', main.containerID.replace('runc://', ''), 'ctr.log'), 'utf8');
+    assert.match(log, /stdout F started in web/);
+    assert.equal(p.status.phase, 'Running');
+    assert.ok(p.status.conditions.some((c: any) => c.type === 'Initialized' && c.status === 'True'));
+  });
+
+  test('a container killed from outside is restarted', async () => {
+    const main = status('web').containerStatuses.find((c: any) => c.name === 'main');
+    const id = main.containerID.replace('runc://', '');
+    const state = JSON.parse(execFileSync('runc', ['--root', runcRoot(), 'state', id], { encoding: 'utf8' }));
+    process.kill(state.pid, 'SIGKILL');
+    const again = await until('main restarted', () => {
+      const c = status('web').containerStatuses.find((x: any) => x.name === 'main');
+      return c.restartCount >= 1 && c.state.running ? c : undefined;
+    });
+    assert.equal(again.lastState.terminated.exitCode, 137);
+  });
+
+  test('restartPolicy Never: success and failure end the pod', async () => {
+    k(s, ['apply', '-f', '-'], pod('ok', [{ name: 'c', image: 'busybox', command: ['true'] }], 'Never'));
+    k(s, ['apply', '-f', '-'], pod('bad', [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'exit 1'] }], 'Never'));
+    await until('ok succeeded', () => status('ok').phase === 'Succeeded');
+    await until('bad failed', () => status('bad').phase === 'Failed');
+    assert.match(k(s, ['get', 'pod', 'ok']), /ok\s+0\/1\s+Completed\s+0/);
+    assert.match(k(s, ['get', 'pod', 'bad']), /bad\s+0\/1\s+Error\s+0/);
+  });
+
+  test('init containers run first, in order', async () => {
+    k(s, ['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'init' },
+      spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, initContainers: [{ name: 'one', image: 'busybox', command: ['sh', '-c', 'sleep 1'] }], containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] },
+    }));
+    const st = await until('init done and main running', () => {
+      const x = status('init');
+      return x.containerStatuses?.[0]?.state?.running ? x : undefined;
+    });
+    assert.equal(st.initContainerStatuses[0].state.terminated.reason, 'Completed');
+  });
+
+  test('an image the node does not have waits with a clear reason', async () => {
+    k(s, ['apply', '-f', '-'], pod('noimage', [{ name: 'c', image: 'example.com/none:1' }]));
+    const w = await until('waiting reason', () => status('noimage').containerStatuses?.[0]?.state?.waiting);
+    assert.equal(w.reason, 'ErrImageNeverPull');
+  });
+
+  test('deleting a pod stops its containers within the grace period and removes everything', async () => {
+    const uid: string = JSON.parse(k(s, ['get', 'pod', 'web', '-o', 'json'])).metadata.uid;
+    assert.ok(runcList().some((id) => id.startsWith(uid.slice(0, 13))), 'web has containers before');
+    const t0 = Date.now();
+    k(s, ['delete', 'pod', 'web', '--grace-period=2', '--timeout=30s']);
+    const took = Date.now() - t0;
+    assert.ok(took < 15_000, `deletion took ${took} ms`);
+    assert.equal(kubectl(s, ['get', 'pod', 'web']).code, 1);
+    assert.deepEqual(runcList().filter((id) => id.startsWith(uid.slice(0, 13)) || id === `pod-${uid}`), [], 'no container of web is left');
+    assert.ok(!existsSync(`/sys/fs/cgroup/memory${cgroupParent}/pod${uid}`), 'its cgroup is gone');
+  });
+});
