@@ -43,6 +43,8 @@ export class ApiServer {
   private certTimer?: NodeJS.Timeout;
   private controllers?: RunningControllers;
   private controllersStarting?: Promise<void>;
+  /** the API server's client certificate towards nodes (logs, exec) */
+  private nodeCredentials?: { certPem: string; keyPem: string };
   registry?: GenericRegistry;
 
   constructor(readonly opts: ApiServerOptions) {}
@@ -61,6 +63,7 @@ export class ApiServer {
   async start(): Promise<void> {
     const { dataDir, bindAddress, port } = this.opts;
     this.pki = await ensurePki({ dataDir, bindAddress, port, extraSans: this.opts.extraSans });
+    this.nodeCredentials = await this.pki.issueClientCert('system:kube-apiserver', ['system:masters']);
     // SKIFF_BOOKMARK_INTERVAL_MS shortens watch bookmarks (tests); upstream sends about one a minute
     const bookmarkIntervalMs = Number(process.env.SKIFF_BOOKMARK_INTERVAL_MS) || undefined;
     const compactIntervalMs = this.opts.compactIntervalMs ?? (Number(process.env.SKIFF_COMPACT_INTERVAL_MS) || undefined);
@@ -81,7 +84,7 @@ export class ApiServer {
     const authenticate = createAuthenticator({ dataDir, pki: this.pki });
     const route = createRouter({
       discovery,
-      resources: new ResourceHandler(registry, new TableRenderer()),
+      resources: new ResourceHandler(registry, new TableRenderer(), () => this.nodeCredentials),
       openapi: new OpenApiHandler(),
       authenticate,
       ready: () => this.isReady,

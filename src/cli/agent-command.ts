@@ -12,6 +12,8 @@ import { internalIp } from '../kubelet/node-status.js';
 import { OciRuntime } from '../runtime/oci/oci-runtime.js';
 import { ensureBusyboxRootfs } from '../image/builtin-busybox.js';
 import { logger } from '../apiserver/log.js';
+import { createCa } from '../apiserver/pki/certificates.js';
+import { startKubeletServer } from '../kubelet/kubelet-server.js';
 
 export interface AgentOptions {
   kubeconfig: string;
@@ -19,6 +21,8 @@ export interface AgentOptions {
   nodeName?: string;
   dataDir: string;
   cgroupParent?: string;
+  nodeIp?: string;
+  kubeletPort?: number;
 }
 
 export interface RunningAgent {
@@ -35,14 +39,21 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const log = (msg: string, extra?: Record<string, unknown>) => logger.info(msg, { component: 'agent', node: nodeName, ...extra });
   const imageStore = join(dataDir, 'images');
   const runtime = new OciRuntime({ stateDir: join(dataDir, 'runtime'), sandboxRoot: ensureBusyboxRootfs(imageStore) });
-  const node = new NodeAgent(client, { name: nodeName, runtimeVersion: 'runc://1.1' }, log);
+  const nodeIp = opts.nodeIp ?? internalIp() ?? '127.0.0.1';
+  const kubeletPort = opts.kubeletPort ?? 10250;
+  const node = new NodeAgent(client, { name: nodeName, runtimeVersion: 'runc://1.1', nodeIp, kubeletPort }, log);
   await node.register();
   node.start();
-  const kubelet = new Kubelet(client, runtime, builtinImages(imageStore), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: internalIp() }, log);
+  const kubelet = new Kubelet(client, runtime, builtinImages(imageStore), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp }, log);
   await kubelet.start();
+  // a self-signed serving certificate; callers must prove themselves with a cluster-CA client certificate
+  const serving = await createCa(`kubelet-${nodeName}`, new Date(), 365);
+  if (!config.ca) throw new Error('the kubeconfig has no certificate-authority data; the node endpoint needs the cluster CA');
+  const endpoint = await startKubeletServer({ port: kubeletPort, bindAddress: '0.0.0.0', certPem: serving.certPem, keyPem: serving.keyPem, clusterCaPem: config.ca.toString() }, kubelet);
   log('agent ready');
   return {
     async stop() {
+      endpoint.close();
       node.stop();
       await kubelet.stop();
       client.close();

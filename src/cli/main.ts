@@ -31,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
           'disable-controller': { type: 'string', multiple: true, default: [] },
           'node-name': { type: 'string' },
           'cgroup-parent': { type: 'string', default: '/skiff' },
+          'kubelet-port': { type: 'string', default: '10250' },
         },
         strict: true,
       });
@@ -59,6 +60,8 @@ async function main(argv: string[]): Promise<number> {
           'node-name': { type: 'string' },
           'data-dir': { type: 'string', default: '/var/lib/skiff' },
           'cgroup-parent': { type: 'string', default: '/skiff' },
+          'node-ip': { type: 'string' },
+          'kubelet-port': { type: 'string', default: '10250' },
         },
         strict: true,
       });
@@ -66,7 +69,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write('skiff agent: --kubeconfig FILE is required (the server writes DIR/admin.kubeconfig)\n');
         return 2;
       }
-      return runAgent({ kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'] });
+      return runAgent({ kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']) });
     }
     case 'version':
     case '--version':

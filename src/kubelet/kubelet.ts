@@ -46,6 +46,11 @@ export class Kubelet {
     }, this.opts.resyncMs ?? 1000);
   }
 
+  /** For the node's log endpoint. */
+  logPath(namespace: string, pod: string, container: string, previous: boolean): string | undefined {
+    return this.workers.get(`${namespace}/${pod}`)?.logPath(container, previous);
+  }
+
   async stop(): Promise<void> {
     if (this.resync) clearInterval(this.resync);
     this.informer.stop();

@@ -11,6 +11,9 @@ export interface NodeOptions {
   maxPods?: number;
   labels?: Record<string, string>;
   runtimeVersion: string;
+  /** address the API server reaches this node at; detected when absent */
+  nodeIp?: string;
+  kubeletPort?: number;
 }
 
 function osImage(): string {
@@ -59,7 +62,7 @@ export function nodeObject(o: NodeOptions): KubeObject {
 
 export function nodeStatus(o: NodeOptions, now: string, previous?: Record<string, any>): Record<string, unknown> {
   const capacity = nodeCapacity(o);
-  const ip = internalIp();
+  const ip = o.nodeIp ?? internalIp() ?? '127.0.0.1';
   const prevReady = (previous?.conditions ?? []).find((c: any) => c.type === 'Ready');
   const cond = (type: string, status: string, reason: string, message: string) => {
     const prev = (previous?.conditions ?? []).find((c: any) => c.type === type);
@@ -76,7 +79,7 @@ export function nodeStatus(o: NodeOptions, now: string, previous?: Record<string
       cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
     ],
     addresses: [...(ip ? [{ type: 'InternalIP', address: ip }] : []), { type: 'Hostname', address: o.name }],
-    daemonEndpoints: { kubeletEndpoint: { Port: 10250 } },
+    daemonEndpoints: { kubeletEndpoint: { Port: o.kubeletPort ?? 10250 } },
     nodeInfo: {
       machineID: readSafe('/etc/machine-id'),
       systemUUID: '',

@@ -122,6 +122,8 @@ export class PodWorker {
       }
       rec.lastTerminated = terminatedState(st, c.image);
       await this.runtime.removeContainer(rec.id);
+      // the previous attempt's log stays for `kubectl logs --previous`; older ones go
+      if (rec.restartCount > 0) this.runtime.removeLog(containerId(this.pod, c.name, rec.restartCount - 1));
       rec = { id: containerId(this.pod, c.name, rec.restartCount + 1), restartCount: rec.restartCount + 1, lastTerminated: rec.lastTerminated };
       this.state.containers.set(c.name, rec);
       st = undefined;
@@ -159,6 +161,14 @@ export class PodWorker {
     return this.runtime.containerStatus(rec.id);
   }
 
+  /** The log of a container's current attempt, or of the one before it. */
+  logPath(container: string, previous: boolean): string | undefined {
+    const rec = this.state.containers.get(container);
+    if (!rec) return undefined;
+    if (!previous) return this.runtime.logPath(rec.id);
+    return rec.restartCount > 0 ? this.runtime.logPath(containerId(this.pod, container, rec.restartCount - 1)) : undefined;
+  }
+
   /** After an agent restart the containers are still there: take them back, newest attempt first. */
   private async adopt(name: string): Promise<ContainerRecord | undefined> {
     const prefix = `${this.pod.metadata.uid!.slice(0, 13)}-${name}-`;
@@ -176,7 +186,11 @@ export class PodWorker {
   async stopAll(graceSeconds: number, removeSandbox = true): Promise<void> {
     await Promise.all([...this.state.containers.values()].map((r) => this.runtime.stopContainer(r.id, graceSeconds)));
     if (removeSandbox) {
-      for (const r of this.state.containers.values()) await this.runtime.removeContainer(r.id);
+      for (const [name, r] of this.state.containers) {
+        await this.runtime.removeContainer(r.id);
+        this.runtime.removeLog(r.id);
+        if (r.restartCount > 0) this.runtime.removeLog(containerId(this.pod, name, r.restartCount - 1));
+      }
       await this.runtime.removeSandbox(this.state.sandboxId);
       removeCgroup(this.cgroupParent, this.opts.cgroupParent);
     }

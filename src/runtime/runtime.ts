@@ -72,4 +72,7 @@ export interface Runtime {
   removeContainer(id: string): Promise<void>;
   containerStatus(id: string): Promise<ContainerStatus | undefined>;
   listContainers(): Promise<string[]>;
+  /** where a container's log is (kept after the container is removed, until removeLog) */
+  logPath(id: string): string;
+  removeLog(id: string): void;
 }

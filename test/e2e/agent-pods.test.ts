@@ -2,7 +2,7 @@
 // namespace the test made, driven by the real kubectl.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { k, kubectl, startServer, type ServerHandle } from './harness.js';
@@ -79,7 +79,7 @@ describe('node agent runs pods as containers', () => {
   test('a pod runs, writes its log, and crash-looping containers are restarted with back-off', async () => {
     k(s, ['apply', '-f', '-'], pod('web', [
       { name: 'main', image: 'busybox:1.36', command: ['sh', '-c', 'echo started in $(hostname); trap "exit 0" TERM; while true; do sleep 1; done'] },
-      { name: 'crash', image: 'busybox', command: ['sh', '-c', 'exit 3'] },
+      { name: 'crash', image: 'busybox', command: ['sh', '-c', 'echo crashing now; exit 3'] },
     ]));
     await until('main running', () => status('web').containerStatuses?.find((c: any) => c.name === 'main')?.state?.running);
     const st = await until('crash restarted', () => {
@@ -91,10 +91,35 @@ describe('node agent runs pods as containers', () => {
     assert.match(k(s, ['get', 'pod', 'web']), /web\s+1\/2\s+CrashLoopBackOff\s+1 \(/);
     const p = JSON.parse(k(s, ['get', 'pod', 'web', '-o', 'json']));
     const main = p.status.containerStatuses.find((c: any) => c.name === 'main');
-    const log = readFileSync(join(s.dataDir, 'agent/runtime/containers', main.containerID.replace('runc://', ''), 'ctr.log'), 'utf8');
+    const log = readFileSync(join(s.dataDir, 'agent/runtime/logs', `${main.containerID.replace('runc://', '')}.log`), 'utf8');
     assert.match(log, /stdout F started in web/);
     assert.equal(p.status.phase, 'Running');
     assert.ok(p.status.conditions.some((c: any) => c.type === 'Initialized' && c.status === 'True'));
+  });
+
+  test('kubectl logs: container, --previous, --tail, --timestamps and -f', async () => {
+    k(s, ['apply', '-f', '-'], pod('talker', [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'for i in 1 2 3; do echo line $i; done; while true; do echo tick; sleep 0.3; done'] }]));
+    await until('talker logs', () => /line 3/.test(kubectl(s, ['logs', 'talker']).stdout));
+    assert.match(k(s, ['logs', 'talker']), /^line 1\nline 2\nline 3\n/);
+    assert.match(k(s, ['logs', 'talker', '--timestamps']), /^\d{4}-\d\d-\d\dT[\d:.]+Z line 1$/m);
+    assert.equal(k(s, ['logs', 'talker', '--tail=1']).split('\n').filter(Boolean).length, 1);
+    assert.match(k(s, ['logs', 'web', '-c', 'crash', '--previous']), /crashing now/);
+    // kubectl picks the first container itself; the API asks for one when there are several
+    assert.match(kubectl(s, ['logs', 'web']).stderr, /Defaulted container "main"/);
+    const bad = kubectl(s, ['get', '--raw', '/api/v1/namespaces/default/pods/web/log']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /a container name must be specified for pod web, choose one of: \[main crash\]/);
+    const follow = await new Promise<string>((resolve) => {
+      const p = spawn('nsenter', [`--net=/var/run/netns/${netns}`, 'kubectl', 'logs', '-f', 'talker', '--tail=1'], { env: { ...process.env, KUBECONFIG: s.kubeconfig } });
+      let out = '';
+      p.stdout.on('data', (d) => {
+        out += d;
+        if (out.split('tick').length > 3) p.kill();
+      });
+      p.on('close', () => resolve(out));
+      setTimeout(() => p.kill(), 10_000);
+    });
+    assert.ok(follow.split('tick').length > 3, `followed: ${follow}`);
   });
 
   test('a container killed from outside is restarted', async () => {

@@ -154,11 +154,18 @@ describe('API semantics', () => {
 
   test('a terminating namespace refuses new content', async () => {
     k(s, ['create', 'namespace', 'ending']);
+    // an object that holds on through a finalizer keeps the namespace terminating
+    await api.request('POST', '/api/v1/namespaces/ending/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'held', finalizers: ['example.com/hold'] } });
     k(s, ['delete', 'namespace', 'ending', '--wait=false']);
     assert.match(k(s, ['get', 'ns', 'ending']), /ending\s+Terminating/);
     const r = kubectl(s, ['-n', 'ending', 'create', 'cm', 'late']);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /because it is being terminated/);
+    // releasing the finalizer lets the namespace controller finish
+    await api.request('PATCH', '/api/v1/namespaces/ending/configmaps/held', { metadata: { finalizers: null } }, 'application/merge-patch+json');
+    const end = Date.now() + 15_000;
+    while (kubectl(s, ['get', 'ns', 'ending']).code === 0 && Date.now() < end) await new Promise((r2) => setTimeout(r2, 200));
+    assert.equal(kubectl(s, ['get', 'ns', 'ending']).code, 1, 'namespace removed once empty');
   });
 
   test('describe works across kinds and Warn validation returns warnings', async () => {

@@ -16,6 +16,7 @@ import { streamWatch } from './watch-stream.js';
 import type { TableRenderer } from './table-render.js';
 import { ScaleHandler } from './scale.js';
 import { findResource } from '../../api/kinds/resources.js';
+import { podLog, type NodeClientCredentials } from './pod-log.js';
 
 const PATCH_TYPES = new Set([
   'application/json-patch+json',
@@ -32,6 +33,7 @@ export class ResourceHandler {
   constructor(
     private readonly registry: GenericRegistry,
     private readonly tables: TableRenderer,
+    private readonly nodeCredentials?: () => NodeClientCredentials | undefined,
   ) {
     this.scale = new ScaleHandler(registry);
   }
@@ -199,6 +201,9 @@ export class ResourceHandler {
     }
     if (sub === 'finalize' && isNamespace && r.verb === 'update') return this.update(req, res, r, info, ns, q, 'finalize');
     if (sub === 'scale' && info.subresources.scale) return this.scale.handle(req, res, r, info, ns, q);
+    if (info.group === '' && info.plural === 'pods' && sub === 'log' && r.verb === 'get') {
+      return podLog(req, res, this.registry, this.nodeCredentials?.(), ns!, r.name!, q);
+    }
     if (info.group === '' && info.plural === 'pods' && r.verb === 'create' && (sub === 'binding' || sub === 'eviction')) {
       const body = decodeObject(await readBody(req), req.headers['content-type']);
       const opts = writeOptions(q, req.headers['user-agent'], 'unknown');

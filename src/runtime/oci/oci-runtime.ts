@@ -109,7 +109,7 @@ export class OciRuntime implements Runtime {
     const dir = this.dir(id);
     const bundle = join(dir, 'bundle');
     const rootfs = join(bundle, 'rootfs');
-    for (const d of [rootfs, join(dir, 'upper'), join(dir, 'work'), join(dir, 'exits'), join(dir, 'sock')]) mkdirSync(d, { recursive: true });
+    for (const d of [rootfs, join(dir, 'upper'), join(dir, 'work'), join(dir, 'exits'), join(dir, 'sock'), join(this.opts.stateDir, 'logs')]) mkdirSync(d, { recursive: true });
     writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
     const meta: ContainerMeta = { id, sandboxId };
     writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
@@ -123,7 +123,7 @@ export class OciRuntime implements Runtime {
       '--bundle', bundle,
       '--container-pidfile', join(dir, 'pid'),
       '--conmon-pidfile', join(dir, 'conmon.pid'),
-      '--log-path', `k8s-file:${join(dir, 'ctr.log')}`,
+      '--log-path', `k8s-file:${this.logPath(id)}`,
       '--exit-dir', join(dir, 'exits'),
       '--socket-dir-path', join(dir, 'sock'),
       '--log-level', 'error',
@@ -131,10 +131,19 @@ export class OciRuntime implements Runtime {
     // conmon returns once it has forked; the container exists when runc wrote its pid
     const deadline = Date.now() + 10_000;
     while (!existsSync(join(dir, 'pid'))) {
-      if (existsSync(join(dir, 'exits', id))) throw new Error(`container ${id} failed to start: ${readFileSync(join(dir, 'ctr.log'), 'utf8').slice(-500) || 'see the agent log'}`);
+      if (existsSync(join(dir, 'exits', id))) throw new Error(`container ${id} failed to start: ${existsSync(this.logPath(id)) ? readFileSync(this.logPath(id), 'utf8').slice(-500) : 'see the agent log'}`);
       if (Date.now() > deadline) throw new Error(`container ${id} was not created within 10 s`);
       await new Promise((r) => setTimeout(r, 10));
     }
+  }
+
+  /** Logs live apart from the container, so a restarted container's previous log stays readable. */
+  logPath(id: string): string {
+    return join(this.opts.stateDir, 'logs', `${id}.log`);
+  }
+
+  removeLog(id: string): void {
+    rmSync(this.logPath(id), { force: true });
   }
 
   async startContainer(id: string): Promise<void> {
@@ -174,7 +183,7 @@ export class OciRuntime implements Runtime {
     const dir = this.dir(id);
     if (!existsSync(join(dir, 'meta.json'))) return undefined;
     const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as ContainerMeta;
-    const logPath = join(dir, 'ctr.log');
+    const logPath = this.logPath(id);
     const exitFile = join(dir, 'exits', id);
     if (existsSync(exitFile)) {
       const code = Number(readFileSync(exitFile, 'utf8').trim());
