@@ -44,7 +44,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const node = new NodeAgent(client, { name: nodeName, runtimeVersion: 'runc://1.1', nodeIp, kubeletPort }, log);
   await node.register();
   node.start();
-  const kubelet = new Kubelet(client, runtime, builtinImages(imageStore), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp }, log);
+  const kubelet = new Kubelet(client, runtime, builtinImages(imageStore), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir }, log);
   await kubelet.start();
   // a self-signed serving certificate; callers must prove themselves with a cluster-CA client certificate
   const serving = await createCa(`kubelet-${nodeName}`, new Date(), 365);

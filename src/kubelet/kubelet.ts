@@ -16,6 +16,8 @@ export interface KubeletOptions {
   hostIP?: string;
   /** how often running pods are re-checked for exits */
   resyncMs?: number;
+  /** where pod directories (volumes, hosts files) live */
+  rootDir: string;
 }
 
 export class Kubelet {
@@ -46,6 +48,24 @@ export class Kubelet {
     }, this.opts.resyncMs ?? 1000);
   }
 
+  // a short-lived cache, as the kubelet's TTL-based ConfigMap/Secret manager: every
+  // pod sync reads its sources, but the API sees at most one read per object a few seconds
+  private readonly objectCache = new Map<string, { at: number; obj: KubeObject | undefined }>();
+
+  private async getObject(kind: 'configmaps' | 'secrets', namespace: string, name: string): Promise<KubeObject | undefined> {
+    const key = `${kind}/${namespace}/${name}`;
+    const hit = this.objectCache.get(key);
+    if (hit && Date.now() - hit.at < 2000) return hit.obj;
+    let obj: KubeObject | undefined;
+    try {
+      obj = await this.client.get<KubeObject>({ group: '', version: 'v1', plural: kind, namespaced: true }, namespace, name);
+    } catch (e) {
+      if ((e as { code?: number }).code !== 404) throw e;
+    }
+    this.objectCache.set(key, { at: Date.now(), obj });
+    return obj;
+  }
+
   /** For the node's log endpoint. */
   logPath(namespace: string, pod: string, container: string, previous: boolean): string | undefined {
     return this.workers.get(`${namespace}/${pod}`)?.logPath(container, previous);
@@ -74,7 +94,7 @@ export class Kubelet {
       worker = undefined;
     }
     if (!worker) {
-      worker = new PodWorker(pod, this.runtime, this.images, { cgroupParent: this.opts.cgroupParent, nodeName: this.opts.nodeName, hostIP: this.opts.hostIP });
+      worker = new PodWorker(pod, this.runtime, this.images, { cgroupParent: this.opts.cgroupParent, nodeName: this.opts.nodeName, hostIP: this.opts.hostIP, rootDir: this.opts.rootDir, get: (kind, ns, name) => this.getObject(kind, ns, name) });
       this.workers.set(key, worker);
     }
     worker.update(pod);

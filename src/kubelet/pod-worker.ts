@@ -5,7 +5,12 @@
 import type { KubeObject } from '../api/object.js';
 import type { ContainerStatus, Runtime } from '../runtime/runtime.js';
 import type { ImageResolver } from './images.js';
+import { parseQuantity } from './quantity.js';
 import { removeCgroup } from '../runtime/oci/cgroups.js';
+import { containerMounts, MissingVolumeSource, podDir, setUpVolumes, tearDownVolumes, type ObjectGetter } from './volumes.js';
+import { resolveEnv, EnvError } from './env.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 
 type Obj = Record<string, any>;
 
@@ -53,13 +58,14 @@ function terminatedState(st: ContainerStatus, image: string): Obj {
 
 export class PodWorker {
   readonly state: PodRuntimeState;
+  private volumeDirs = new Map<string, string>();
   private waiting = new Map<string, { reason: string; message?: string }>();
 
   constructor(
     private pod: KubeObject,
     private readonly runtime: Runtime,
     private readonly images: ImageResolver,
-    private readonly opts: { cgroupParent: string; nodeName: string; hostIP?: string },
+    private readonly opts: { cgroupParent: string; nodeName: string; hostIP?: string; rootDir: string; get: ObjectGetter },
   ) {
     this.state = { sandboxId: sandboxIdFor(pod), containers: new Map(), initDone: new Set() };
   }
@@ -87,6 +93,17 @@ export class PodWorker {
     }
     const sandbox = await this.runtime.runSandbox({ id: this.state.sandboxId, hostname: pod.metadata.name!.slice(0, 63), cgroupParent: this.cgroupParent });
     if (!sandbox.running) throw new Error('pod sandbox is not running');
+    try {
+      this.volumeDirs = await setUpVolumes(this.opts.rootDir, pod, this.opts.get);
+    } catch (e) {
+      if (!(e instanceof MissingVolumeSource)) throw e;
+      // upstream reports FailedMount and keeps the containers waiting
+      for (const c of [...((spec.initContainers ?? []) as Obj[]), ...((spec.containers ?? []) as Obj[])]) {
+        if (!this.state.containers.has(c.name)) this.waiting.set(c.name, { reason: 'ContainerCreating', message: `MountVolume.SetUp failed: ${e.message}` });
+      }
+      return this.status();
+    }
+    this.writeHosts(pod);
 
     // init containers: one at a time, each to success
     for (const c of (spec.initContainers ?? []) as Obj[]) {
@@ -134,10 +151,18 @@ export class PodWorker {
       this.waiting.set(c.name, { reason: 'ErrImageNeverPull', message: `image ${c.image} is not present on this node; skiff pulls from registries in a later release` });
       return undefined;
     }
+    let resolvedEnv: string[];
+    try {
+      resolvedEnv = await resolveEnv(c, this.pod, this.opts.get);
+    } catch (e) {
+      if (!(e instanceof EnvError)) throw e;
+      this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: e.message });
+      return undefined;
+    }
     rec ??= { id: containerId(this.pod, c.name, 0), restartCount: 0 };
     this.state.containers.set(c.name, rec);
     const args = [...((c.command as string[]) ?? ['/bin/sh']), ...((c.args as string[]) ?? [])];
-    const env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${this.pod.metadata.name}`, ...((c.env as Obj[]) ?? []).filter((e) => typeof e.value === 'string' || e.value === undefined).map((e) => `${e.name}=${e.value ?? ''}`)];
+    const env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${this.pod.metadata.name}`, ...resolvedEnv];
     const sc = (c.securityContext ?? {}) as Obj;
     const psc = ((this.pod.spec as Obj).securityContext ?? {}) as Obj;
     const limits = (c.resources?.limits ?? {}) as Obj;
@@ -150,7 +175,7 @@ export class PodWorker {
       cwd: c.workingDir ?? '/',
       uid: sc.runAsUser ?? psc.runAsUser ?? 0,
       gid: sc.runAsGroup ?? psc.runAsGroup ?? 0,
-      mounts: [],
+      mounts: [...containerMounts(c, this.volumeDirs), { destination: '/etc/hosts', source: join(podDir(this.opts.rootDir, this.pod), 'etc-hosts'), type: 'bind', readOnly: false }],
       resources: { memoryLimitBytes: limits.memory ? parseQuantity(String(limits.memory)) : undefined, cpuQuotaMicros: limits.cpu ? Math.ceil(parseQuantity(String(limits.cpu)) * 100_000) : undefined },
       cgroupParent: this.cgroupParent,
       readOnlyRootfs: sc.readOnlyRootFilesystem === true,
@@ -159,6 +184,15 @@ export class PodWorker {
     this.waiting.delete(c.name);
     rec.backoffUntil = undefined;
     return this.runtime.containerStatus(rec.id);
+  }
+
+  /** /etc/hosts as the kubelet writes it: localhost and the pod's own name. */
+  private writeHosts(pod: KubeObject): void {
+    const dir = podDir(this.opts.rootDir, pod);
+    mkdirSync(dir, { recursive: true });
+    const ip = (pod.status as Obj | undefined)?.podIP;
+    const own = ip ? `${ip}\t${pod.metadata.name}\n` : `127.0.1.1\t${pod.metadata.name}\n`;
+    writeFileSync(join(dir, 'etc-hosts'), `# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${own}`);
   }
 
   /** The log of a container's current attempt, or of the one before it. */
@@ -193,6 +227,7 @@ export class PodWorker {
       }
       await this.runtime.removeSandbox(this.state.sandboxId);
       removeCgroup(this.cgroupParent, this.opts.cgroupParent);
+      tearDownVolumes(this.opts.rootDir, this.pod);
     }
   }
 
@@ -260,11 +295,4 @@ export class PodWorker {
   }
 }
 
-/** Kubernetes quantities: "128Mi", "1G", "500m", "2". */
-export function parseQuantity(q: string): number {
-  const m = /^([0-9.]+)([a-zA-Z]*)$/.exec(q.trim());
-  if (!m) return NaN;
-  const n = Number(m[1]);
-  const mult: Record<string, number> = { '': 1, m: 1e-3, k: 1e3, M: 1e6, G: 1e9, T: 1e12, Ki: 1024, Mi: 1024 ** 2, Gi: 1024 ** 3, Ti: 1024 ** 4 };
-  return n * (mult[m[2]] ?? NaN);
-}
+export { parseQuantity } from './quantity.js';

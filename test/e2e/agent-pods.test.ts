@@ -122,6 +122,60 @@ describe('node agent runs pods as containers', () => {
     assert.ok(follow.split('tick').length > 3, `followed: ${follow}`);
   });
 
+  test('volumes and environment: configMap, secret, emptyDir, downwardAPI, env sources; updates follow', async () => {
+    k(s, ['create', 'configmap', 'settings', '--from-literal=greeting=hello', '--from-literal=mode=fast']);
+    k(s, ['create', 'secret', 'generic', 'creds', '--from-literal=password=s3cret']);
+    k(s, ['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'vols', labels: { tier: 'web' } },
+      spec: {
+        nodeName: NODE, terminationGracePeriodSeconds: 1,
+        volumes: [
+          { name: 'cfg', configMap: { name: 'settings' } },
+          { name: 'sec', secret: { secretName: 'creds', defaultMode: 0o400 } },
+          { name: 'shared', emptyDir: {} },
+          { name: 'mem', emptyDir: { medium: 'Memory' } },
+          { name: 'info', downwardAPI: { items: [{ path: 'labels', fieldRef: { fieldPath: 'metadata.labels' } }] } },
+        ],
+        containers: [
+          { name: 'writer', image: 'busybox', command: ['sh', '-c', 'echo shared-data > /shared/f; sleep 3600'], volumeMounts: [{ name: 'shared', mountPath: '/shared' }] },
+          {
+            name: 'reader', image: 'busybox',
+            command: ['sh', '-c', 'sleep 1; echo "env=$GREETING/$PASSWORD/$POD_NAME/$MODE_mode/$REF"; cat /cfg/greeting; echo; cat /sec/password; echo; cat /shared/f; cat /info/labels; echo; grep -c tmpfs /proc/mounts; touch /cfg/x 2>/dev/null || echo ro-ok; while true; do cat /cfg/greeting; echo; sleep 0.5; done'],
+            env: [
+              { name: 'GREETING', valueFrom: { configMapKeyRef: { name: 'settings', key: 'greeting' } } },
+              { name: 'PASSWORD', valueFrom: { secretKeyRef: { name: 'creds', key: 'password' } } },
+              { name: 'POD_NAME', valueFrom: { fieldRef: { fieldPath: 'metadata.name' } } },
+              { name: 'REF', value: '$(GREETING)-ref' },
+            ],
+            envFrom: [{ configMapRef: { name: 'settings' }, prefix: 'MODE_' }],
+            volumeMounts: [
+              { name: 'cfg', mountPath: '/cfg', readOnly: true },
+              { name: 'sec', mountPath: '/sec' },
+              { name: 'shared', mountPath: '/shared' },
+              { name: 'info', mountPath: '/info' },
+              { name: 'mem', mountPath: '/mem' },
+            ],
+          },
+        ],
+      },
+    }));
+    const out = await until('reader output', () => {
+      const r = kubectl(s, ['logs', 'vols', '-c', 'reader']);
+      return /ro-ok/.test(r.stdout) ? r.stdout : undefined;
+    });
+    assert.match(out, /env=hello\/s3cret\/vols\/fast\/hello-ref/);
+    assert.match(out, /^hello$/m);
+    assert.match(out, /^s3cret$/m);
+    assert.match(out, /^shared-data$/m);
+    assert.match(out, /tier="web"/);
+    k(s, ['patch', 'configmap', 'settings', '--type=merge', '-p', '{"data":{"greeting":"updated"}}']);
+    await until('mounted file follows the update', () => /^updated$/m.test(kubectl(s, ['logs', 'vols', '-c', 'reader', '--tail=2']).stdout), 20_000);
+    const missing = JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'novol' }, spec: { nodeName: NODE, volumes: [{ name: 'x', configMap: { name: 'absent' } }], containers: [{ name: 'c', image: 'busybox', command: ['true'], volumeMounts: [{ name: 'x', mountPath: '/x' }] }] } });
+    k(s, ['apply', '-f', '-'], missing);
+    const w = await until('waiting on the missing configmap', () => status('novol').containerStatuses?.[0]?.state?.waiting?.message);
+    assert.match(w, /configmap "absent" not found/);
+  });
+
   test('a container killed from outside is restarted', async () => {
     const main = status('web').containerStatuses.find((c: any) => c.name === 'main');
     const id = main.containerID.replace('runc://', '');
