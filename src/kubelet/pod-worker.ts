@@ -9,6 +9,8 @@ import { parseQuantity } from './quantity.js';
 import { removeCgroup } from '../runtime/oci/cgroups.js';
 import { containerMounts, MissingVolumeSource, podDir, setUpVolumes, tearDownVolumes, type ObjectGetter } from './volumes.js';
 import { resolveEnv, EnvError } from './env.js';
+import { ProbeState } from './probes.js';
+import { busyboxBinary } from '../image/builtin-busybox.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
@@ -59,6 +61,8 @@ function terminatedState(st: ContainerStatus, image: string): Obj {
 export class PodWorker {
   readonly state: PodRuntimeState;
   private volumeDirs = new Map<string, string>();
+  private probes = new Map<string, ProbeState>();
+  private sandboxPid?: number;
   private waiting = new Map<string, { reason: string; message?: string }>();
 
   constructor(
@@ -93,6 +97,7 @@ export class PodWorker {
     }
     const sandbox = await this.runtime.runSandbox({ id: this.state.sandboxId, hostname: pod.metadata.name!.slice(0, 63), cgroupParent: this.cgroupParent });
     if (!sandbox.running) throw new Error('pod sandbox is not running');
+    this.sandboxPid = sandbox.pid;
     try {
       this.volumeDirs = await setUpVolumes(this.opts.rootDir, pod, this.opts.get);
     } catch (e) {
@@ -115,7 +120,10 @@ export class PodWorker {
       }
       return this.status();
     }
-    for (const c of (spec.containers ?? []) as Obj[]) await this.ensureContainer(c, spec.restartPolicy ?? 'Always');
+    for (const c of (spec.containers ?? []) as Obj[]) {
+      const st = await this.ensureContainer(c, spec.restartPolicy ?? 'Always');
+      if (st?.state === 'running') await this.probe(c, st);
+    }
     return this.status();
   }
 
@@ -216,6 +224,21 @@ export class PodWorker {
     return rec;
   }
 
+  /** Runs the container's due probes; a failed liveness or startup probe kills it, and its restart policy decides. */
+  private async probe(c: Obj, st: ContainerStatus): Promise<void> {
+    let ps = this.probes.get(c.name);
+    if (!ps || ps.containerId !== st.id) {
+      ps = new ProbeState(st.id, c);
+      this.probes.set(c.name, ps);
+    }
+    if (!c.livenessProbe && !c.readinessProbe && !c.startupProbe) return;
+    const startedAt = st.startedAt ? Date.parse(st.startedAt) : Date.now();
+    const verdict = await ps.tick(startedAt, { runtime: this.runtime, containerId: st.id, sandboxPid: this.sandboxPid!, busybox: busyboxBinary(), containerPorts: c.ports ?? [] });
+    if (verdict) {
+      await this.runtime.stopContainer(st.id, ((this.pod.spec as Obj).terminationGracePeriodSeconds as number | undefined) ?? 30);
+    }
+  }
+
   /** SIGTERM, grace period, SIGKILL for every container, then the sandbox. */
   async stopAll(graceSeconds: number, removeSandbox = true): Promise<void> {
     await Promise.all([...this.state.containers.values()].map((r) => this.runtime.stopContainer(r.id, graceSeconds)));
@@ -243,8 +266,10 @@ export class PodWorker {
       const wait = this.waiting.get(c.name);
       if (st?.state === 'running' && !wait) {
         out.state = { running: { startedAt: st.startedAt?.replace(/\.\d{3}Z$/, 'Z') ?? nowTs() } };
-        out.ready = !init;
-        out.started = true;
+        const ps = this.probes.get(c.name);
+        const fresh = ps?.containerId === st.id ? ps : undefined;
+        out.started = fresh ? fresh.started : !c.startupProbe;
+        out.ready = !init && out.started && (fresh ? fresh.ready : !c.readinessProbe);
       } else if (st?.state === 'exited' && !wait) {
         out.state = { terminated: terminatedState(st, c.image).terminated };
       } else {

@@ -72,6 +72,8 @@ export interface Runtime {
   removeContainer(id: string): Promise<void>;
   containerStatus(id: string): Promise<ContainerStatus | undefined>;
   listContainers(): Promise<string[]>;
+  /** runs a command in a running container; resolves with its exit code and output */
+  exec(id: string, args: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
   /** where a container's log is (kept after the container is removed, until removeLog) */
   logPath(id: string): string;
   removeLog(id: string): void;

@@ -176,6 +176,34 @@ describe('node agent runs pods as containers', () => {
     assert.match(w, /configmap "absent" not found/);
   });
 
+  test('probes: readiness gates Ready, a failing liveness probe restarts, tcp and http probes reach the pod', async () => {
+    k(s, ['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'probed' },
+      spec: {
+        nodeName: NODE, terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'web', image: 'busybox', command: ['sh', '-c', 'mkdir -p /www && echo ok > /www/index.html && sleep 2 && exec httpd -f -p 8080 -h /www'],
+            ports: [{ name: 'http', containerPort: 8080 }],
+            readinessProbe: { httpGet: { path: '/index.html', port: 'http' }, periodSeconds: 1 },
+            livenessProbe: { tcpSocket: { port: 8080 }, initialDelaySeconds: 4, periodSeconds: 1 },
+          },
+          {
+            name: 'flaky', image: 'busybox', command: ['sh', '-c', 'touch /tmp/alive; sleep 2; rm /tmp/alive; sleep 3600'],
+            livenessProbe: { exec: { command: ['test', '-f', '/tmp/alive'] }, periodSeconds: 1, failureThreshold: 2 },
+          },
+        ],
+      },
+    }));
+    const early = await until('web running', () => status('probed').containerStatuses?.find((c: any) => c.name === 'web' && c.state.running));
+    assert.equal(early.ready, false, 'not ready before the readiness probe passes');
+    await until('web ready', () => status('probed').containerStatuses?.find((c: any) => c.name === 'web')?.ready === true, 20_000);
+    const flaky = await until('flaky restarted by liveness', () => status('probed').containerStatuses?.find((c: any) => c.name === 'flaky' && c.restartCount >= 1), 30_000);
+    assert.ok(flaky.lastState.terminated);
+    const web = status('probed').containerStatuses.find((c: any) => c.name === 'web');
+    assert.equal(web.restartCount, 0, 'the healthy container is left alone');
+  });
+
   test('a container killed from outside is restarted', async () => {
     const main = status('web').containerStatuses.find((c: any) => c.name === 'main');
     const id = main.containerID.replace('runc://', '');

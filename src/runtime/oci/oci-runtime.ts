@@ -154,6 +154,15 @@ export class OciRuntime implements Runtime {
     writeFileSync(metaPath, JSON.stringify(meta));
   }
 
+  exec(id: string, args: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
+    return new Promise((resolve) => {
+      execFile(this.runtimePath, ['--root', this.runtimeRoot, 'exec', id, ...args], { timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+        const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
+        resolve({ exitCode: code, output: `${stdout}${stderr}` });
+      });
+    });
+  }
+
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
     const st = await this.containerStatus(id);
     if (!st || st.state === 'exited' || st.state === 'unknown') return;
