@@ -174,6 +174,13 @@ export class PodWorker {
     const sc = (c.securityContext ?? {}) as Obj;
     const psc = ((this.pod.spec as Obj).securityContext ?? {}) as Obj;
     const limits = (c.resources?.limits ?? {}) as Obj;
+    const requests = (c.resources?.requests ?? {}) as Obj;
+    const uid = sc.runAsUser ?? psc.runAsUser ?? 0;
+    if ((sc.runAsNonRoot ?? psc.runAsNonRoot) && uid === 0) {
+      this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: 'container has runAsNonRoot and image will run as root' });
+      return undefined;
+    }
+    const cpuRequest = requests.cpu ?? limits.cpu;
     await this.runtime.createContainer({
       id: rec.id,
       sandboxId: this.state.sandboxId,
@@ -181,12 +188,21 @@ export class PodWorker {
       args,
       env,
       cwd: c.workingDir ?? '/',
-      uid: sc.runAsUser ?? psc.runAsUser ?? 0,
+      uid,
       gid: sc.runAsGroup ?? psc.runAsGroup ?? 0,
       mounts: [...containerMounts(c, this.volumeDirs), { destination: '/etc/hosts', source: join(podDir(this.opts.rootDir, this.pod), 'etc-hosts'), type: 'bind', readOnly: false }],
-      resources: { memoryLimitBytes: limits.memory ? parseQuantity(String(limits.memory)) : undefined, cpuQuotaMicros: limits.cpu ? Math.ceil(parseQuantity(String(limits.cpu)) * 100_000) : undefined },
+      resources: {
+        memoryLimitBytes: limits.memory ? parseQuantity(String(limits.memory)) : undefined,
+        cpuQuotaMicros: limits.cpu ? Math.ceil(parseQuantity(String(limits.cpu)) * 100_000) : undefined,
+        // upstream's shares: 1024 per requested core, at least 2
+        cpuShares: cpuRequest ? Math.max(2, Math.round(parseQuantity(String(cpuRequest)) * 1024)) : 2,
+        pidsLimit: 4096,
+      },
       cgroupParent: this.cgroupParent,
       readOnlyRootfs: sc.readOnlyRootFilesystem === true,
+      capabilities: sc.capabilities,
+      privileged: sc.privileged === true,
+      noNewPrivileges: sc.allowPrivilegeEscalation === false,
     });
     await this.runtime.startContainer(rec.id);
     this.waiting.delete(c.name);

@@ -31,6 +31,8 @@ function inPodNetwork(target: ProbeTarget, args: string[], input: string | undef
     const child = execFile('nsenter', [`--net=/proc/${target.sandboxPid}/ns/net`, target.busybox, ...args], { timeout: timeoutMs }, (err, stdout) => {
       resolve({ code: err ? ((err as { code?: number }).code ?? 1) : 0, stdout: String(stdout) });
     });
+    // nc exits at once when the port is closed: a write to its stdin then fails, which is a failed probe, not a crash
+    child.stdin?.on('error', () => {});
     if (input !== undefined) child.stdin?.end(input);
   });
 }
@@ -43,7 +45,8 @@ export async function runProbe(probe: Obj, target: ProbeTarget): Promise<ProbeRe
   }
   if (probe.tcpSocket) {
     const p = port(probe.tcpSocket.port, target);
-    const r = await inPodNetwork(target, ['nc', '-z', '-w', String(Math.max(1, probe.timeoutSeconds ?? 1)), probe.tcpSocket.host ?? '127.0.0.1', String(p)], undefined, timeoutMs + 500);
+    // busybox nc has no -z: run `true` on the connection, which succeeds only if it opened
+    const r = await inPodNetwork(target, ['nc', '-w', String(Math.max(1, probe.timeoutSeconds ?? 1)), probe.tcpSocket.host ?? '127.0.0.1', String(p), '-e', target.busybox, 'true'], undefined, timeoutMs + 500);
     return r.code === 0 ? { ok: true } : { ok: false, message: `dial tcp ${probe.tcpSocket.host ?? '127.0.0.1'}:${p}: connect: connection refused` };
   }
   if (probe.httpGet) {

@@ -46,6 +46,10 @@ export interface ContainerConfig {
   resources: Resources;
   cgroupParent: string;
   readOnlyRootfs?: boolean;
+  /** capability names as Kubernetes writes them (NET_ADMIN, ALL) */
+  capabilities?: { add?: string[]; drop?: string[] };
+  privileged?: boolean;
+  noNewPrivileges?: boolean;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';

@@ -204,6 +204,43 @@ describe('node agent runs pods as containers', () => {
     assert.equal(web.restartCount, 0, 'the healthy container is left alone');
   });
 
+  test('resources and securityContext become cgroup limits and process settings; exceeding memory is OOMKilled', async () => {
+    k(s, ['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'secure' },
+      spec: {
+        nodeName: NODE, restartPolicy: 'Never', terminationGracePeriodSeconds: 1,
+        containers: [
+          {
+            name: 'c', image: 'busybox',
+            command: ['sh', '-c', 'echo uid=$(id -u) gid=$(id -g); touch /x 2>/dev/null || echo rootfs-ro; grep CapEff /proc/self/status; cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max'],
+            resources: { limits: { memory: '64Mi', cpu: '500m' }, requests: { cpu: '250m' } },
+            securityContext: { runAsUser: 1000, runAsGroup: 1000, readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] } },
+          },
+        ],
+      },
+    }));
+    await until('secure done', () => status('secure').phase === 'Succeeded');
+    const out = k(s, ['logs', 'secure']);
+    assert.match(out, /uid=1000 gid=1000/);
+    assert.match(out, /rootfs-ro/);
+    assert.match(out, /CapEff:\s+0000000000000000/);
+    assert.match(out, /^67108864$/m);
+    assert.equal(JSON.parse(k(s, ['get', 'pod', 'secure', '-o', 'json'])).status.qosClass, 'Burstable');
+
+    k(s, ['apply', '-f', '-'], pod('nonroot', [{ name: 'c', image: 'busybox', command: ['true'], securityContext: { runAsNonRoot: true } }], 'Never'));
+    const w = await until('runAsNonRoot refused', () => status('nonroot').containerStatuses?.[0]?.state?.waiting);
+    assert.equal(w.reason, 'CreateContainerConfigError');
+
+    k(s, ['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'v1', kind: 'Pod', metadata: { name: 'hog' },
+      spec: { nodeName: NODE, restartPolicy: 'Never', containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'head -c 200m /dev/zero | tail'], resources: { limits: { memory: '32Mi' } } }] },
+    }));
+    const t = await until('hog killed', () => status('hog').containerStatuses?.[0]?.state?.terminated);
+    assert.equal(t.reason, 'OOMKilled');
+    assert.equal(t.exitCode, 137);
+    assert.match(k(s, ['get', 'pod', 'hog']), /OOMKilled/);
+  });
+
   test('a container killed from outside is restarted', async () => {
     const main = status('web').containerStatuses.find((c: any) => c.name === 'main');
     const id = main.containerID.replace('runc://', '');

@@ -100,6 +100,9 @@ export class OciRuntime implements Runtime {
       cgroupsPath: `${cfg.cgroupParent}/${cfg.id}`,
       resources: cfg.resources,
       joinNamespaces: { network: ns('net'), ipc: ns('ipc'), uts: ns('uts') },
+      capabilities: cfg.capabilities,
+      privileged: cfg.privileged,
+      noNewPrivileges: cfg.noNewPrivileges,
     });
     await this.createContainerInternal(cfg.id, cfg.imageRoot, spec, cfg.sandboxId);
     return (await this.containerStatus(cfg.id))!;
@@ -109,7 +112,7 @@ export class OciRuntime implements Runtime {
     const dir = this.dir(id);
     const bundle = join(dir, 'bundle');
     const rootfs = join(bundle, 'rootfs');
-    for (const d of [rootfs, join(dir, 'upper'), join(dir, 'work'), join(dir, 'exits'), join(dir, 'sock'), join(this.opts.stateDir, 'logs')]) mkdirSync(d, { recursive: true });
+    for (const d of [rootfs, join(dir, 'upper'), join(dir, 'work'), join(dir, 'exits'), join(dir, 'sock'), join(dir, 'persist'), join(this.opts.stateDir, 'logs')]) mkdirSync(d, { recursive: true });
     writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
     const meta: ContainerMeta = { id, sandboxId };
     writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
@@ -126,6 +129,8 @@ export class OciRuntime implements Runtime {
       '--log-path', `k8s-file:${this.logPath(id)}`,
       '--exit-dir', join(dir, 'exits'),
       '--socket-dir-path', join(dir, 'sock'),
+      // conmon records an "oom" file here when the kernel OOM-kills the container
+      '--persist-dir', join(dir, 'persist'),
       '--log-level', 'error',
     ]);
     // conmon returns once it has forked; the container exists when runc wrote its pid
@@ -196,7 +201,7 @@ export class OciRuntime implements Runtime {
     const exitFile = join(dir, 'exits', id);
     if (existsSync(exitFile)) {
       const code = Number(readFileSync(exitFile, 'utf8').trim());
-      return { id, state: 'exited', exitCode: Number.isFinite(code) ? code : 255, startedAt: meta.startedAt, finishedAt: statSync(exitFile).mtime.toISOString(), logPath, oomKilled: code === 137 && oomHappened(dir) };
+      return { id, state: 'exited', exitCode: Number.isFinite(code) ? code : 255, startedAt: meta.startedAt, finishedAt: statSync(exitFile).mtime.toISOString(), logPath, oomKilled: oomHappened(dir) };
     }
     try {
       const { stdout } = await this.runc(['state', id]);
@@ -230,5 +235,5 @@ function isMounted(path: string): boolean {
 
 /** conmon leaves an "oom" file next to the exit file when the kernel OOM-killed the container. */
 function oomHappened(dir: string): boolean {
-  return existsSync(join(dir, 'oom')) || existsSync(join(dir, 'exits', 'oom'));
+  return existsSync(join(dir, 'persist', 'oom'));
 }

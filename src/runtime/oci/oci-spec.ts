@@ -25,6 +25,26 @@ function ociMount(m: Mount): object {
   return { destination: m.destination, type: 'bind', source: m.source, options: ['rbind', m.readOnly ? 'ro' : 'rw', ...(m.options ?? [])] };
 }
 
+// Every capability, for privileged containers.
+const ALL_CAPABILITIES = [
+  'CAP_AUDIT_CONTROL', 'CAP_AUDIT_READ', 'CAP_AUDIT_WRITE', 'CAP_BLOCK_SUSPEND', 'CAP_BPF', 'CAP_CHECKPOINT_RESTORE', 'CAP_CHOWN', 'CAP_DAC_OVERRIDE',
+  'CAP_DAC_READ_SEARCH', 'CAP_FOWNER', 'CAP_FSETID', 'CAP_IPC_LOCK', 'CAP_IPC_OWNER', 'CAP_KILL', 'CAP_LEASE', 'CAP_LINUX_IMMUTABLE', 'CAP_MAC_ADMIN',
+  'CAP_MAC_OVERRIDE', 'CAP_MKNOD', 'CAP_NET_ADMIN', 'CAP_NET_BIND_SERVICE', 'CAP_NET_BROADCAST', 'CAP_NET_RAW', 'CAP_PERFMON', 'CAP_SETFCAP', 'CAP_SETGID',
+  'CAP_SETPCAP', 'CAP_SETUID', 'CAP_SYS_ADMIN', 'CAP_SYS_BOOT', 'CAP_SYS_CHROOT', 'CAP_SYS_MODULE', 'CAP_SYS_NICE', 'CAP_SYS_PACCT', 'CAP_SYS_PTRACE',
+  'CAP_SYS_RAWIO', 'CAP_SYS_RESOURCE', 'CAP_SYS_TIME', 'CAP_SYS_TTY_CONFIG', 'CAP_SYSLOG', 'CAP_WAKE_ALARM',
+];
+
+/** Kubernetes capability lists (add/drop, names without CAP_, "ALL") applied to the default set. */
+export function capabilitySet(add: string[] = [], drop: string[] = [], privileged = false): string[] {
+  if (privileged) return ALL_CAPABILITIES;
+  const norm = (c: string) => (c.toUpperCase() === 'ALL' ? 'ALL' : `CAP_${c.toUpperCase().replace(/^CAP_/, '')}`);
+  const d = drop.map(norm);
+  let set = d.includes('ALL') ? [] : DEFAULT_CAPABILITIES.filter((c) => !d.includes(c));
+  const a = add.map(norm);
+  set = a.includes('ALL') ? ALL_CAPABILITIES : [...new Set([...set, ...a.filter((c) => ALL_CAPABILITIES.includes(c))])];
+  return set;
+}
+
 export interface SpecInput {
   args: string[];
   env: string[];
@@ -39,16 +59,18 @@ export interface SpecInput {
   /** namespace paths to join; absent types get new namespaces */
   joinNamespaces?: Partial<Record<'network' | 'ipc' | 'uts', string>>;
   noNewPrivileges?: boolean;
+  capabilities?: { add?: string[]; drop?: string[] };
+  privileged?: boolean;
 }
 
 export function ociSpec(input: SpecInput): object {
-  const caps = DEFAULT_CAPABILITIES;
+  const caps = capabilitySet(input.capabilities?.add, input.capabilities?.drop, input.privileged);
   const namespaces = ['pid', 'mount', 'network', 'ipc', 'uts'].map((type) => {
     const path = input.joinNamespaces?.[type as 'network' | 'ipc' | 'uts'];
     return path ? { type, path } : { type };
   });
   const r = input.resources ?? {};
-  const resources: Record<string, unknown> = { devices: [{ allow: false, access: 'rwm' }] };
+  const resources: Record<string, unknown> = { devices: [{ allow: !!input.privileged, access: 'rwm' }] };
   if (r.memoryLimitBytes) resources.memory = { limit: r.memoryLimitBytes };
   if (r.cpuQuotaMicros || r.cpuShares) resources.cpu = { ...(r.cpuShares ? { shares: r.cpuShares } : {}), ...(r.cpuQuotaMicros ? { quota: r.cpuQuotaMicros, period: r.cpuPeriodMicros ?? 100_000 } : {}) };
   if (r.pidsLimit) resources.pids = { limit: r.pidsLimit };
@@ -66,13 +88,14 @@ export function ociSpec(input: SpecInput): object {
     },
     root: { path: 'rootfs', readonly: input.readOnlyRootfs ?? false },
     hostname: input.hostname,
-    mounts: [...BASE_MOUNTS, ...input.mounts.map(ociMount)],
+    // privileged containers see the host's /sys read-write, as with other runtimes
+    mounts: [...BASE_MOUNTS.map((m) => (input.privileged && m.destination === '/sys' ? { ...m, options: ['nosuid', 'noexec', 'nodev', 'rw'] } : m)), ...input.mounts.map(ociMount)],
     linux: {
       cgroupsPath: input.cgroupsPath,
       resources,
       namespaces,
-      maskedPaths: MASKED,
-      readonlyPaths: READONLY,
+      maskedPaths: input.privileged ? [] : MASKED,
+      readonlyPaths: input.privileged ? [] : READONLY,
     },
   };
 }
