@@ -1,106 +1,199 @@
-// Pods (and pod templates) as upstream's printPod: READY, STATUS with the
-// same reason logic (init containers, waiting/terminated reasons, Terminating).
+// Pods and pod templates, as upstream's printPod and printPodTemplate: READY
+// counts restartable init containers (sidecars), STATUS follows upstream's
+// reason logic (scheduling gates, init containers, waiting and terminated
+// reasons, Completed pods with a running container, Terminating), RESTARTS
+// says when the last restart was.
 import type { KubeObject } from '../object.js';
-import type { Printer } from './table-types.js';
-import { AGE, NAME, col, containersAndImages, type Obj } from './columns.js';
-import { age, humanDuration } from './duration.js';
+import type { Printer, TableRowCondition } from './table-types.js';
+import { AGE, NAME, col, containerCells, formatLabels, int, wide, type Obj } from './columns.js';
+import { DOCS } from './docs.js';
+import { humanDuration, since, timestampMs } from './duration.js';
 
-function podStatus(pod: Obj, now: Date): { reason: string; ready: number; total: number; restarts: number; lastRestart?: number } {
-  const spec = pod.spec ?? {};
-  const status = pod.status ?? {};
-  let reason: string = status.reason || status.phase || 'Pending';
+// pkg/util/node.NodeUnreachablePodReason
+const NODE_LOST = 'NodeLost';
+
+interface PodSummary {
+  ready: number;
+  total: number;
+  reason: string;
+  restarts: number;
+  /** ms of the last restart, 0 for none */
+  lastRestart: number;
+}
+
+const isRestartable = (c: Obj | undefined) => c?.restartPolicy === 'Always';
+
+function conditionTrue(conditions: Obj[], type: string): boolean {
+  return conditions.some((c) => c.type === type && c.status === 'True');
+}
+
+/** The first condition of the type decides (isPodInitializedConditionTrue). */
+function firstConditionTrue(conditions: Obj[], type: string): boolean {
+  const c = conditions.find((x) => x.type === type);
+  return c?.status === 'True';
+}
+
+function terminatedReason(t: Obj, prefix: string): string {
+  if (t.reason) return `${prefix}${t.reason}`;
+  if (int(t.signal) !== 0) return `${prefix}Signal:${int(t.signal)}`;
+  return `${prefix}ExitCode:${int(t.exitCode)}`;
+}
+
+export function summarizePod(pod: Obj): PodSummary {
+  const spec: Obj = pod.spec ?? {};
+  const status: Obj = pod.status ?? {};
+  const conditions: Obj[] = status.conditions ?? [];
+  const phase: string = status.phase ?? '';
+  let reason: string = status.reason || phase;
+  if (conditions.some((c) => c.type === 'PodScheduled' && c.reason === 'SchedulingGated'))
+    reason = 'SchedulingGated';
+
+  const initSpecs = new Map<string, Obj>();
+  let total = (spec.containers ?? []).length;
+  for (const c of (spec.initContainers ?? []) as Obj[]) {
+    initSpecs.set(c.name, c);
+    if (isRestartable(c)) total++;
+  }
+
+  let ready = 0;
   let restarts = 0;
-  let lastRestart: number | undefined;
-  const noteRestart = (cs: Obj) => {
-    const fin = cs.lastState?.terminated?.finishedAt;
-    if (fin) {
-      const t = Date.parse(fin);
-      if (!lastRestart || t > lastRestart) lastRestart = t;
-    }
-  };
+  let lastRestart = 0;
+  let sidecarRestarts = 0;
+  let lastSidecarRestart = 0;
+  const finishedAt = (cs: Obj) => timestampMs(cs.lastState?.terminated?.finishedAt) ?? 0;
+
   let initializing = false;
   const inits: Obj[] = status.initContainerStatuses ?? [];
   for (let i = 0; i < inits.length; i++) {
-    const c = inits[i];
-    restarts += c.restartCount ?? 0;
-    noteRestart(c);
-    const term = c.state?.terminated;
-    if (term && term.exitCode === 0) continue;
-    const sidecar = (spec.initContainers ?? []).find((x: Obj) => x.name === c.name)?.restartPolicy === 'Always';
-    if (sidecar && c.started) continue;
-    if (term) reason = term.reason ? `Init:${term.reason}` : term.signal ? `Init:Signal:${term.signal}` : `Init:ExitCode:${term.exitCode}`;
-    else if (c.state?.waiting?.reason && c.state.waiting.reason !== 'PodInitializing') reason = `Init:${c.state.waiting.reason}`;
+    const cs = inits[i];
+    const state: Obj = cs.state ?? {};
+    restarts += int(cs.restartCount);
+    if (cs.lastState?.terminated) lastRestart = Math.max(lastRestart, finishedAt(cs));
+    const restartable = isRestartable(initSpecs.get(cs.name));
+    if (restartable) {
+      sidecarRestarts += int(cs.restartCount);
+      if (cs.lastState?.terminated)
+        lastSidecarRestart = Math.max(lastSidecarRestart, finishedAt(cs));
+    }
+    if (state.terminated && int(state.terminated.exitCode) === 0) continue;
+    if (restartable && cs.started === true) {
+      if (cs.ready) ready++;
+      continue;
+    }
+    if (state.terminated) reason = terminatedReason(state.terminated, 'Init:');
+    else if (state.waiting?.reason && state.waiting.reason !== 'PodInitializing')
+      reason = `Init:${state.waiting.reason}`;
     else reason = `Init:${i}/${(spec.initContainers ?? []).length}`;
     initializing = true;
     break;
   }
-  let ready = 0;
-  const total = (spec.containers ?? []).length;
-  const initialized = (status.conditions ?? []).some((c: Obj) => c.type === 'Initialized' && c.status === 'True');
-  if (!initializing || initialized) {
-    restarts = inits.reduce((n, c) => n + (c.restartCount ?? 0), 0);
+
+  if (!initializing || firstConditionTrue(conditions, 'Initialized')) {
+    // regular init containers' restarts no longer count once the pod is initialized
+    restarts = sidecarRestarts;
+    lastRestart = lastSidecarRestart;
     let hasRunning = false;
-    const cs: Obj[] = [...(status.containerStatuses ?? [])].reverse();
-    for (const c of cs) {
-      restarts += c.restartCount ?? 0;
-      noteRestart(c);
-      if (c.state?.waiting?.reason) reason = c.state.waiting.reason;
-      else if (c.state?.terminated?.reason) reason = c.state.terminated.reason;
-      else if (c.state?.terminated) reason = c.state.terminated.signal ? `Signal:${c.state.terminated.signal}` : `ExitCode:${c.state.terminated.exitCode}`;
-      else if (c.ready && c.state?.running) {
+    const statuses: Obj[] = status.containerStatuses ?? [];
+    for (let i = statuses.length - 1; i >= 0; i--) {
+      const cs = statuses[i];
+      const state: Obj = cs.state ?? {};
+      restarts += int(cs.restartCount);
+      if (cs.lastState?.terminated) lastRestart = Math.max(lastRestart, finishedAt(cs));
+      if (state.waiting?.reason) reason = state.waiting.reason;
+      else if (state.terminated) reason = terminatedReason(state.terminated, '');
+      else if (cs.ready && state.running) {
         hasRunning = true;
         ready++;
       }
     }
-    if (reason === 'Completed' && hasRunning) {
-      reason = (status.conditions ?? []).some((c: Obj) => c.type === 'Ready' && c.status === 'True') ? 'Running' : 'NotReady';
-    }
+    // a Completed container next to a running one: the pod is still running
+    if (reason === 'Completed' && hasRunning)
+      reason = conditionTrue(conditions, 'Ready') ? 'Running' : 'NotReady';
   }
-  if (pod.metadata?.deletionTimestamp) reason = status.reason === 'NodeLost' ? 'Unknown' : 'Terminating';
-  void now;
-  return { reason, ready, total, restarts, lastRestart };
+
+  if (pod.metadata?.deletionTimestamp) {
+    if (status.reason === NODE_LOST) reason = 'Unknown';
+    else if (phase !== 'Succeeded' && phase !== 'Failed') reason = 'Terminating';
+  }
+  return { ready, total, reason, restarts, lastRestart };
 }
+
+const SUCCEEDED: TableRowCondition[] = [
+  {
+    type: 'Completed',
+    status: 'True',
+    reason: 'Succeeded',
+    message: 'The pod has completed successfully.',
+  },
+];
+const FAILED: TableRowCondition[] = [
+  { type: 'Completed', status: 'True', reason: 'Failed', message: 'The pod failed.' },
+];
 
 export const podPrinter: Printer = {
   columns: [
     NAME,
     col('Ready', 'The aggregate readiness state of this pod for accepting traffic.'),
     col('Status', 'The aggregate status of the containers in this pod.'),
-    col('Restarts', 'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.'),
+    col(
+      'Restarts',
+      'The number of times the containers in this pod have been restarted and when the last container in this pod has restarted.',
+    ),
     AGE,
-    col('IP', 'IP address allocated to the pod. Routable at least within the cluster.', 'string', 1),
-    col('Node', 'Name of the node the pod is assigned to.', 'string', 1),
-    col('Nominated Node', 'Nominated node name for the pod, when it is preempting others.', 'string', 1),
-    col('Readiness Gates', 'Pod readiness gates, ready/total.', 'string', 1),
+    wide('IP', DOCS.PodStatus.podIP),
+    wide('Node', DOCS.PodSpec.nodeName),
+    wide('Nominated Node', DOCS.PodStatus.nominatedNodeName),
+    wide('Readiness Gates', DOCS.PodSpec.readinessGates),
   ],
   rows(obj: KubeObject, now: Date) {
     const p = obj as Obj;
-    const s = podStatus(p, now);
-    const restarts = s.restarts > 0 && s.lastRestart ? `${s.restarts} (${humanDuration(now.getTime() - s.lastRestart)} ago)` : String(s.restarts);
+    const s = summarizePod(p);
+    const restarts =
+      s.restarts !== 0 && s.lastRestart !== 0
+        ? `${s.restarts} (${humanDuration(now.getTime() - s.lastRestart)} ago)`
+        : String(s.restarts);
+    const status: Obj = p.status ?? {};
+    const podIP: string = status.podIPs?.[0]?.ip || status.podIP || '<none>';
     const gates: Obj[] = p.spec?.readinessGates ?? [];
-    const gatesReady = gates.filter((g) => (p.status?.conditions ?? []).some((c: Obj) => c.type === g.conditionType && c.status === 'True')).length;
+    let readinessGates = '<none>';
+    if (gates.length > 0) {
+      const conditions: Obj[] = status.conditions ?? [];
+      const trueCount = gates.filter(
+        (g) => conditions.find((c) => c.type === g.conditionType)?.status === 'True',
+      ).length;
+      readinessGates = `${trueCount}/${gates.length}`;
+    }
     return [
       [
         p.metadata.name,
         `${s.ready}/${s.total}`,
         s.reason,
         restarts,
-        age(p.metadata.creationTimestamp, now),
-        p.status?.podIP || '<none>',
+        since(p.metadata.creationTimestamp, now),
+        podIP,
         p.spec?.nodeName || '<none>',
-        p.status?.nominatedNodeName || '<none>',
-        gates.length ? `${gatesReady}/${gates.length}` : '<none>',
+        status.nominatedNodeName || '<none>',
+        readinessGates,
       ],
     ];
   },
+  conditions(obj: KubeObject) {
+    const phase = (obj as Obj).status?.phase;
+    return phase === 'Succeeded' ? SUCCEEDED : phase === 'Failed' ? FAILED : undefined;
+  },
 };
 
+// upstream prints no age for pod templates
 export const podTemplatePrinter: Printer = {
-  columns: [NAME, col('Containers', 'Names of each container in the template.'), col('Images', 'Images referenced by each container in the template.'), col('Pod Labels', 'The labels for the pod template.'), AGE],
-  rows(obj, now) {
-    const t = (obj as Obj).template ?? {};
-    const [c, i] = containersAndImages(t.spec);
-    const labels = Object.entries(t.metadata?.labels ?? {}).map(([k, v]) => `${k}=${v}`).join(',') || '<none>';
-    return [[obj.metadata.name, c, i, labels, age(obj.metadata.creationTimestamp, now)]];
+  columns: [
+    NAME,
+    col('Containers', 'Names of each container in the template.'),
+    col('Images', 'Images referenced by each container in the template.'),
+    col('Pod Labels', 'The labels for the pod template.'),
+  ],
+  rows(obj: KubeObject) {
+    const t: Obj = (obj as Obj).template ?? {};
+    const [names, images] = containerCells(t.spec);
+    return [[obj.metadata.name, names, images, formatLabels(t.metadata?.labels)]];
   },
 };

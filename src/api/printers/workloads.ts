@@ -1,93 +1,276 @@
-// Workload controllers: Deployments, ReplicaSets, ReplicationControllers,
-// StatefulSets, DaemonSets, Jobs, CronJobs, ControllerRevisions.
+// Workload controllers: ReplicationControllers, ReplicaSets, Deployments,
+// StatefulSets, DaemonSets, Jobs, CronJobs and ControllerRevisions.
 import type { Printer } from './table-types.js';
-import { AGE, NAME, col, containersAndImages, mapSelector, selectorString, type Obj } from './columns.js';
-import { age, humanDuration } from './duration.js';
+import {
+  AGE,
+  CONTAINERS,
+  IMAGES,
+  NAME,
+  boolPtr,
+  col,
+  containerCells,
+  formatLabelSelector,
+  formatLabels,
+  int,
+  rawLabelSelector,
+  str,
+  wide,
+  type Obj,
+} from './columns.js';
+import { DOCS } from './docs.js';
+import { humanDuration, since, timestampMs } from './duration.js';
 
-const CONTAINERS = col('Containers', 'Names of each container in the template.', 'string', 1);
-const IMAGES = col('Images', 'Images referenced by each container in the template.', 'string', 1);
-const SELECTOR = col('Selector', 'Label selector for pods.', 'string', 1);
+/** spec.replicas as upstream reads it after v1 defaulting (absent means 1). */
+const replicas = (o: Obj) => (typeof o.spec?.replicas === 'number' ? o.spec.replicas : 1);
 
-const n = (v: unknown) => (typeof v === 'number' ? v : 0);
-
-export const deploymentPrinter: Printer = {
-  columns: [NAME, col('Ready', 'Number of the pod with ready state'), col('Up-to-date', 'Total number of non-terminated pods targeted by this deployment that have the desired template spec.', 'integer'), col('Available', 'Total number of available pods (ready for at least minReadySeconds) targeted by this deployment.', 'integer'), AGE, CONTAINERS, IMAGES, SELECTOR],
+export const replicationControllerPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Desired', DOCS.ReplicationControllerSpec.replicas, 'integer'),
+    col('Current', DOCS.ReplicationControllerStatus.replicas, 'integer'),
+    col('Ready', DOCS.ReplicationControllerStatus.readyReplicas, 'integer'),
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    wide('Selector', DOCS.ReplicationControllerSpec.selector),
+  ],
   rows(o: Obj, now) {
-    const [c, i] = containersAndImages(o.spec?.template?.spec);
-    return [[o.metadata.name, `${n(o.status?.readyReplicas)}/${n(o.spec?.replicas)}`, n(o.status?.updatedReplicas), n(o.status?.availableReplicas), age(o.metadata.creationTimestamp, now), c, i, selectorString(o.spec?.selector)]];
+    const [names, images] = containerCells(o.spec?.template?.spec);
+    return [
+      [
+        o.metadata.name,
+        replicas(o),
+        int(o.status?.replicas),
+        int(o.status?.readyReplicas),
+        since(o.metadata.creationTimestamp, now),
+        names,
+        images,
+        formatLabels(o.spec?.selector),
+      ],
+    ];
   },
 };
 
-function replicaPrinter(selector: (o: Obj) => string): Printer {
-  return {
-    columns: [NAME, col('Desired', 'Number of desired pods.', 'integer'), col('Current', 'Number of actually running pods.', 'integer'), col('Ready', 'Number of pods ready.', 'integer'), AGE, CONTAINERS, IMAGES, SELECTOR],
-    rows(o: Obj, now) {
-      const [c, i] = containersAndImages(o.spec?.template?.spec);
-      return [[o.metadata.name, n(o.spec?.replicas), n(o.status?.replicas), n(o.status?.readyReplicas), age(o.metadata.creationTimestamp, now), c, i, selector(o)]];
-    },
-  };
-}
+export const replicaSetPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Desired', DOCS.ReplicaSetSpec.replicas, 'integer'),
+    col('Current', DOCS.ReplicaSetStatus.replicas, 'integer'),
+    col('Ready', DOCS.ReplicaSetStatus.readyReplicas, 'integer'),
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    wide('Selector', DOCS.ReplicaSetSpec.selector),
+  ],
+  rows(o: Obj, now) {
+    const [names, images] = containerCells(o.spec?.template?.spec);
+    return [
+      [
+        o.metadata.name,
+        replicas(o),
+        int(o.status?.replicas),
+        int(o.status?.readyReplicas),
+        since(o.metadata.creationTimestamp, now),
+        names,
+        images,
+        formatLabelSelector(o.spec?.selector),
+      ],
+    ];
+  },
+};
 
-export const replicaSetPrinter = replicaPrinter((o) => selectorString(o.spec?.selector));
-export const replicationControllerPrinter = replicaPrinter((o) => mapSelector(o.spec?.selector));
+export const deploymentPrinter: Printer = {
+  columns: [
+    NAME,
+    col('Ready', 'Number of the pod with ready state'),
+    col('Up-to-date', DOCS.DeploymentStatus.updatedReplicas),
+    col('Available', DOCS.DeploymentStatus.availableReplicas),
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    wide('Selector', DOCS.DeploymentSpec.selector),
+  ],
+  rows(o: Obj, now) {
+    const s: Obj = o.status ?? {};
+    const [names, images] = containerCells(o.spec?.template?.spec);
+    return [
+      [
+        o.metadata.name,
+        `${int(s.readyReplicas)}/${replicas(o)}`,
+        int(s.updatedReplicas),
+        int(s.availableReplicas),
+        since(o.metadata.creationTimestamp, now),
+        names,
+        images,
+        rawLabelSelector(o.spec?.selector),
+      ],
+    ];
+  },
+};
 
 export const statefulSetPrinter: Printer = {
   columns: [NAME, col('Ready', 'Number of the pod with ready state'), AGE, CONTAINERS, IMAGES],
   rows(o: Obj, now) {
-    const [c, i] = containersAndImages(o.spec?.template?.spec);
-    return [[o.metadata.name, `${n(o.status?.readyReplicas)}/${n(o.spec?.replicas)}`, age(o.metadata.creationTimestamp, now), c, i]];
+    const [names, images] = containerCells(o.spec?.template?.spec);
+    return [
+      [
+        o.metadata.name,
+        `${int(o.status?.readyReplicas)}/${replicas(o)}`,
+        since(o.metadata.creationTimestamp, now),
+        names,
+        images,
+      ],
+    ];
   },
 };
 
 export const daemonSetPrinter: Printer = {
-  columns: [NAME, col('Desired', '', 'integer'), col('Current', '', 'integer'), col('Ready', '', 'integer'), col('Up-to-date', '', 'integer'), col('Available', '', 'integer'), col('Node Selector', ''), AGE, CONTAINERS, IMAGES, SELECTOR],
+  columns: [
+    NAME,
+    col('Desired', DOCS.DaemonSetStatus.desiredNumberScheduled, 'integer'),
+    col('Current', DOCS.DaemonSetStatus.currentNumberScheduled, 'integer'),
+    col('Ready', DOCS.DaemonSetStatus.numberReady, 'integer'),
+    col('Up-to-date', DOCS.DaemonSetStatus.updatedNumberScheduled, 'integer'),
+    col('Available', DOCS.DaemonSetStatus.numberAvailable, 'integer'),
+    col('Node Selector', DOCS.PodSpec.nodeSelector),
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    wide('Selector', DOCS.DaemonSetSpec.selector),
+  ],
   rows(o: Obj, now) {
-    const s = o.status ?? {};
-    const [c, i] = containersAndImages(o.spec?.template?.spec);
-    return [[o.metadata.name, n(s.desiredNumberScheduled), n(s.currentNumberScheduled), n(s.numberReady), n(s.updatedNumberScheduled), n(s.numberAvailable), mapSelector(o.spec?.template?.spec?.nodeSelector), age(o.metadata.creationTimestamp, now), c, i, selectorString(o.spec?.selector)]];
+    const s: Obj = o.status ?? {};
+    const podSpec: Obj | undefined = o.spec?.template?.spec;
+    const [names, images] = containerCells(podSpec);
+    return [
+      [
+        o.metadata.name,
+        int(s.desiredNumberScheduled),
+        int(s.currentNumberScheduled),
+        int(s.numberReady),
+        int(s.updatedNumberScheduled),
+        int(s.numberAvailable),
+        formatLabels(podSpec?.nodeSelector),
+        since(o.metadata.creationTimestamp, now),
+        names,
+        images,
+        formatLabelSelector(o.spec?.selector),
+      ],
+    ];
   },
 };
 
+/** hasJobCondition: the first condition of the type decides. */
+function jobCondition(o: Obj, type: string): boolean {
+  const c = ((o.status?.conditions ?? []) as Obj[]).find((x) => x.type === type);
+  return c?.status === 'True';
+}
+
 function jobStatus(o: Obj): string {
-  const conds: Obj[] = o.status?.conditions ?? [];
-  const is = (t: string) => conds.some((c) => c.type === t && c.status === 'True');
-  if (is('Complete')) return 'Complete';
-  if (is('Failed')) return 'Failed';
+  if (jobCondition(o, 'Complete')) return 'Complete';
+  if (jobCondition(o, 'Failed')) return 'Failed';
   if (o.metadata?.deletionTimestamp) return 'Terminating';
-  if (is('SuccessCriteriaMet')) return 'SuccessCriteriaMet';
-  if (is('FailureTarget')) return 'FailureTarget';
-  if (is('Suspended')) return 'Suspended';
+  if (jobCondition(o, 'Suspended')) return 'Suspended';
+  if (jobCondition(o, 'FailureTarget')) return 'FailureTarget';
   return 'Running';
 }
 
+function jobCompletions(o: Obj): string {
+  const succeeded = int(o.status?.succeeded);
+  if (typeof o.spec?.completions === 'number') return `${succeeded}/${o.spec.completions}`;
+  const parallelism = int(o.spec?.parallelism);
+  return parallelism > 1 ? `${succeeded}/1 of ${parallelism}` : `${succeeded}/1`;
+}
+
+function jobDuration(o: Obj, now: Date): string {
+  const start = timestampMs(o.status?.startTime);
+  if (start === undefined) return '';
+  const end = timestampMs(o.status?.completionTime);
+  return humanDuration((end ?? now.getTime()) - start);
+}
+
 export const jobPrinter: Printer = {
-  columns: [NAME, col('Status', 'Status of the job.'), col('Completions', 'The desired number of successfully finished pods the job should be run with.'), col('Duration', 'Time required to complete the job.'), AGE, CONTAINERS, IMAGES, SELECTOR],
+  columns: [
+    NAME,
+    col('Status', 'Status of the job.'),
+    col('Completions', DOCS.JobStatus.succeeded),
+    col('Duration', 'Time required to complete the job.'),
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    wide('Selector', DOCS.JobSpec.selector),
+  ],
   rows(o: Obj, now) {
-    const spec = o.spec ?? {};
-    const completions = typeof spec.completions === 'number' ? `${n(o.status?.succeeded)}/${spec.completions}` : `${n(o.status?.succeeded)}/1 of ${spec.parallelism ?? 1}`;
-    const start = o.status?.startTime ? Date.parse(o.status.startTime) : undefined;
-    const end = o.status?.completionTime ? Date.parse(o.status.completionTime) : now.getTime();
-    const duration = start ? humanDuration(end - start) : '';
-    const [c, i] = containersAndImages(spec.template?.spec);
-    return [[o.metadata.name, jobStatus(o), completions, duration, age(o.metadata.creationTimestamp, now), c, i, selectorString(spec.selector)]];
+    const [names, images] = containerCells(o.spec?.template?.spec);
+    return [
+      [
+        o.metadata.name,
+        jobStatus(o),
+        jobCompletions(o),
+        jobDuration(o, now),
+        since(o.metadata.creationTimestamp, now),
+        names,
+        images,
+        formatLabelSelector(o.spec?.selector),
+      ],
+    ];
   },
 };
 
 export const cronJobPrinter: Printer = {
-  columns: [NAME, col('Schedule', 'The schedule in Cron format.'), col('Timezone', 'The time zone for the given schedule.'), col('Suspend', 'Whether later executions are suspended.', 'boolean'), col('Active', 'Number of currently running jobs.', 'integer'), col('Last Schedule', 'When the job was last successfully scheduled.'), AGE, CONTAINERS, IMAGES, SELECTOR],
+  columns: [
+    NAME,
+    col('Schedule', DOCS.CronJobSpec.schedule),
+    col('Timezone', DOCS.CronJobSpec.timeZone),
+    col('Suspend', DOCS.CronJobSpec.suspend, 'boolean'),
+    col('Active', DOCS.CronJobStatus.active, 'integer'),
+    col('Last Schedule', DOCS.CronJobStatus.lastScheduleTime),
+    AGE,
+    CONTAINERS,
+    IMAGES,
+    wide('Selector', DOCS.JobSpec.selector),
+  ],
   rows(o: Obj, now) {
-    const spec = o.spec ?? {};
-    const [c, i] = containersAndImages(spec.jobTemplate?.spec?.template?.spec);
-    const last = o.status?.lastScheduleTime ? age(o.status.lastScheduleTime, now) : '<none>';
-    return [[o.metadata.name, spec.schedule ?? '', spec.timeZone ?? '<none>', spec.suspend === true ? 'True' : 'False', (o.status?.active ?? []).length, last, age(o.metadata.creationTimestamp, now), c, i, selectorString(spec.jobTemplate?.spec?.selector)]];
+    const spec: Obj = o.spec ?? {};
+    const jobSpec: Obj | undefined = spec.jobTemplate?.spec;
+    const [names, images] = containerCells(jobSpec?.template?.spec);
+    const last = o.status?.lastScheduleTime ? since(o.status.lastScheduleTime, now) : '<none>';
+    return [
+      [
+        o.metadata.name,
+        str(spec.schedule),
+        typeof spec.timeZone === 'string' ? spec.timeZone : '<none>',
+        boolPtr(spec.suspend),
+        (o.status?.active ?? []).length,
+        last,
+        since(o.metadata.creationTimestamp, now),
+        names,
+        images,
+        formatLabelSelector(jobSpec?.selector),
+      ],
+    ];
   },
 };
 
+/** formatResourceName with kind: "<kind>.<group>/<name>" lower-cased, the bare name without a kind. */
+function controllerName(o: Obj): string {
+  const ref = ((o.metadata?.ownerReferences ?? []) as Obj[]).find((r) => r.controller === true);
+  if (!ref) return '<none>';
+  const apiVersion = str(ref.apiVersion);
+  const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
+  const kind = str(ref.kind);
+  if (!kind && !group) return str(ref.name);
+  return `${(group ? `${kind}.${group}` : kind).toLowerCase()}/${str(ref.name)}`;
+}
+
 export const controllerRevisionPrinter: Printer = {
-  columns: [NAME, col('Controller', 'Controller of the object.'), col('Revision', 'Revision of the ControllerRevision.', 'integer'), AGE],
-  rows(o: Obj, now) {
-    const owner = (o.metadata.ownerReferences ?? []).find((r: Obj) => r.controller);
-    const ctl = owner ? `${String(owner.kind).toLowerCase()}.${String(owner.apiVersion).split('/')[0]}/${owner.name}` : '<none>';
-    return [[o.metadata.name, ctl, n(o.revision), age(o.metadata.creationTimestamp, now)]];
-  },
+  columns: [
+    NAME,
+    col('Controller', 'Controller of the object'),
+    col('Revision', DOCS.ControllerRevision.revision),
+    AGE,
+  ],
+  rows: (o: Obj, now) => [
+    [o.metadata.name, controllerName(o), int(o.revision), since(o.metadata.creationTimestamp, now)],
+  ],
 };
