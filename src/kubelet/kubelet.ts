@@ -7,6 +7,7 @@ import { runWorkers, WorkQueue } from '../client/workqueue.js';
 import type { Runtime } from '../runtime/runtime.js';
 import type { ImageResolver } from './images.js';
 import { PodWorker } from './pod-worker.js';
+import { EventRecorder } from '../client/event-recorder.js';
 
 const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 
@@ -25,6 +26,7 @@ export class Kubelet {
   private readonly queue = new WorkQueue(200, 10_000);
   private readonly workers = new Map<string, PodWorker>();
   private resync?: NodeJS.Timeout;
+  private readonly recorder: EventRecorder;
   private running?: Promise<void[]>;
 
   constructor(
@@ -34,6 +36,7 @@ export class Kubelet {
     private readonly opts: KubeletOptions,
     private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
+    this.recorder = new EventRecorder(client, { component: 'kubelet', host: opts.nodeName }, (e) => log('event not recorded', { error: String(e) }));
     this.informer = new Informer(client, PODS, { fieldSelector: `spec.nodeName=${opts.nodeName}`, onError: (e) => log('pod watch failed', { error: String(e) }) });
     const enqueue = (p: KubeObject) => this.queue.add(keyOf(p));
     this.informer.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
@@ -94,7 +97,7 @@ export class Kubelet {
       worker = undefined;
     }
     if (!worker) {
-      worker = new PodWorker(pod, this.runtime, this.images, { cgroupParent: this.opts.cgroupParent, nodeName: this.opts.nodeName, hostIP: this.opts.hostIP, rootDir: this.opts.rootDir, get: (kind, ns, name) => this.getObject(kind, ns, name) });
+      worker = new PodWorker(pod, this.runtime, this.images, { cgroupParent: this.opts.cgroupParent, nodeName: this.opts.nodeName, hostIP: this.opts.hostIP, rootDir: this.opts.rootDir, get: (kind, ns, name) => this.getObject(kind, ns, name), event: (p, type, reason, message, fieldPath) => this.recorder.event({ ...p, apiVersion: 'v1', kind: 'Pod' }, type, reason, message, fieldPath) });
       this.workers.set(key, worker);
     }
     worker.update(pod);

@@ -26,6 +26,9 @@ interface ContainerRecord {
   lastTerminated?: Obj;
 }
 
+/** Where the worker reports what happens, as kubelet Events on the pod. */
+export type PodEventSink = (pod: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string) => void;
+
 export interface PodRuntimeState {
   sandboxId: string;
   containers: Map<string, ContainerRecord>;
@@ -69,9 +72,13 @@ export class PodWorker {
     private pod: KubeObject,
     private readonly runtime: Runtime,
     private readonly images: ImageResolver,
-    private readonly opts: { cgroupParent: string; nodeName: string; hostIP?: string; rootDir: string; get: ObjectGetter },
+    private readonly opts: { cgroupParent: string; nodeName: string; hostIP?: string; rootDir: string; get: ObjectGetter; event?: PodEventSink },
   ) {
     this.state = { sandboxId: sandboxIdFor(pod), containers: new Map(), initDone: new Set() };
+  }
+
+  private event(type: 'Normal' | 'Warning', reason: string, message: string, container?: string, init = false): void {
+    this.opts.event?.(this.pod, type, reason, message, container ? `spec.${init ? 'initContainers' : 'containers'}{${container}}` : undefined);
   }
 
   update(pod: KubeObject): void {
@@ -106,6 +113,7 @@ export class PodWorker {
       for (const c of [...((spec.initContainers ?? []) as Obj[]), ...((spec.containers ?? []) as Obj[])]) {
         if (!this.state.containers.has(c.name)) this.waiting.set(c.name, { reason: 'ContainerCreating', message: `MountVolume.SetUp failed: ${e.message}` });
       }
+      this.event('Warning', 'FailedMount', `MountVolume.SetUp failed: ${e.message}`);
       return this.status();
     }
     this.writeHosts(pod);
@@ -142,6 +150,9 @@ export class PodWorker {
         rec.backoffUntil = now + delay;
       }
       if (now < rec.backoffUntil) {
+        if (this.waiting.get(c.name)?.reason !== 'CrashLoopBackOff') {
+          this.event('Warning', 'BackOff', `Back-off restarting failed container ${c.name} in pod ${this.pod.metadata.name}_${this.pod.metadata.namespace}(${this.pod.metadata.uid})`, c.name);
+        }
         this.waiting.set(c.name, { reason: 'CrashLoopBackOff', message: `back-off restarting failed container ${c.name} in pod ${this.pod.metadata.name}` });
         return st;
       }
@@ -156,6 +167,7 @@ export class PodWorker {
     if (st && st.state !== 'unknown') return st;
     const imageRoot = this.images.resolve(c.image);
     if (!imageRoot) {
+      if (this.waiting.get(c.name)?.reason !== 'ErrImageNeverPull') this.event('Warning', 'ErrImageNeverPull', `Container image "${c.image}" is not present on this node; skiff pulls from registries in a later release`, c.name);
       this.waiting.set(c.name, { reason: 'ErrImageNeverPull', message: `image ${c.image} is not present on this node; skiff pulls from registries in a later release` });
       return undefined;
     }
@@ -164,11 +176,13 @@ export class PodWorker {
       resolvedEnv = await resolveEnv(c, this.pod, this.opts.get);
     } catch (e) {
       if (!(e instanceof EnvError)) throw e;
+      if (this.waiting.get(c.name)?.reason !== 'CreateContainerConfigError') this.event('Warning', 'Failed', `Error: ${e.message}`, c.name);
       this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: e.message });
       return undefined;
     }
     rec ??= { id: containerId(this.pod, c.name, 0), restartCount: 0 };
     this.state.containers.set(c.name, rec);
+    this.event('Normal', 'Pulled', `Container image "${c.image}" already present on machine`, c.name);
     const args = [...((c.command as string[]) ?? ['/bin/sh']), ...((c.args as string[]) ?? [])];
     const env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${this.pod.metadata.name}`, ...resolvedEnv];
     const sc = (c.securityContext ?? {}) as Obj;
@@ -204,7 +218,9 @@ export class PodWorker {
       privileged: sc.privileged === true,
       noNewPrivileges: sc.allowPrivilegeEscalation === false,
     });
+    this.event('Normal', 'Created', `Created container ${c.name}`, c.name);
     await this.runtime.startContainer(rec.id);
+    this.event('Normal', 'Started', `Started container ${c.name}`, c.name);
     this.waiting.delete(c.name);
     rec.backoffUntil = undefined;
     return this.runtime.containerStatus(rec.id);
@@ -249,14 +265,16 @@ export class PodWorker {
     }
     if (!c.livenessProbe && !c.readinessProbe && !c.startupProbe) return;
     const startedAt = st.startedAt ? Date.parse(st.startedAt) : Date.now();
-    const verdict = await ps.tick(startedAt, { runtime: this.runtime, containerId: st.id, sandboxPid: this.sandboxPid!, busybox: busyboxBinary(), containerPorts: c.ports ?? [] });
+    const verdict = await ps.tick(startedAt, { runtime: this.runtime, containerId: st.id, sandboxPid: this.sandboxPid!, busybox: busyboxBinary(), containerPorts: c.ports ?? [] }, (m) => this.event('Warning', 'Unhealthy', m, c.name));
     if (verdict) {
+      this.event('Normal', 'Killing', `Container ${c.name} ${verdict.startsWith('Startup') ? 'failed startup probe' : 'failed liveness probe'}, will be restarted`, c.name);
       await this.runtime.stopContainer(st.id, ((this.pod.spec as Obj).terminationGracePeriodSeconds as number | undefined) ?? 30);
     }
   }
 
   /** SIGTERM, grace period, SIGKILL for every container, then the sandbox. */
   async stopAll(graceSeconds: number, removeSandbox = true): Promise<void> {
+    if (removeSandbox) for (const name of this.state.containers.keys()) this.event('Normal', 'Killing', `Stopping container ${name}`, name);
     await Promise.all([...this.state.containers.values()].map((r) => this.runtime.stopContainer(r.id, graceSeconds)));
     if (removeSandbox) {
       for (const [name, r] of this.state.containers) {

@@ -81,7 +81,7 @@ export class ProbeState {
   }
 
   /** Runs whatever probes are due; returns a message when liveness/startup says restart. */
-  async tick(startedAtMs: number, target: ProbeTarget): Promise<string | undefined> {
+  async tick(startedAtMs: number, target: ProbeTarget, onFailure: (message: string) => void = () => {}): Promise<string | undefined> {
     const now = Date.now();
     const due = (kind: string, p: Obj) => now - startedAtMs >= (p.initialDelaySeconds ?? 0) * 1000 && now - (this.last[kind] ?? 0) >= (p.periodSeconds ?? 10) * 1000;
     const record = async (kind: string, p: Obj): Promise<boolean | undefined> => {
@@ -95,6 +95,7 @@ export class ProbeState {
       this.failures[kind] = (this.failures[kind] ?? 0) + 1;
       this.successes[kind] = 0;
       this.lastMessage = r.message;
+      onFailure(`${kind[0].toUpperCase()}${kind.slice(1)} probe failed: ${r.message ?? ''}`);
       return this.failures[kind] >= (p.failureThreshold ?? 3) ? false : undefined;
     };
     if (!this.started) {

@@ -95,6 +95,14 @@ describe('node agent runs pods as containers', () => {
     assert.match(log, /stdout F started in web/);
     assert.equal(p.status.phase, 'Running');
     assert.ok(p.status.conditions.some((c: any) => c.type === 'Initialized' && c.status === 'True'));
+    // kubectl describe tells the story from the kubelet's events
+    const described = await until('events recorded', () => {
+      const d = k(s, ['describe', 'pod', 'web']);
+      return /BackOff/.test(d) ? d : undefined;
+    });
+    for (const line of [/Normal\s+Pulled\s+.*kubelet\s+Container image "busybox:1.36" already present on machine/, /Normal\s+Created\s+.*Created container main/, /Normal\s+Started\s+.*Started container main/, /Warning\s+BackOff\s+.*Back-off restarting failed container crash/]) {
+      assert.match(described, line);
+    }
   });
 
   test('kubectl logs: container, --previous, --tail, --timestamps and -f', async () => {
