@@ -45,10 +45,24 @@ export class Kubelet {
   async start(): Promise<void> {
     this.informer.start();
     await this.informer.waitForSync();
+    await this.removeOrphans();
     this.running = runWorkers(this.queue, 4, (k) => this.sync(k), (k, e) => this.log('pod sync failed', { pod: k, error: String(e) }));
     this.resync = setInterval(() => {
       for (const k of this.workers.keys()) this.queue.add(k);
     }, this.opts.resyncMs ?? 1000);
+  }
+
+  /** Containers of pods that are no longer bound here (deleted while the agent was down) go away. */
+  private async removeOrphans(): Promise<void> {
+    const uids = this.informer.list().map((p) => p.metadata.uid!);
+    for (const id of await this.runtime.listContainers()) {
+      const owned = uids.some((uid) => id === `pod-${uid}` || id.startsWith(`${uid.slice(0, 13)}-`));
+      if (owned) continue;
+      this.log('removing orphaned container', { container: id });
+      await this.runtime.stopContainer(id, 0).catch(() => {});
+      await this.runtime.removeContainer(id).catch(() => {});
+      this.runtime.removeLog(id);
+    }
   }
 
   // a short-lived cache, as the kubelet's TTL-based ConfigMap/Secret manager: every

@@ -288,6 +288,44 @@ describe('node agent runs pods as containers', () => {
     assert.equal(w.reason, 'ErrImageNeverPull');
   });
 
+  test('a separate agent process: pods keep running across an agent restart and are adopted, not restarted', async () => {
+    // a second node, as its own `skiff agent` process next to the server
+    const dataDir = join(s.dataDir, 'second');
+    const startAgent = () => {
+      const p = spawn('nsenter', [`--net=/var/run/netns/${netns}`, process.execPath, '--import', 'tsx', join(process.cwd(), 'src/cli/main.ts'), 'agent', '--kubeconfig', s.kubeconfig, '--node-name', 'second', '--data-dir', dataDir, '--cgroup-parent', cgroupParent, '--kubelet-port', '10251'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      p.stdout!.on('data', (d) => (out += d));
+      p.stderr!.on('data', (d) => (out += d));
+      return { p, ready: until('agent ready', () => out.includes('skiff agent ready')), output: () => out };
+    };
+    let agent = startAgent();
+    await agent.ready;
+    try {
+      k(s, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'steady' }, spec: { nodeName: 'second', terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] } }));
+      const before = await until('steady running', () => status('steady').containerStatuses?.find((c: any) => c.state.running));
+      agent.p.kill('SIGTERM');
+      await new Promise((r) => agent.p.once('exit', r));
+      const id = before.containerID.replace('runc://', '');
+      const secondRoot = join(dataDir, 'agent/runtime/runc');
+      const state = JSON.parse(execFileSync('runc', ['--root', secondRoot, 'state', id], { encoding: 'utf8' }));
+      assert.equal(state.status, 'running', 'the container outlives its agent');
+      agent = startAgent();
+      await agent.ready;
+      await new Promise((r) => setTimeout(r, 2000));
+      const after = status('steady').containerStatuses[0];
+      assert.equal(after.containerID, before.containerID, 'adopted, same container');
+      assert.equal(after.restartCount, 0);
+      assert.ok(after.state.running);
+      k(s, ['delete', 'pod', 'steady', '--grace-period=1', '--timeout=30s']);
+    } finally {
+      agent.p.kill('SIGTERM');
+      await new Promise((r) => agent.p.once('exit', r));
+      for (const id of execFileSync('runc', ['--root', join(dataDir, 'agent/runtime/runc'), 'list', '-q'], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
+        execFileSync('runc', ['--root', join(dataDir, 'agent/runtime/runc'), 'delete', '--force', id]);
+      }
+    }
+  });
+
   test('deleting a pod stops its containers within the grace period and removes everything', async () => {
     const uid: string = JSON.parse(k(s, ['get', 'pod', 'web', '-o', 'json'])).metadata.uid;
     assert.ok(runcList().some((id) => id.startsWith(uid.slice(0, 13))), 'web has containers before');
