@@ -63,6 +63,9 @@ export function shortHumanDuration(ms: number): string {
   return `${Math.trunc(hours / 24 / 365)}y`;
 }
 
+// 0001-01-01T00:00:00Z, what Go's zero time.Time serializes to
+const ZERO_TIME_MS = Date.parse('0001-01-01T00:00:00Z');
+
 /** Milliseconds of an RFC 3339 timestamp, undefined when absent (Go's zero time) or unparsable. */
 export function timestampMs(ts: unknown): number | undefined {
   if (typeof ts !== 'string' || ts === '') return undefined;
@@ -71,16 +74,8 @@ export function timestampMs(ts: unknown): number | undefined {
   return t;
 }
 
-// 0001-01-01T00:00:00Z, what Go's zero time.Time serializes to
-const ZERO_TIME_MS = Date.parse('0001-01-01T00:00:00Z');
-
 /** upstream translateTimestampSince: HumanDuration(now - ts), "<unknown>" for no timestamp. */
 export function since(ts: unknown, now: Date): string {
   const t = timestampMs(ts);
   return t === undefined ? '<unknown>' : humanDuration(now.getTime() - t);
-}
-
-/** The age of an object, from metadata.creationTimestamp. */
-export function age(timestamp: unknown, now: Date): string {
-  return since(timestamp, now);
 }
