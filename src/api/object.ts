@@ -63,3 +63,8 @@ export interface KubeList<T extends KubeObject = KubeObject> {
 export function cloneJson<T>(v: T): T {
   return structuredClone(v);
 }
+
+/** metav1.Time as it serializes: RFC 3339 with seconds precision. */
+export function metaTime(date = new Date()): string {
+  return date.toISOString().replace(/\.\d{3}Z$/, 'Z');
+}

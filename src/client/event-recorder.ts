@@ -1,7 +1,7 @@
 // Records core/v1 Events about objects, as client-go's event recorder: one
 // Event per (object, type, reason, message), repeated occurrences bump its
 // count and lastTimestamp instead of creating new objects.
-import type { KubeObject } from '../api/object.js';
+import { metaTime, type KubeObject } from '../api/object.js';
 import type { RestClient } from './rest-client.js';
 
 interface Seen {
@@ -31,7 +31,7 @@ export class EventRecorder {
   private async record(obj: KubeObject, type: string, reason: string, message: string, fieldPath?: string): Promise<void> {
     const namespace = obj.metadata.namespace ?? 'default';
     const key = `${obj.metadata.uid}|${fieldPath ?? ''}|${type}|${reason}|${message}`;
-    const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const now = metaTime();
     const prev = this.seen.get(key);
     if (prev && Date.now() - prev.at < DEDUP_WINDOW_MS) {
       prev.count++;

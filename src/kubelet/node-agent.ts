@@ -1,6 +1,6 @@
 // Registers the Node, keeps its status current and renews its Lease in
 // kube-node-lease, as the kubelet's node status manager and lease controller.
-import type { KubeObject } from '../api/object.js';
+import { metaTime, type KubeObject } from '../api/object.js';
 import type { ResourceRef, RestClient } from '../client/rest-client.js';
 import { nodeObject, nodeStatus, type NodeOptions } from './node-status.js';
 
@@ -45,7 +45,7 @@ export class NodeAgent {
   async updateStatus(): Promise<void> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const node = await this.client.get<KubeObject>(NODES, undefined, this.opts.name);
-      node.status = nodeStatus(this.opts, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'), node.status as Record<string, any> | undefined);
+      node.status = nodeStatus(this.opts, metaTime(), node.status as Record<string, any> | undefined);
       try {
         await this.client.update(NODES, node, 'status');
         return;

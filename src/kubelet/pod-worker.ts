@@ -2,7 +2,7 @@
 // restarted by restartPolicy with upstream's back-off, graceful termination,
 // and the status written back. sync() is idempotent and called again whenever
 // the pod or its containers change.
-import type { KubeObject } from '../api/object.js';
+import { metaTime, type KubeObject } from '../api/object.js';
 import type { ContainerStatus, Runtime } from '../runtime/runtime.js';
 import type { ImageResolver } from './images.js';
 import { parseQuantity } from './quantity.js';
@@ -35,9 +35,7 @@ export interface PodRuntimeState {
   initDone: Set<string>;
 }
 
-function nowTs(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+const nowTs = (): string => metaTime();
 
 export function sandboxIdFor(pod: KubeObject): string {
   return `pod-${pod.metadata.uid}`;

@@ -5,6 +5,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, chmodSync, statSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
+import { isMounted } from '../runtime/oci/mounts.js';
 import type { KubeObject } from '../api/object.js';
 import type { Mount } from '../runtime/runtime.js';
 
@@ -19,13 +20,6 @@ export function podDir(root: string, pod: KubeObject): string {
   return join(root, 'pods', pod.metadata.uid!);
 }
 
-function isMounted(path: string): boolean {
-  try {
-    return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === path);
-  } catch {
-    return false;
-  }
-}
 
 /** Writes files into dir atomically enough for readers: each file replaced by rename, stale ones removed. */
 function syncFiles(dir: string, files: Map<string, { data: Buffer; mode: number }>): void {

@@ -3,10 +3,9 @@
 // remove fields the applier stopped declaring (when nobody else owns them), and
 // record the applier's field set.
 import { ApiError, errors, type StatusCause } from '../errors.js';
-import type { KubeObject, ManagedFieldsEntry } from '../object.js';
+import { metaTime, type KubeObject, type ManagedFieldsEntry } from '../object.js';
 import type { SchemaRegistry } from '../schema/schema-types.js';
 import { decodeFieldsV1, encodeFieldsV1, leafPaths, pathKey, removeAt, valueAt, type FieldPath } from './field-set.js';
-import { nowSeconds } from './managed-fields.js';
 import { fieldInfo, isSetList, listKeys } from './schema-walk.js';
 
 type Obj = Record<string, unknown>;
@@ -102,7 +101,7 @@ export function serverSideApply(live: KubeObject, applied: KubeObject, ctx: Appl
     }
     removeAt(merged, p);
   }
-  const entry: ManagedFieldsEntry = { manager: ctx.manager, operation: 'Apply', apiVersion: ctx.apiVersion, time: nowSeconds(), fieldsType: 'FieldsV1', fieldsV1: encodeFieldsV1(appliedPaths) };
+  const entry: ManagedFieldsEntry = { manager: ctx.manager, operation: 'Apply', apiVersion: ctx.apiVersion, time: metaTime(), fieldsType: 'FieldsV1', fieldsV1: encodeFieldsV1(appliedPaths) };
   if (subresource) entry.subresource = subresource;
   nextEntries.push(entry);
   merged.metadata = { ...merged.metadata, managedFields: nextEntries };

@@ -1,12 +1,8 @@
 // Field ownership for writes that are not applies (create, update, patch): the
 // writer takes the fields it changed, as upstream's fieldmanager does.
-import type { KubeObject, ManagedFieldsEntry } from '../object.js';
+import { metaTime, type KubeObject, type ManagedFieldsEntry } from '../object.js';
 import type { SchemaRegistry } from '../schema/schema-types.js';
 import { decodeFieldsV1, encodeFieldsV1, leafPaths, pathKey, valueAt, type FieldPath } from './field-set.js';
-
-export function nowSeconds(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
 
 function sameValue(a: { found: boolean; value?: unknown }, b: { found: boolean; value?: unknown }): boolean {
   return a.found === b.found && JSON.stringify(a.value) === JSON.stringify(b.value);
@@ -48,7 +44,7 @@ export function updateManagedFields(old: KubeObject | undefined, obj: KubeObject
   const merged = new Map(mine.map((p) => [pathKey(p), p]));
   for (const p of changed) merged.set(pathKey(p), p);
   if (merged.size) {
-    const entry: ManagedFieldsEntry = { manager, operation: 'Update', apiVersion: ctx.apiVersion, time: nowSeconds(), fieldsType: 'FieldsV1', fieldsV1: encodeFieldsV1([...merged.values()]) };
+    const entry: ManagedFieldsEntry = { manager, operation: 'Update', apiVersion: ctx.apiVersion, time: metaTime(), fieldsType: 'FieldsV1', fieldsV1: encodeFieldsV1([...merged.values()]) };
     if (subresource) entry.subresource = subresource;
     next.push(entry);
   }

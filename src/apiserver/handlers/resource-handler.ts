@@ -3,7 +3,7 @@
 // and write the response.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { errors } from '../../api/errors.js';
-import type { KubeList, KubeObject } from '../../api/object.js';
+import { metaTime, type KubeList, type KubeObject } from '../../api/object.js';
 import type { ResourceInfo } from '../../api/resource.js';
 import { decodeObject, readBody, mediaType } from '../http/body.js';
 import { negotiate, type Negotiated, type Transform } from '../http/negotiate.js';
@@ -249,7 +249,7 @@ export class ResourceHandler {
     if (annotations) next.metadata.annotations = { ...(next.metadata.annotations ?? {}), ...annotations };
     const status = (next.status ??= {}) as { conditions?: Array<Record<string, unknown>> };
     const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
-    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') });
+    conditions.push({ type: 'PodScheduled', status: 'True', lastProbeTime: null, lastTransitionTime: metaTime() });
     status.conditions = conditions;
     await this.registry.replaceInternal(pods, next, opts);
   }

@@ -5,7 +5,7 @@ import { errors, field, type StatusCause } from '../../api/errors.js';
 import type { KubeList, KubeObject, ObjectMeta } from '../../api/object.js';
 import type { ResourceInfo } from '../../api/resource.js';
 import { findResource } from '../../api/kinds/resources.js';
-import type { Predicate, ResourceStore, Storage, Watch, WatchOptions } from '../../storage/store.js';
+import type { ListOptions, ResourceStore, Storage, Watch, WatchOptions } from '../../storage/store.js';
 import { StorageError } from '../../storage/store.js';
 import { apiVersionOf, storageResource, toExternal, toInternal } from './conversion.js';
 import type { RegistryHooks } from './hooks.js';
@@ -31,13 +31,7 @@ export interface DeleteOptions {
   dryRun: boolean;
 }
 
-export interface ListOptions {
-  resourceVersion?: string;
-  resourceVersionMatch?: 'NotOlderThan' | 'Exact';
-  limit?: number;
-  continue?: string;
-  predicate?: Predicate;
-}
+export type { ListOptions } from '../../storage/store.js';
 
 export interface DeleteResult {
   object: KubeObject;

@@ -2,10 +2,7 @@
 import { randomUUID, randomInt } from 'node:crypto';
 import type { ResourceInfo } from '../../api/resource.js';
 
-/** RFC 3339 with seconds precision, as metav1.Time serializes. */
-export function nowTimestamp(now = new Date()): string {
-  return now.toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
+export { metaTime as nowTimestamp } from '../../api/object.js';
 
 export function newUid(): string {
   return randomUUID();

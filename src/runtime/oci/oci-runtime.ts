@@ -6,6 +6,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { isMounted } from './mounts.js';
 import type { ContainerConfig, ContainerStatus, Runtime, SandboxConfig, SandboxStatus } from '../runtime.js';
 import { ociSpec } from './oci-spec.js';
 
@@ -225,13 +226,6 @@ function findBinary(candidates: string[], what: string): string {
   return found;
 }
 
-function isMounted(path: string): boolean {
-  try {
-    return readFileSync('/proc/self/mountinfo', 'utf8').split('\n').some((l) => l.split(' ')[4] === path);
-  } catch {
-    return false;
-  }
-}
 
 /** conmon leaves an "oom" file next to the exit file when the kernel OOM-killed the container. */
 function oomHappened(dir: string): boolean {
