@@ -37,9 +37,9 @@ export function adminClient(kubeconfig: string, port: number, maxSockets = 64) {
     });
   }
   /** Opens a watch and calls onLine for every event line; returns a stop function. */
-  function watch(path: string, onLine: (line: string) => void): Promise<() => void> {
+  function watch(path: string, onLine: (line: string) => void, accept = 'application/json'): Promise<() => void> {
     return new Promise((resolve, reject) => {
-      const req = https.request({ host: '127.0.0.1', port, method: 'GET', path, agent: new https.Agent({ ca: agent.options.ca, cert: agent.options.cert, key: agent.options.key }) }, (res) => {
+      const req = https.request({ host: '127.0.0.1', port, method: 'GET', path, headers: { accept }, agent: new https.Agent({ ca: agent.options.ca, cert: agent.options.cert, key: agent.options.key }) }, (res) => {
         let buf = '';
         res.setEncoding('utf8');
         res.on('data', (d: string) => {

@@ -44,6 +44,18 @@ describe('API semantics', () => {
     assert.ok(Number(bm.object.metadata.resourceVersion) >= Number(list.metadata.resourceVersion));
     assert.equal(bm.object.kind, 'ConfigMap');
 
+    // a Table watch (kubectl get -w) carries the columns in its first event only
+    const tables: any[] = [];
+    const stop3 = await api.watch('/api/v1/namespaces/sem/configmaps?watch=1', (l) => tables.push(JSON.parse(l)), 'application/json;as=Table;v=v1;g=meta.k8s.io');
+    await api.request('POST', '/api/v1/namespaces/sem/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'tw1' } });
+    await api.request('POST', '/api/v1/namespaces/sem/configmaps', { apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'tw2' } });
+    const d3 = Date.now() + 5000;
+    while (!tables.some((e) => e.object?.rows?.[0]?.cells?.[0] === 'tw2') && Date.now() < d3) await new Promise((r) => setTimeout(r, 50));
+    stop3();
+    assert.equal(tables[0].object.kind, 'Table');
+    assert.ok(tables[0].object.columnDefinitions.length > 0);
+    assert.equal(tables[tables.length - 1].object.columnDefinitions, null);
+
     // a label-selected watch sees only matching objects
     const sel: any[] = [];
     const stop2 = await api.watch('/api/v1/namespaces/sem/configmaps?watch=1&labelSelector=pick%3Dme', (l) => sel.push(JSON.parse(l)));

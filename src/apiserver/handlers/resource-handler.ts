@@ -12,6 +12,7 @@ import type { ResourceRequest } from '../request-info.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
 import { deleteOptions, intParam, boolParam, listOptions, writeOptions } from './query.js';
 import { buildPredicate } from './predicate.js';
+import { includeObjectParam } from '../../api/printers/index.js';
 import { streamWatch } from './watch-stream.js';
 import type { TableRenderer } from './table-render.js';
 import { ScaleHandler } from './scale.js';
@@ -47,7 +48,7 @@ export class ResourceHandler {
     }
     switch (r.verb) {
       case 'get':
-        return this.get(req, res, r, info, ns);
+        return this.get(req, res, r, info, ns, q);
       case 'list':
         return this.list(req, res, r, info, ns, q);
       case 'watch':
@@ -66,23 +67,25 @@ export class ResourceHandler {
     throw errors.methodNotAllowed(`the server does not allow this method on the requested resource`);
   }
 
-  private async get(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, info: ResourceInfo, ns?: string) {
+  private async get(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, info: ResourceInfo, ns: string | undefined, q: URLSearchParams) {
     const n = negotiate(req.headers.accept, READ_TRANSFORMS);
     const obj = await this.registry.get(info, r.version, ns, r.name!);
-    send(res, 200, this.render(n, info, r.version, [obj], undefined, false), n.format);
+    send(res, 200, this.render(n, info, r.version, [obj], undefined, false, q), n.format);
   }
 
   private async list(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, info: ResourceInfo, ns: string | undefined, q: URLSearchParams) {
     const n = negotiate(req.headers.accept, READ_TRANSFORMS);
     const opts = { ...listOptions(q), predicate: buildPredicate(info, q) };
     const list = await this.registry.list(info, r.version, ns, opts);
-    send(res, 200, this.render(n, info, r.version, list.items, list, true), n.format);
+    send(res, 200, this.render(n, info, r.version, list.items, list, true, q), n.format);
   }
 
   /** Table and metadata-only views for get and list, as the client asked. */
-  private render(n: Negotiated, info: ResourceInfo, version: string, items: KubeObject[], list: KubeList | undefined, isList: boolean): unknown {
+  private render(n: Negotiated, info: ResourceInfo, version: string, items: KubeObject[], list: KubeList | undefined, isList: boolean, q: URLSearchParams): unknown {
     if (n.transform === 'Table') {
-      return this.tables.table(info, version, items, list?.metadata, 'Metadata');
+      // a single object's Table carries its resourceVersion, a list's the list's
+      const meta = list?.metadata ?? { resourceVersion: items[0]?.metadata.resourceVersion };
+      return this.tables.table(info, version, items, meta, includeObjectParam(q), n.tableVersion);
     }
     if (n.transform === 'PartialObjectMetadata' || n.transform === 'PartialObjectMetadataList') {
       const partial = items.map((o) => ({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: o.metadata }));
@@ -118,15 +121,16 @@ export class ResourceHandler {
       throw e;
     }
     const version = r.version;
-    const render =
-      n.transform === 'Table'
-        ? (obj: KubeObject) => this.tables.table(info, version, [this.registryView(info, version, obj)], undefined, 'Metadata')
-        : n.transform === 'PartialObjectMetadata' || n.transform === 'PartialObjectMetadataList'
+    const tableWatch = n.transform === 'Table' ? this.tables.watch(info, version, includeObjectParam(q), n.tableVersion) : undefined;
+    const render = tableWatch
+      ? (obj: KubeObject, type: string) => tableWatch.render(type === 'BOOKMARK' || obj.kind === 'Status' ? obj : this.registryView(info, version, obj))
+      : n.transform === 'PartialObjectMetadata' || n.transform === 'PartialObjectMetadataList'
           ? (obj: KubeObject) => ({ apiVersion: 'meta.k8s.io/v1', kind: 'PartialObjectMetadata', metadata: obj.metadata })
           : (obj: KubeObject) => this.registryView(info, version, obj);
     await streamWatch(req, res, watch, {
       render,
-      encodingKey: `${info.group}/${info.plural}/${version}/${n.transform}`,
+      encodingKey: () => `${info.group}/${info.plural}/${version}/${n.transform}/${n.tableVersion ?? ''}/${q.get('includeObject') ?? ''}/${tableWatch?.headersNext ? 'headers' : ''}`,
+      renderBookmarks: !!tableWatch,
       timeoutSeconds,
       info,
       version,
@@ -194,7 +198,7 @@ export class ResourceHandler {
     const sub = r.subresource!;
     const isNamespace = info.group === '' && info.plural === 'namespaces';
     if (sub === 'status' && info.subresources.status) {
-      if (r.verb === 'get') return this.get(req, res, r, info, ns);
+      if (r.verb === 'get') return this.get(req, res, r, info, ns, q);
       if (r.verb === 'update') return this.update(req, res, r, info, ns, q, 'status');
       if (r.verb === 'patch') return this.patch(req, res, r, info, ns, q, 'status');
       throw errors.methodNotAllowed('the server does not allow this method on the requested resource');

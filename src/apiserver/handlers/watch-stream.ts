@@ -10,8 +10,10 @@ import { apiVersionOf } from '../registry/conversion.js';
 export interface WatchStreamOptions {
   /** per-event object transform (version conversion, Table wrapping) */
   render: (obj: KubeObject, type: WatchEvent['type']) => unknown;
-  /** cache key for the rendered form (same key = same bytes) */
-  encodingKey: string;
+  /** cache key for the rendered form (same key = same bytes); asked before each event */
+  encodingKey: () => string;
+  /** Table watches print bookmarks too, as upstream does */
+  renderBookmarks?: boolean;
   timeoutSeconds: number;
   info: ResourceInfo;
   version: string;
@@ -63,11 +65,11 @@ export async function streamWatch(req: IncomingMessage, res: ServerResponse, wat
 }
 
 function encode(ev: WatchEvent, opts: WatchStreamOptions): Buffer {
-  const cacheKey = opts.encodingKey;
+  const cacheKey = opts.encodingKey();
   const cached = ev.encoded?.get(cacheKey);
   if (cached) return cached;
   let object: unknown;
-  if (ev.type === 'BOOKMARK') {
+  if (ev.type === 'BOOKMARK' && !opts.renderBookmarks) {
     object = {
       kind: opts.info.kind,
       apiVersion: apiVersionOf(opts.info.group, opts.version),
@@ -75,6 +77,8 @@ function encode(ev: WatchEvent, opts: WatchStreamOptions): Buffer {
     };
   } else if (ev.type === 'ERROR') {
     object = ev.object;
+  } else if (ev.type === 'BOOKMARK') {
+    object = opts.render({ kind: opts.info.kind, apiVersion: apiVersionOf(opts.info.group, opts.version), metadata: ev.object.metadata }, ev.type);
   } else {
     object = opts.render(ev.object, ev.type);
   }

@@ -8,6 +8,8 @@ export type Transform = 'none' | 'Table' | 'PartialObjectMetadata' | 'PartialObj
 export interface Negotiated {
   format: OutputFormat;
   transform: Transform;
+  /** the meta.k8s.io version a Table was asked in */
+  tableVersion?: 'meta.k8s.io/v1' | 'meta.k8s.io/v1beta1';
 }
 
 interface MediaRange {
@@ -48,7 +50,7 @@ export function negotiate(accept: string | undefined, allowTransforms: Transform
     if (r.params.g !== 'meta.k8s.io') continue;
     if (r.params.v !== 'v1' && r.params.v !== 'v1beta1') continue;
     if ((as === 'Table' || as === 'PartialObjectMetadata' || as === 'PartialObjectMetadataList') && allowTransforms.includes(as)) {
-      return { format, transform: as };
+      return { format, transform: as, tableVersion: r.params.v === 'v1beta1' ? 'meta.k8s.io/v1beta1' : 'meta.k8s.io/v1' };
     }
   }
   throw errors.notAcceptable(
