@@ -163,8 +163,8 @@ export class PodWorker {
       st = undefined;
     }
     if (st && st.state !== 'unknown') return st;
-    const imageRoot = this.images.resolve(c.image);
-    if (!imageRoot) {
+    const image = this.images.resolve(c.image);
+    if (!image) {
       if (this.waiting.get(c.name)?.reason !== 'ErrImageNeverPull') this.event('Warning', 'ErrImageNeverPull', `Container image "${c.image}" is not present on this node; skiff pulls from registries in a later release`, c.name);
       this.waiting.set(c.name, { reason: 'ErrImageNeverPull', message: `image ${c.image} is not present on this node; skiff pulls from registries in a later release` });
       return undefined;
@@ -181,7 +181,9 @@ export class PodWorker {
     rec ??= { id: containerId(this.pod, c.name, 0), restartCount: 0 };
     this.state.containers.set(c.name, rec);
     this.event('Normal', 'Pulled', `Container image "${c.image}" already present on machine`, c.name);
-    const args = [...((c.command as string[]) ?? ['/bin/sh']), ...((c.args as string[]) ?? [])];
+    // upstream: command replaces the image's Entrypoint, args its Cmd; args alone keep the Entrypoint
+    const command = (c.command as string[] | undefined) ?? image.entrypoint;
+    const args = [...command, ...((c.args as string[] | undefined) ?? (c.command ? [] : image.cmd))];
     const env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${this.pod.metadata.name}`, ...resolvedEnv];
     const sc = (c.securityContext ?? {}) as Obj;
     const psc = ((this.pod.spec as Obj).securityContext ?? {}) as Obj;
@@ -196,7 +198,7 @@ export class PodWorker {
     await this.runtime.createContainer({
       id: rec.id,
       sandboxId: this.state.sandboxId,
-      imageRoot,
+      imageRoot: image.root,
       args,
       env,
       cwd: c.workingDir ?? '/',
