@@ -16,6 +16,7 @@ import { createRouter } from './router.js';
 import { ensurePki, type Pki } from './pki/index.js';
 import { createAuthenticator } from './authn/index.js';
 import { ensureDefaultNamespaces } from './bootstrap.js';
+import { proxyExec } from './handlers/exec-proxy.js';
 import { logger } from './log.js';
 import { ALL_CONTROLLERS, startControllers, type RunningControllers } from '../controllers/manager.js';
 import { writeKubeconfig } from './pki/kubeconfig.js';
@@ -102,6 +103,16 @@ export class ApiServer {
     server.on('connection', (s: Socket) => {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
+    });
+    // exec (and later attach and port-forward) arrive as connection upgrades
+    server.on('upgrade', (req, socket, head) => {
+      socket.on('error', () => {});
+      const url = new URL(req.url ?? '/', 'https://localhost');
+      const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+      const user = authenticate(req);
+      if (!user) return socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
+      if (!m) return socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
+      void proxyExec(req, socket, head, registry, this.nodeCredentials, decodeURIComponent(m[1]), decodeURIComponent(m[2]), url.searchParams);
     });
     server.on('tlsClientError', () => {
       // handshake failures are the client's problem; keep serving

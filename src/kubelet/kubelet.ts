@@ -83,6 +83,15 @@ export class Kubelet {
     return obj;
   }
 
+  /** For the node's exec endpoint: a command in a pod's running container. */
+  async execInContainer(namespace: string, pod: string, container: string, command: string[]) {
+    const id = this.workers.get(`${namespace}/${pod}`)?.state.containers.get(container)?.id;
+    if (!id) return undefined;
+    const st = await this.runtime.containerStatus(id);
+    if (st?.state !== 'running') return undefined;
+    return this.runtime.execStream(id, command);
+  }
+
   /** For the node's log endpoint. */
   logPath(namespace: string, pod: string, container: string, previous: boolean): string | undefined {
     return this.workers.get(`${namespace}/${pod}`)?.logPath(container, previous);

@@ -78,6 +78,8 @@ export interface Runtime {
   listContainers(): Promise<string[]>;
   /** runs a command in a running container; resolves with its exit code and output */
   exec(id: string, args: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
+  /** starts a command in a running container with its stdio as pipes (kubectl exec) */
+  execStream(id: string, args: string[]): import('node:child_process').ChildProcessWithoutNullStreams;
   /** where a container's log is (kept after the container is removed, until removeLog) */
   logPath(id: string): string;
   removeLog(id: string): void;

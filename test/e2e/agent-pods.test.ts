@@ -249,6 +249,22 @@ describe('node agent runs pods as containers', () => {
     assert.match(k(s, ['get', 'pod', 'hog']), /OOMKilled/);
   });
 
+  test('kubectl exec: output, errors, exit codes and stdin over the WebSocket stream protocol', async () => {
+    k(s, ['run', 'shell', '--image=busybox', '--overrides', JSON.stringify({ spec: { nodeName: NODE, terminationGracePeriodSeconds: 1 } }), '--', 'sleep', '3600']);
+    await until('shell running', () => status('shell').containerStatuses?.[0]?.state?.running);
+    const r = kubectl(s, ['exec', 'shell', '--', 'sh', '-c', 'echo out; echo err >&2; exit 3']);
+    assert.equal(r.code, 3);
+    assert.equal(r.stdout, 'out\n');
+    assert.match(r.stderr, /^err$/m);
+    const piped = kubectl(s, ['exec', '-i', 'shell', '--', 'sh'], 'echo from-stdin $((1+2)); hostname\n');
+    assert.equal(piped.code, 0, piped.stderr);
+    assert.equal(piped.stdout, 'from-stdin 3\nshell\n');
+    const big = kubectl(s, ['exec', 'shell', '--', 'sh', '-c', 'head -c 300000 /dev/zero | tr "\\0" a']);
+    assert.equal(big.stdout.length, 300000, 'large output arrives whole');
+    const bad = kubectl(s, ['exec', 'shell', '-c', 'nope', '--', 'true']);
+    assert.notEqual(bad.code, 0);
+  });
+
   test('a container killed from outside is restarted', async () => {
     const main = status('web').containerStatuses.find((c: any) => c.name === 'main');
     const id = main.containerID.replace('runc://', '');

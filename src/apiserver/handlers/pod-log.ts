@@ -58,7 +58,7 @@ export async function podLog(req: IncomingMessage, res: ServerResponse, registry
   });
 }
 
-function nodeEndpoint(node: KubeObject): { host: string; port: number } {
+export function nodeEndpoint(node: KubeObject): { host: string; port: number } {
   const status = (node.status ?? {}) as { addresses?: Array<{ type: string; address: string }>; daemonEndpoints?: { kubeletEndpoint?: { Port?: number } } };
   const addrs = status.addresses ?? [];
   const host = addrs.find((a) => a.type === 'InternalIP')?.address ?? addrs.find((a) => a.type === 'Hostname')?.address;

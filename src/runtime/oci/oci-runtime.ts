@@ -2,7 +2,7 @@
 // conmon monitor that keeps its exit code and writes its log in the CRI format,
 // so nothing is lost when the agent restarts. Root filesystems are overlayfs
 // mounts: the image as the read-only lower, a writable upper per container.
-import { execFile } from 'node:child_process';
+import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -167,6 +167,10 @@ export class OciRuntime implements Runtime {
         resolve({ exitCode: code, output: `${stdout}${stderr}` });
       });
     });
+  }
+
+  execStream(id: string, args: string[]): ChildProcessWithoutNullStreams {
+    return spawn(this.runtimePath, ['--root', this.runtimeRoot, 'exec', id, ...args], { stdio: 'pipe' });
   }
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {

@@ -1,0 +1,50 @@
+// pods/exec: an upgrade-aware proxy, as upstream's: the client's WebSocket
+// upgrade request is sent on to the pod's node and the two connections are
+// joined byte for byte, so the stream protocol is the node's business.
+import tls from 'node:tls';
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { ApiError, errors } from '../../api/errors.js';
+import { findResource } from '../../api/kinds/resources.js';
+import type { GenericRegistry } from '../registry/generic-registry.js';
+import { nodeEndpoint, type NodeClientCredentials } from './pod-log.js';
+
+const FORWARDED = ['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions'];
+
+function refuse(socket: Duplex, e: unknown): void {
+  const err = e instanceof ApiError ? e : errors.internal(String((e as Error)?.message ?? e));
+  const body = JSON.stringify(err.toStatus());
+  socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+}
+
+export async function proxyExec(req: IncomingMessage, socket: Duplex, head: Buffer, registry: GenericRegistry, creds: NodeClientCredentials | undefined, ns: string, name: string, q: URLSearchParams): Promise<void> {
+  try {
+    const pod = await registry.get(findResource('', 'pods')!, 'v1', ns, name);
+    const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: Array<{ name: string }> };
+    let container = q.get('container') ?? '';
+    if (!container) {
+      if ((spec.containers ?? []).length !== 1) throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${(spec.containers ?? []).map((c) => c.name).join(' ')}]`);
+      container = spec.containers![0].name;
+    }
+    if (!(spec.containers ?? []).some((c) => c.name === container)) throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
+    if (!spec.nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);
+    if (!creds) throw new ApiError(503, 'ServiceUnavailable', 'the API server has no credentials for nodes');
+    const node = await registry.get(findResource('', 'nodes')!, 'v1', undefined, spec.nodeName);
+    const { host, port } = nodeEndpoint(node);
+    const upstream = tls.connect({ host, port, cert: creds.certPem, key: creds.keyPem, rejectUnauthorized: false });
+    upstream.on('error', (e) => refuse(socket, new ApiError(502, 'InternalError', `cannot reach node ${spec.nodeName}: ${e.message}`)));
+    upstream.once('secureConnect', () => {
+      const headers = FORWARDED.filter((h) => req.headers[h] !== undefined).map((h) => `${h}: ${String(req.headers[h])}\r\n`).join('');
+      const path = `/exec/${encodeURIComponent(ns)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${q}`;
+      upstream.write(`GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\n${headers}\r\n`);
+      if (head.length) upstream.write(head);
+      upstream.pipe(socket);
+      socket.pipe(upstream);
+      socket.on('error', () => upstream.destroy());
+      socket.on('close', () => upstream.destroy());
+      upstream.on('close', () => socket.destroy());
+    });
+  } catch (e) {
+    refuse(socket, e);
+  }
+}
