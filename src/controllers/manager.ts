@@ -6,8 +6,9 @@ import { loadKubeconfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
 import { GarbageCollector } from './garbagecollector/garbage-collector.js';
 import { NamespaceController } from './namespace/namespace-controller.js';
+import { NODES, PODS, Scheduler } from '../scheduler/scheduler.js';
 
-export const ALL_CONTROLLERS = ['namespace', 'garbagecollector'] as const;
+export const ALL_CONTROLLERS = ['namespace', 'garbagecollector', 'scheduler'] as const;
 
 export interface ControllerManagerOptions {
   kubeconfig: string;
@@ -38,6 +39,11 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     const gc = new GarbageCollector(client, factory, resources, log);
     runs.push(() => gc.run());
     stops.push(() => gc.stop());
+  }
+  if (enabled.has('scheduler')) {
+    const sched = new Scheduler(client, factory.informerFor(PODS), factory.informerFor(NODES), log);
+    runs.push(() => sched.run());
+    stops.push(() => sched.stop());
   }
   factory.start();
   await factory.waitForSync();

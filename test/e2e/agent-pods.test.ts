@@ -265,6 +265,24 @@ describe('node agent runs pods as containers', () => {
     assert.notEqual(bad.code, 0);
   });
 
+  test('the scheduler places pods without a node, and says why when none fits', async () => {
+    k(s, ['run', 'placed', '--image=busybox', '--', 'sleep', '3600']);
+    await until('placed running', () => status('placed').containerStatuses?.[0]?.state?.running);
+    const p = JSON.parse(k(s, ['get', 'pod', 'placed', '-o', 'json']));
+    assert.equal(p.spec.nodeName, NODE);
+    assert.match(k(s, ['describe', 'pod', 'placed']), new RegExp(`Normal\\s+Scheduled\\s+.*default-scheduler\\s+Successfully assigned default/placed to ${NODE}`));
+    k(s, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'huge' }, spec: { containers: [{ name: 'c', image: 'busybox', resources: { requests: { memory: '100Ti' } } }] } }));
+    k(s, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'picky' }, spec: { nodeSelector: { disk: 'ssd' }, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] } }));
+    const cond = await until('huge unschedulable', () => status('huge').conditions?.find((c: any) => c.type === 'PodScheduled' && c.status === 'False'));
+    assert.match(cond.message, /^0\/\d+ nodes are available: .*Insufficient memory/);
+    await until('picky unschedulable', () => status('picky').conditions?.find((c: any) => c.type === 'PodScheduled' && c.reason === 'Unschedulable'));
+    assert.match(k(s, ['describe', 'pod', 'picky']), /FailedScheduling.*didn't match Pod's node affinity\/selector/);
+    // the cluster changes: the waiting pod is retried and placed
+    k(s, ['label', 'node', NODE, 'disk=ssd']);
+    await until('picky placed after the label', () => status('picky').containerStatuses?.[0]?.state?.running, 20_000);
+    k(s, ['delete', 'pod', 'huge', 'picky', 'placed', '--grace-period=1']);
+  });
+
   test('a container killed from outside is restarted', async () => {
     const main = status('web').containerStatuses.find((c: any) => c.name === 'main');
     const id = main.containerID.replace('runc://', '');
