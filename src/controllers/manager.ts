@@ -7,8 +7,9 @@ import { RestClient } from '../client/rest-client.js';
 import { GarbageCollector } from './garbagecollector/garbage-collector.js';
 import { NamespaceController } from './namespace/namespace-controller.js';
 import { NODES, PODS, Scheduler } from '../scheduler/scheduler.js';
+import { REPLICASETS, ReplicaSetController } from './replicaset/replicaset-controller.js';
 
-export const ALL_CONTROLLERS = ['namespace', 'garbagecollector', 'scheduler'] as const;
+export const ALL_CONTROLLERS = ['namespace', 'garbagecollector', 'scheduler', 'replicaset'] as const;
 
 export interface ControllerManagerOptions {
   kubeconfig: string;
@@ -44,6 +45,11 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     const sched = new Scheduler(client, factory.informerFor(PODS), factory.informerFor(NODES), log);
     runs.push(() => sched.run());
     stops.push(() => sched.stop());
+  }
+  if (enabled.has('replicaset')) {
+    const rsc = new ReplicaSetController(client, factory.informerFor(REPLICASETS), factory.informerFor(PODS), log);
+    runs.push(() => rsc.run());
+    stops.push(() => rsc.stop());
   }
   factory.start();
   await factory.waitForSync();

@@ -283,6 +283,33 @@ describe('node agent runs pods as containers', () => {
     k(s, ['delete', 'pod', 'huge', 'picky', 'placed', '--grace-period=1']);
   });
 
+  test('a ReplicaSet keeps its replicas running: replaces deleted pods, scales, adopts, and goes with its pods', async () => {
+    const rs = (replicas: number) => JSON.stringify({
+      apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'rs1' },
+      spec: { replicas, selector: { matchLabels: { app: 'rs1' } }, template: { metadata: { labels: { app: 'rs1' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] } } },
+    });
+    const pods = () => JSON.parse(k(s, ['get', 'pods', '-l', 'app=rs1', '-o', 'json'])).items.filter((p: any) => !p.metadata.deletionTimestamp);
+    k(s, ['apply', '-f', '-'], rs(3));
+    await until('3 ready', () => JSON.parse(k(s, ['get', 'rs', 'rs1', '-o', 'json'])).status?.readyReplicas === 3, 30_000);
+    assert.match(k(s, ['get', 'rs', 'rs1']), /rs1\s+3\s+3\s+3\s+/);
+    const victim = pods()[0].metadata.name;
+    k(s, ['delete', 'pod', victim, '--wait=false']);
+    await until('replacement', () => {
+      const ps = pods();
+      return ps.length === 3 && !ps.some((p: any) => p.metadata.name === victim);
+    }, 30_000);
+    k(s, ['scale', 'rs', 'rs1', '--replicas=1']);
+    await until('scaled to 1', () => pods().length === 1, 30_000);
+    // an orphan with matching labels is adopted and counted
+    k(s, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'stray', labels: { app: 'rs1' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] } }));
+    await until('adopted, back to 1', () => pods().length === 1, 30_000);
+    const owner = JSON.parse(k(s, ['get', 'pods', '-l', 'app=rs1', '-o', 'json'])).items[0].metadata.ownerReferences?.[0];
+    assert.equal(owner?.kind, 'ReplicaSet');
+    assert.match(k(s, ['describe', 'rs', 'rs1']), /SuccessfulCreate\s+.*Created pod: rs1-/);
+    k(s, ['delete', 'rs', 'rs1']);
+    await until('pods collected with their set', () => pods().length === 0, 30_000);
+  });
+
   test('a container killed from outside is restarted', async () => {
     const main = status('web').containerStatuses.find((c: any) => c.name === 'main');
     const id = main.containerID.replace('runc://', '');
