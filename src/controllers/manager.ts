@@ -8,8 +8,9 @@ import { GarbageCollector } from './garbagecollector/garbage-collector.js';
 import { NamespaceController } from './namespace/namespace-controller.js';
 import { NODES, PODS, Scheduler } from '../scheduler/scheduler.js';
 import { REPLICASETS, ReplicaSetController } from './replicaset/replicaset-controller.js';
+import { DEPLOYMENTS, DeploymentController } from './deployment/deployment-controller.js';
 
-export const ALL_CONTROLLERS = ['namespace', 'garbagecollector', 'scheduler', 'replicaset'] as const;
+export const ALL_CONTROLLERS = ['namespace', 'garbagecollector', 'scheduler', 'replicaset', 'deployment'] as const;
 
 export interface ControllerManagerOptions {
   kubeconfig: string;
@@ -50,6 +51,11 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     const rsc = new ReplicaSetController(client, factory.informerFor(REPLICASETS), factory.informerFor(PODS), log);
     runs.push(() => rsc.run());
     stops.push(() => rsc.stop());
+  }
+  if (enabled.has('deployment')) {
+    const dc = new DeploymentController(client, factory.informerFor(DEPLOYMENTS), factory.informerFor(REPLICASETS), log);
+    runs.push(() => dc.run());
+    stops.push(() => dc.stop());
   }
   factory.start();
   await factory.waitForSync();
