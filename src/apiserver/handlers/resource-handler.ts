@@ -312,11 +312,7 @@ export class ResourceHandler {
     q: URLSearchParams,
   ) {
     const n = negotiate(req.headers.accept, []);
-    const raw = await readBody(req);
-    const body = raw.length
-      ? decodeObject(raw, req.headers['content-type'] ?? 'application/json')
-      : undefined;
-    const opts = deleteOptions(q, body);
+    const opts = await this.readDeleteOptions(req, q);
     const result = await this.registry.delete(info, r.version, ns, r.name!, opts);
     send(res, result.deleted ? 200 : 202, result.object, n.format);
   }
@@ -330,14 +326,17 @@ export class ResourceHandler {
     q: URLSearchParams,
   ) {
     const n = negotiate(req.headers.accept, []);
-    const raw = await readBody(req);
-    const body = raw.length
-      ? decodeObject(raw, req.headers['content-type'] ?? 'application/json')
-      : undefined;
-    const opts = deleteOptions(q, body);
+    const opts = await this.readDeleteOptions(req, q);
     const lo = { ...listOptions(q), predicate: buildPredicate(info, q) };
     const list = await this.registry.deleteCollection(info, r.version, ns, lo, opts);
     send(res, 200, list, n.format);
+  }
+
+  /** DeleteOptions come from the query and an optional body. */
+  private async readDeleteOptions(req: IncomingMessage, q: URLSearchParams) {
+    const raw = await readBody(req);
+    const body = raw.length ? decodeObject(raw, req.headers['content-type'] ?? 'application/json') : undefined;
+    return deleteOptions(q, body);
   }
 
   // ---- subresources ----
