@@ -7,6 +7,7 @@ import { AGGREGATED_V2, AGGREGATED_V2BETA1, type Discovery } from './handlers/di
 import type { ResourceHandler } from './handlers/resource-handler.js';
 import type { OpenApiHandler } from './handlers/openapi.js';
 import { versionInfo } from './handlers/version.js';
+import { handleReview, isReview } from './handlers/reviews.js';
 
 export interface UserInfo {
   username: string;
@@ -99,6 +100,7 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, url: URL, dep
   }
   const info = deps.discovery.findByPlural(ri.group, ri.version, ri.resource);
   if (!info) throw notFoundPath();
+  if (isReview(ri.group, ri.resource) && !ri.name) return handleReview(req, res, user!, ri.group, ri.version, ri.resource, ri.namespace);
   await deps.resources.handle(req, res, ri, info, url.searchParams);
 }
 

@@ -77,6 +77,15 @@ describe('subresources and every kind', () => {
     assert.ok(apps.paths['/apis/apps/v1/namespaces/{namespace}/deployments/{name}'].get);
   });
 
+  test('kubectl auth whoami and can-i', () => {
+    const who = k(s, ['auth', 'whoami']);
+    assert.match(who, /Username\s+system:admin/);
+    assert.match(who, /Groups\s+\[system:masters system:authenticated\]/);
+    assert.equal(k(s, ['auth', 'can-i', 'create', 'deployments']).trim(), 'yes');
+    assert.equal(k(s, ['auth', 'can-i', 'get', '/healthz']).trim(), 'yes');
+    assert.match(k(s, ['auth', 'can-i', '--list']), /\*\.\*/);
+  });
+
   test('kubectl get and describe answer for every served resource', () => {
     const names = k(s, ['api-resources', '-o', 'name', '--verbs=list']).split('\n').filter(Boolean);
     assert.ok(names.length >= 35, `${names.length} resources`);
