@@ -403,7 +403,14 @@ export const strategies: Record<string, Strategy> = {
   'clusterrolebindings.rbac.authorization.k8s.io': roleBindingStrategy,
   'priorityclasses.scheduling.k8s.io': priorityClassStrategy,
   'storageclasses.storage.k8s.io': storageClassStrategy,
-  'horizontalpodautoscalers.autoscaling': { ...statusOnly, toVersion: hpaToVersion, fromVersion: hpaFromVersion },
+  'horizontalpodautoscalers.autoscaling': {
+    ...statusOnly,
+    defaults(o) {
+      spec(o).minReplicas ??= 1;
+    },
+    toVersion: hpaToVersion,
+    fromVersion: hpaFromVersion,
+  },
   'events.events.k8s.io': { toVersion: (o) => coreEventToEventsV1(o), fromVersion: (o) => eventsV1ToCoreEvent(o) },
   'poddisruptionbudgets.policy': statusOnly,
   'ingresses.networking.k8s.io': statusOnly,
