@@ -9,8 +9,9 @@ import { NamespaceController } from './namespace/namespace-controller.js';
 import { NODES, PODS, Scheduler } from '../scheduler/scheduler.js';
 import { REPLICASETS, ReplicaSetController } from './replicaset/replicaset-controller.js';
 import { DEPLOYMENTS, DeploymentController } from './deployment/deployment-controller.js';
+import { NAMESPACES_REF, SERVICEACCOUNTS, ServiceAccountController } from './serviceaccount/serviceaccount-controller.js';
 
-export const ALL_CONTROLLERS = ['namespace', 'garbagecollector', 'scheduler', 'replicaset', 'deployment'] as const;
+export const ALL_CONTROLLERS = ['namespace', 'garbagecollector', 'scheduler', 'replicaset', 'deployment', 'serviceaccount'] as const;
 
 export interface ControllerManagerOptions {
   kubeconfig: string;
@@ -56,6 +57,11 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     const dc = new DeploymentController(client, factory.informerFor(DEPLOYMENTS), factory.informerFor(REPLICASETS), log);
     runs.push(() => dc.run());
     stops.push(() => dc.stop());
+  }
+  if (enabled.has('serviceaccount')) {
+    const sac = new ServiceAccountController(client, factory.informerFor(NAMESPACES_REF), factory.informerFor(SERVICEACCOUNTS), log);
+    runs.push(() => sac.run());
+    stops.push(() => sac.stop());
   }
   factory.start();
   await factory.waitForSync();

@@ -40,6 +40,14 @@ describe('controllers', () => {
     assert.equal(k(s, ['-n', 'doomed', 'get', 'cm', 'a', '--ignore-not-found', '-o', 'name']), '', 'contents went with it');
   });
 
+  test('every namespace gets a default service account, and keeps it', async () => {
+    k(s, ['create', 'namespace', 'accounts']);
+    await until(() => kubectl(s, ['-n', 'accounts', 'get', 'sa', 'default']).code === 0);
+    assert.equal(kubectl(s, ['-n', 'kube-system', 'get', 'sa', 'default']).code, 0);
+    k(s, ['-n', 'accounts', 'delete', 'sa', 'default']);
+    await until(() => kubectl(s, ['-n', 'accounts', 'get', 'sa', 'default']).code === 0);
+  });
+
   function deployment(ns: string, name: string): { name: string; uid: string } {
     k(s, ['-n', ns, 'create', 'deployment', name, '--image=busybox']);
     return { name, uid: k(s, ['-n', ns, 'get', 'deploy', name, '-o', 'jsonpath={.metadata.uid}']) };
