@@ -11,7 +11,8 @@ describe('API semantics', () => {
   let s: ServerHandle;
   let api: ReturnType<typeof adminClient>;
   before(async () => {
-    s = await startServer({ env: { SKIFF_BOOKMARK_INTERVAL_MS: '200', SKIFF_COMPACT_INTERVAL_MS: '300', SKIFF_WATCH_HISTORY_EVENTS: '200' } });
+    // API semantics only: the workload controllers would write the same objects concurrently
+    s = await startServer({ env: { SKIFF_BOOKMARK_INTERVAL_MS: '200', SKIFF_COMPACT_INTERVAL_MS: '300', SKIFF_WATCH_HISTORY_EVENTS: '200' }, args: ['--disable-controller', 'deployment', '--disable-controller', 'replicaset'] });
     api = adminClient(s.kubeconfig, s.port);
     k(s, ['create', 'namespace', 'sem']);
   });

@@ -57,7 +57,9 @@ export class ScaleHandler {
           { reason: 'FieldValueInvalid', field: 'spec.replicas', message: `Invalid value: ${JSON.stringify(replicas)}: must be greater than or equal to 0` },
         ]);
       }
-      const rv = desired.metadata?.resourceVersion;
+      // only a resourceVersion the client sent is a precondition; a patch carries the current one along
+      const sentRv = desired.metadata?.resourceVersion;
+      const rv = r.verb === 'update' || sentRv !== current.metadata.resourceVersion ? sentRv : undefined;
       if (rv && rv !== parent.metadata.resourceVersion) {
         throw errors.conflict(info.group, info.plural, r.name!, 'the object has been modified; please apply your changes to the latest version and try again');
       }

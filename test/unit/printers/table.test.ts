@@ -388,7 +388,8 @@ const EXPECTED: Record<string, string[]> = {
 };
 
 test('every served resource prints upstream’s columns, and every row fills them', () => {
-  for (const r of resources) {
+  // create-only review APIs are never listed, so never printed
+  for (const r of resources.filter((x) => x.verbs.includes('list'))) {
     const key = `${r.plural}.${r.group}`;
     const p = printerFor(r.group, r.plural);
     assert.ok(EXPECTED[key], `no expectation for ${key}`);
