@@ -10,8 +10,9 @@ import { NODES, PODS, Scheduler } from '../scheduler/scheduler.js';
 import { REPLICASETS, ReplicaSetController } from './replicaset/replicaset-controller.js';
 import { DEPLOYMENTS, DeploymentController } from './deployment/deployment-controller.js';
 import { NAMESPACES_REF, SERVICEACCOUNTS, ServiceAccountController } from './serviceaccount/serviceaccount-controller.js';
+import { JOBS, JobController } from './job/job-controller.js';
 
-export const ALL_CONTROLLERS = ['namespace', 'garbagecollector', 'scheduler', 'replicaset', 'deployment', 'serviceaccount'] as const;
+export const ALL_CONTROLLERS = ['namespace', 'garbagecollector', 'scheduler', 'replicaset', 'deployment', 'serviceaccount', 'job'] as const;
 
 export interface ControllerManagerOptions {
   kubeconfig: string;
@@ -62,6 +63,11 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     const sac = new ServiceAccountController(client, factory.informerFor(NAMESPACES_REF), factory.informerFor(SERVICEACCOUNTS), log);
     runs.push(() => sac.run());
     stops.push(() => sac.stop());
+  }
+  if (enabled.has('job')) {
+    const jc = new JobController(client, factory.informerFor(JOBS), factory.informerFor(PODS), log);
+    runs.push(() => jc.run());
+    stops.push(() => jc.stop());
   }
   factory.start();
   await factory.waitForSync();
