@@ -11,8 +11,9 @@ import { REPLICASETS, ReplicaSetController } from './replicaset/replicaset-contr
 import { DEPLOYMENTS, DeploymentController } from './deployment/deployment-controller.js';
 import { NAMESPACES_REF, SERVICEACCOUNTS, ServiceAccountController } from './serviceaccount/serviceaccount-controller.js';
 import { JOBS, JobController } from './job/job-controller.js';
+import { DAEMONSETS, DaemonSetController } from './daemonset/daemonset-controller.js';
 
-export const ALL_CONTROLLERS = ['namespace', 'garbagecollector', 'scheduler', 'replicaset', 'deployment', 'serviceaccount', 'job'] as const;
+export const ALL_CONTROLLERS = ['namespace', 'garbagecollector', 'scheduler', 'replicaset', 'deployment', 'serviceaccount', 'job', 'daemonset'] as const;
 
 export interface ControllerManagerOptions {
   kubeconfig: string;
@@ -68,6 +69,11 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     const jc = new JobController(client, factory.informerFor(JOBS), factory.informerFor(PODS), log);
     runs.push(() => jc.run());
     stops.push(() => jc.stop());
+  }
+  if (enabled.has('daemonset')) {
+    const dsc = new DaemonSetController(client, factory.informerFor(DAEMONSETS), factory.informerFor(PODS), factory.informerFor(NODES), log);
+    runs.push(() => dsc.run());
+    stops.push(() => dsc.stop());
   }
   factory.start();
   await factory.waitForSync();

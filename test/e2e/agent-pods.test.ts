@@ -356,6 +356,27 @@ describe('node agent runs pods as containers', () => {
     k(s, ['delete', 'job', 'par', 'fails', 'idx']);
   });
 
+  test('a DaemonSet runs one pod per eligible node and rolls template changes', async () => {
+    const ds = (image: string, selector?: object) => JSON.stringify({
+      apiVersion: 'apps/v1', kind: 'DaemonSet', metadata: { name: 'agentd' },
+      spec: { selector: { matchLabels: { app: 'agentd' } }, template: { metadata: { labels: { app: 'agentd' } }, spec: { terminationGracePeriodSeconds: 1, ...(selector ? { nodeSelector: selector } : {}), containers: [{ name: 'c', image, command: ['sleep', '3600'] }] } } },
+    });
+    const live = () => JSON.parse(k(s, ['get', 'pods', '-l', 'app=agentd', '-o', 'json'])).items.filter((p: any) => !p.metadata.deletionTimestamp);
+    k(s, ['apply', '-f', '-'], ds('busybox:1.36'));
+    await until('daemon ready', () => JSON.parse(k(s, ['get', 'ds', 'agentd', '-o', 'json'])).status?.numberReady === 1, 30_000);
+    assert.equal(live()[0].spec.nodeName, NODE);
+    assert.match(k(s, ['get', 'ds', 'agentd']), /agentd\s+1\s+1\s+1\s+1\s+1\s+/);
+    const first = live()[0].metadata.name;
+    k(s, ['apply', '-f', '-'], ds('busybox:1.37'));
+    await until('rolled to the new template', () => {
+      const ps = live();
+      return ps.length === 1 && ps[0].metadata.name !== first && ps[0].spec.containers[0].image === 'busybox:1.37' && ps[0].status?.containerStatuses?.[0]?.state?.running;
+    }, 30_000);
+    k(s, ['apply', '-f', '-'], ds('busybox:1.37', { role: 'nowhere' }));
+    await until('no eligible node, no pod', () => live().length === 0, 30_000);
+    k(s, ['delete', 'ds', 'agentd']);
+  });
+
   test('a container killed from outside is restarted', async () => {
     const main = status('web').containerStatuses.find((c: any) => c.name === 'main');
     const id = main.containerID.replace('runc://', '');
