@@ -12,8 +12,9 @@ import { DEPLOYMENTS, DeploymentController } from './deployment/deployment-contr
 import { NAMESPACES_REF, SERVICEACCOUNTS, ServiceAccountController } from './serviceaccount/serviceaccount-controller.js';
 import { JOBS, JobController } from './job/job-controller.js';
 import { DAEMONSETS, DaemonSetController } from './daemonset/daemonset-controller.js';
+import { LEASES, NodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.js';
 
-export const ALL_CONTROLLERS = ['namespace', 'garbagecollector', 'scheduler', 'replicaset', 'deployment', 'serviceaccount', 'job', 'daemonset'] as const;
+export const ALL_CONTROLLERS = ['namespace', 'garbagecollector', 'scheduler', 'replicaset', 'deployment', 'serviceaccount', 'job', 'daemonset', 'nodelifecycle'] as const;
 
 export interface ControllerManagerOptions {
   kubeconfig: string;
@@ -74,6 +75,13 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
     const dsc = new DaemonSetController(client, factory.informerFor(DAEMONSETS), factory.informerFor(PODS), factory.informerFor(NODES), log);
     runs.push(() => dsc.run());
     stops.push(() => dsc.stop());
+  }
+  if (enabled.has('nodelifecycle')) {
+    // SKIFF_NODE_GRACE_SECONDS shortens upstream's 40 s node-monitor grace period (tests)
+    const grace = Number(process.env.SKIFF_NODE_GRACE_SECONDS) || 40;
+    const nlc = new NodeLifecycleController(client, factory.informerFor(NODES), factory.informerFor(LEASES), factory.informerFor(PODS), { gracePeriodSeconds: grace, periodMs: Math.min(5000, grace * 250) }, log);
+    runs.push(() => nlc.run());
+    stops.push(() => nlc.stop());
   }
   factory.start();
   await factory.waitForSync();

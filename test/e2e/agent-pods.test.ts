@@ -10,6 +10,12 @@ import { makeNetns, removeNetns } from './netns.js';
 
 const NODE = 'e2e-node';
 
+/** cgroup directories go depth first; their files are the kernel's and go with them */
+function removeCgroupTree(dir: string): void {
+  for (const child of readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) removeCgroupTree(join(dir, child.name));
+  rmdirSync(dir);
+}
+
 async function until<T>(what: string, fn: () => T | undefined | false, ms = 30_000): Promise<T> {
   const end = Date.now() + ms;
   for (;;) {
@@ -34,7 +40,7 @@ describe('node agent runs pods as containers', () => {
 
   before(async () => {
     netns = makeNetns('skiff-e2e');
-    s = await startServer({ netns, command: 'up', args: ['--node-name', NODE, '--cgroup-parent', cgroupParent] });
+    s = await startServer({ netns, command: 'up', args: ['--node-name', NODE, '--cgroup-parent', cgroupParent], env: { SKIFF_NODE_GRACE_SECONDS: '5', SKIFF_NODE_LEASE_RENEW_MS: '1000' } });
   });
 
   after(async () => {
@@ -54,14 +60,20 @@ describe('node agent runs pods as containers', () => {
       s.cleanup();
     }
     removeNetns(netns);
-    // the test's own cgroup parent, on every hierarchy
-    for (const tree of readdirSync('/sys/fs/cgroup')) {
-      const dir = join('/sys/fs/cgroup', tree, cgroupParent);
-      try {
-        if (existsSync(dir)) rmdirSync(dir);
-      } catch {
-        // a leftover pod cgroup keeps it; reported by the deletion test
+    // the test's own cgroup parent, on every hierarchy; exiting monitors may hold a pod cgroup for a moment
+    for (let attempt = 0; attempt < 20; attempt++) {
+      let left = 0;
+      for (const tree of readdirSync('/sys/fs/cgroup')) {
+        const dir = join('/sys/fs/cgroup', tree, cgroupParent);
+        if (!existsSync(dir)) continue;
+        try {
+          removeCgroupTree(dir);
+        } catch {
+          left++;
+        }
       }
+      if (left === 0) break;
+      await new Promise((r) => setTimeout(r, 250));
     }
   });
 
@@ -450,6 +462,50 @@ describe('node agent runs pods as containers', () => {
       await new Promise((r) => agent.p.once('exit', r));
       for (const id of execFileSync('runc', ['--root', join(dataDir, 'agent/runtime/runc'), 'list', '-q'], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
         execFileSync('runc', ['--root', join(dataDir, 'agent/runtime/runc'), 'delete', '--force', id]);
+      }
+    }
+  });
+
+  test('a node that stops renewing its lease is tainted and its pods are recreated elsewhere', async () => {
+    const dataDir = join(s.dataDir, 'third');
+    const agent = spawn('nsenter', [`--net=/var/run/netns/${netns}`, process.execPath, '--import', 'tsx', join(process.cwd(), 'src/cli/main.ts'), 'agent', '--kubeconfig', s.kubeconfig, '--node-name', 'third', '--data-dir', dataDir, '--cgroup-parent', cgroupParent, '--kubelet-port', '10252'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SKIFF_NODE_LEASE_RENEW_MS: '1000' } });
+    let out = '';
+    agent.stdout!.on('data', (d) => (out += d));
+    agent.stderr!.on('data', (d) => (out += d));
+    const root = join(dataDir, 'agent/runtime/runc');
+    try {
+      await until('third agent ready', () => out.includes('skiff agent ready'));
+      k(s, ['label', 'node', 'third', 'pool=workers']);
+      k(s, ['apply', '-f', '-'], JSON.stringify({
+        apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'moving' },
+        spec: { replicas: 1, selector: { matchLabels: { app: 'moving' } }, template: { metadata: { labels: { app: 'moving' } }, spec: { nodeSelector: { pool: 'workers' }, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] } } },
+      }));
+      const onThird = () => JSON.parse(k(s, ['get', 'pods', '-l', 'app=moving', '-o', 'json'])).items.find((p: any) => p.spec.nodeName === 'third' && p.status?.containerStatuses?.[0]?.state?.running);
+      await until('running on third', onThird, 30_000);
+      agent.kill('SIGKILL');
+      await new Promise((r) => agent.once('exit', r));
+      k(s, ['label', 'node', NODE, 'pool=workers']);
+      const node = await until('third tainted unreachable', () => {
+        const n = JSON.parse(k(s, ['get', 'node', 'third', '-o', 'json']));
+        return n.spec.taints?.some((t: any) => t.key === 'node.kubernetes.io/unreachable' && t.effect === 'NoExecute') ? n : undefined;
+      }, 30_000);
+      assert.equal(node.status.conditions.find((c: any) => c.type === 'Ready').status, 'Unknown');
+      assert.match(k(s, ['get', 'node', 'third']), /third\s+NotReady|third\s+Unknown/);
+      await until('recreated on the live node', () => JSON.parse(k(s, ['get', 'pods', '-l', 'app=moving', '-o', 'json'])).items.some((p: any) => p.spec.nodeName === NODE && p.status?.containerStatuses?.[0]?.state?.running), 40_000);
+    } finally {
+      if (agent.exitCode === null) agent.kill('SIGKILL');
+      kubectl(s, ['delete', 'rs', 'moving', '--cascade=orphan']);
+      kubectl(s, ['delete', 'pods', '-l', 'app=moving', '--grace-period=0', '--force']);
+      kubectl(s, ['label', 'node', NODE, 'pool-']);
+      kubectl(s, ['delete', 'node', 'third']);
+      if (existsSync(root)) for (const id of execFileSync('runc', ['--root', root, 'list', '-q'], { encoding: 'utf8' }).split('\n').filter(Boolean)) execFileSync('runc', ['--root', root, 'delete', '--force', id]);
+      const containers = join(dataDir, 'agent/runtime/containers');
+      for (const c of existsSync(containers) ? readdirSync(containers) : []) {
+        try {
+          execFileSync('umount', [join(containers, c, 'bundle/rootfs')]);
+        } catch {
+          // not mounted
+        }
       }
     }
   });
