@@ -4,7 +4,7 @@
 // turned into the same JSON the object would have on the JSON wire.
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { errors } from '../errors.js';
+import { ApiError, errors } from '../errors.js';
 
 type Field = { n: string; t: string; r?: 1; map?: string };
 type Schema = Record<string, Record<string, Field>>;
@@ -202,6 +202,16 @@ function decodeMessage(buf: Buffer, type: string, depth: number): unknown {
 
 /** Decodes a protobuf request body into the object's JSON form, with apiVersion and kind. */
 export function decodeProtobufObject(body: Buffer): Record<string, unknown> {
+  try {
+    return decodeEnvelope(body);
+  } catch (e) {
+    // anything a malformed body makes the decoder trip over is the client's error
+    if (e instanceof ApiError) throw e;
+    throw errors.badRequest(`protobuf: malformed body: ${(e as Error).message}`);
+  }
+}
+
+function decodeEnvelope(body: Buffer): Record<string, unknown> {
   if (!isProtobuf(body)) throw errors.badRequest('protobuf: missing the k8s\\0 prefix');
   const unknown = decodeMessage(body.subarray(4), 'k8s.io.apimachinery.pkg.runtime.Unknown', 0) as { typeMeta?: { apiVersion?: string; kind?: string }; raw?: string; contentEncoding?: string };
   const apiVersion = unknown.typeMeta?.apiVersion ?? '';
