@@ -63,6 +63,8 @@ export class ApiServer {
 
   async start(): Promise<void> {
     const { dataDir, bindAddress, port } = this.opts;
+    const unknown = (this.opts.disableControllers ?? []).filter((c) => !ALL_CONTROLLERS.includes(c));
+    if (unknown.length) throw new Error(`unknown controller ${unknown.join(', ')}; known: ${ALL_CONTROLLERS.join(', ')}`);
     this.pki = await ensurePki({ dataDir, bindAddress, port, extraSans: this.opts.extraSans });
     this.nodeCredentials = await this.pki.issueClientCert('system:kube-apiserver', ['system:masters']);
     // SKIFF_BOOKMARK_INTERVAL_MS shortens watch bookmarks (tests); upstream sends about one a minute

@@ -14,7 +14,36 @@ import { JOBS, JobController } from './job/job-controller.js';
 import { DAEMONSETS, DaemonSetController } from './daemonset/daemonset-controller.js';
 import { LEASES, NodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.js';
 
-export const ALL_CONTROLLERS = ['namespace', 'garbagecollector', 'scheduler', 'replicaset', 'deployment', 'serviceaccount', 'job', 'daemonset', 'nodelifecycle'] as const;
+/** What a controller offers the manager: start its workers, and stop them. */
+interface Controller {
+  run(): void;
+  stop(): Promise<void>;
+}
+
+interface Context {
+  client: RestClient;
+  factory: SharedInformerFactory;
+  log: (msg: string, extra?: Record<string, unknown>) => void;
+}
+
+// Each controller built from the shared informers; the names are what --disable-controller takes.
+const CONTROLLERS: Record<string, (c: Context) => Controller | Promise<Controller>> = {
+  namespace: ({ client, factory, log }) => new NamespaceController(client, factory.informerFor(NamespaceController.resourceRef), log),
+  garbagecollector: async ({ client, factory, log }) => new GarbageCollector(client, factory, await discoverResources(client), log),
+  scheduler: ({ client, factory, log }) => new Scheduler(client, factory.informerFor(PODS), factory.informerFor(NODES), log),
+  replicaset: ({ client, factory, log }) => new ReplicaSetController(client, factory.informerFor(REPLICASETS), factory.informerFor(PODS), log),
+  deployment: ({ client, factory, log }) => new DeploymentController(client, factory.informerFor(DEPLOYMENTS), factory.informerFor(REPLICASETS), log),
+  serviceaccount: ({ client, factory, log }) => new ServiceAccountController(client, factory.informerFor(NAMESPACES_REF), factory.informerFor(SERVICEACCOUNTS), log),
+  job: ({ client, factory, log }) => new JobController(client, factory.informerFor(JOBS), factory.informerFor(PODS), log),
+  daemonset: ({ client, factory, log }) => new DaemonSetController(client, factory.informerFor(DAEMONSETS), factory.informerFor(PODS), factory.informerFor(NODES), log),
+  nodelifecycle: ({ client, factory, log }) => {
+    // SKIFF_NODE_GRACE_SECONDS shortens upstream's 40 s node-monitor grace period (tests)
+    const grace = Number(process.env.SKIFF_NODE_GRACE_SECONDS) || 40;
+    return new NodeLifecycleController(client, factory.informerFor(NODES), factory.informerFor(LEASES), factory.informerFor(PODS), { gracePeriodSeconds: grace, periodMs: Math.min(5000, grace * 250) }, log);
+  },
+};
+
+export const ALL_CONTROLLERS = Object.keys(CONTROLLERS);
 
 export interface ControllerManagerOptions {
   kubeconfig: string;
@@ -32,64 +61,15 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
   const enabled = new Set(opts.enabled ?? ALL_CONTROLLERS);
   const client = new RestClient(loadKubeconfig(opts.kubeconfig));
   const factory = new SharedInformerFactory(client, (e) => log('informer error', { error: String(e) }));
-  const stops: Array<() => Promise<void>> = [];
-  const runs: Array<() => void> = [];
-
-  if (enabled.has('namespace')) {
-    const nc = new NamespaceController(client, factory.informerFor(NamespaceController.resourceRef), log);
-    runs.push(() => nc.run());
-    stops.push(() => nc.stop());
-  }
-  if (enabled.has('garbagecollector')) {
-    const resources = await discoverResources(client);
-    const gc = new GarbageCollector(client, factory, resources, log);
-    runs.push(() => gc.run());
-    stops.push(() => gc.stop());
-  }
-  if (enabled.has('scheduler')) {
-    const sched = new Scheduler(client, factory.informerFor(PODS), factory.informerFor(NODES), log);
-    runs.push(() => sched.run());
-    stops.push(() => sched.stop());
-  }
-  if (enabled.has('replicaset')) {
-    const rsc = new ReplicaSetController(client, factory.informerFor(REPLICASETS), factory.informerFor(PODS), log);
-    runs.push(() => rsc.run());
-    stops.push(() => rsc.stop());
-  }
-  if (enabled.has('deployment')) {
-    const dc = new DeploymentController(client, factory.informerFor(DEPLOYMENTS), factory.informerFor(REPLICASETS), log);
-    runs.push(() => dc.run());
-    stops.push(() => dc.stop());
-  }
-  if (enabled.has('serviceaccount')) {
-    const sac = new ServiceAccountController(client, factory.informerFor(NAMESPACES_REF), factory.informerFor(SERVICEACCOUNTS), log);
-    runs.push(() => sac.run());
-    stops.push(() => sac.stop());
-  }
-  if (enabled.has('job')) {
-    const jc = new JobController(client, factory.informerFor(JOBS), factory.informerFor(PODS), log);
-    runs.push(() => jc.run());
-    stops.push(() => jc.stop());
-  }
-  if (enabled.has('daemonset')) {
-    const dsc = new DaemonSetController(client, factory.informerFor(DAEMONSETS), factory.informerFor(PODS), factory.informerFor(NODES), log);
-    runs.push(() => dsc.run());
-    stops.push(() => dsc.stop());
-  }
-  if (enabled.has('nodelifecycle')) {
-    // SKIFF_NODE_GRACE_SECONDS shortens upstream's 40 s node-monitor grace period (tests)
-    const grace = Number(process.env.SKIFF_NODE_GRACE_SECONDS) || 40;
-    const nlc = new NodeLifecycleController(client, factory.informerFor(NODES), factory.informerFor(LEASES), factory.informerFor(PODS), { gracePeriodSeconds: grace, periodMs: Math.min(5000, grace * 250) }, log);
-    runs.push(() => nlc.run());
-    stops.push(() => nlc.stop());
-  }
+  const controllers: Controller[] = [];
+  for (const name of ALL_CONTROLLERS) if (enabled.has(name)) controllers.push(await CONTROLLERS[name]({ client, factory, log }));
   factory.start();
   await factory.waitForSync();
-  for (const run of runs) run();
+  for (const c of controllers) c.run();
   return {
     async stop() {
       factory.stop();
-      await Promise.all(stops.map((s) => s()));
+      await Promise.all(controllers.map((c) => c.stop()));
       client.close();
     },
   };
