@@ -7,7 +7,7 @@ import { RestClient } from '../client/rest-client.js';
 import { GarbageCollector } from './garbagecollector/garbage-collector.js';
 import { NamespaceController } from './namespace/namespace-controller.js';
 import { NODES, PODS, Scheduler } from '../scheduler/scheduler.js';
-import { REPLICASETS, ReplicaSetController } from './replicaset/replicaset-controller.js';
+import { REPLICASETS, REPLICATIONCONTROLLER_KIND, REPLICATIONCONTROLLERS, ReplicaSetController } from './replicaset/replicaset-controller.js';
 import { DEPLOYMENTS, DeploymentController } from './deployment/deployment-controller.js';
 import { NAMESPACES_REF, SERVICEACCOUNTS, ServiceAccountController } from './serviceaccount/serviceaccount-controller.js';
 import { JOBS, JobController } from './job/job-controller.js';
@@ -32,6 +32,7 @@ const CONTROLLERS: Record<string, (c: Context) => Controller | Promise<Controlle
   garbagecollector: async ({ client, factory, log }) => new GarbageCollector(client, factory, await discoverResources(client), log),
   scheduler: ({ client, factory, log }) => new Scheduler(client, factory.informerFor(PODS), factory.informerFor(NODES), log),
   replicaset: ({ client, factory, log }) => new ReplicaSetController(client, factory.informerFor(REPLICASETS), factory.informerFor(PODS), log),
+  replicationcontroller: ({ client, factory, log }) => new ReplicaSetController(client, factory.informerFor(REPLICATIONCONTROLLERS), factory.informerFor(PODS), log, REPLICATIONCONTROLLER_KIND),
   deployment: ({ client, factory, log }) => new DeploymentController(client, factory.informerFor(DEPLOYMENTS), factory.informerFor(REPLICASETS), log),
   serviceaccount: ({ client, factory, log }) => new ServiceAccountController(client, factory.informerFor(NAMESPACES_REF), factory.informerFor(SERVICEACCOUNTS), log),
   job: ({ client, factory, log }) => new JobController(client, factory.informerFor(JOBS), factory.informerFor(PODS), log),

@@ -322,6 +322,15 @@ describe('node agent runs pods as containers', () => {
     await until('pods collected with their set', () => pods().length === 0, 30_000);
   });
 
+  test('a ReplicationController keeps its replicas too', async () => {
+    k(s, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ReplicationController', metadata: { name: 'rc1' }, spec: { replicas: 2, template: { metadata: { labels: { app: 'rc1' } }, spec: { terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] } } } }));
+    await until('2 ready', () => JSON.parse(k(s, ['get', 'rc', 'rc1', '-o', 'json'])).status?.readyReplicas === 2, 30_000);
+    assert.match(k(s, ['get', 'rc', 'rc1']), /rc1\s+2\s+2\s+2\s+/);
+    k(s, ['scale', 'rc', 'rc1', '--replicas=0']);
+    await until('scaled to 0', () => JSON.parse(k(s, ['get', 'pods', '-l', 'app=rc1', '-o', 'json'])).items.filter((p: any) => !p.metadata.deletionTimestamp).length === 0, 30_000);
+    k(s, ['delete', 'rc', 'rc1']);
+  });
+
   test('a Deployment rolls out, scales, restarts, and rolls back with kubectl rollout', async () => {
     k(s, ['create', 'deployment', 'app', '--image=busybox:1.36', '--replicas=2', '--', 'sleep', '3600']);
     k(s, ['patch', 'deployment', 'app', '--type=merge', '-p', '{"spec":{"template":{"spec":{"terminationGracePeriodSeconds":1}}}}']);

@@ -12,6 +12,18 @@ import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 type Obj = Record<string, any>;
 
 export const REPLICASETS: ResourceRef = { group: 'apps', version: 'v1', plural: 'replicasets', namespaced: true };
+export const REPLICATIONCONTROLLERS: ResourceRef = { group: '', version: 'v1', plural: 'replicationcontrollers', namespaced: true };
+
+/** The kind this controller keeps: ReplicaSets, or the older ReplicationControllers (plain-map selectors). */
+export interface ReplicaKind {
+  ref: ResourceRef;
+  kind: 'ReplicaSet' | 'ReplicationController';
+  apiVersion: string;
+  component: string;
+}
+
+export const REPLICASET_KIND: ReplicaKind = { ref: REPLICASETS, kind: 'ReplicaSet', apiVersion: 'apps/v1', component: 'replicaset-controller' };
+export const REPLICATIONCONTROLLER_KIND: ReplicaKind = { ref: REPLICATIONCONTROLLERS, kind: 'ReplicationController', apiVersion: 'v1', component: 'replication-controller' };
 export const PODS_REF: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 
 /** Pods created per burst start small and double, as upstream's slow start. */
@@ -54,14 +66,15 @@ export class ReplicaSetController {
     private readonly sets: Informer,
     private readonly pods: Informer,
     private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    private readonly what: ReplicaKind = REPLICASET_KIND,
   ) {
-    this.recorder = new EventRecorder(client, { component: 'replicaset-controller' });
+    this.recorder = new EventRecorder(client, { component: what.component });
     const enqueueSet = (rs: KubeObject) => this.queue.add(keyOf(rs));
     sets.addHandlers({ onAdd: enqueueSet, onUpdate: (_o, n) => enqueueSet(n), onDelete: enqueueSet });
     const onPod = (p: KubeObject, kind: 'add' | 'update' | 'delete') => {
       const owner = controllerOf(p);
       const ns = p.metadata.namespace!;
-      if (owner?.kind === 'ReplicaSet') {
+      if (owner?.kind === this.what.kind) {
         const key = `${ns}/${owner.name}`;
         const exp = this.expectations.get(key);
         if (exp && kind === 'add' && exp.adds > 0) exp.adds--;
@@ -86,7 +99,10 @@ export class ReplicaSetController {
 
   private matches(rs: KubeObject, p: KubeObject): boolean {
     try {
-      return selectorFromLabelSelector((rs.spec as Obj)?.selector).matches(p.metadata.labels ?? {});
+      const sel = (rs.spec as Obj)?.selector;
+      // a ReplicationController's selector is a plain map of labels
+      const selector = this.what.kind === 'ReplicationController' ? selectorFromLabelSelector({ matchLabels: sel ?? {} }) : selectorFromLabelSelector(sel);
+      return selector.matches(p.metadata.labels ?? {});
     } catch {
       return false;
     }
@@ -131,7 +147,7 @@ export class ReplicaSetController {
   }
 
   private ownerRef(rs: KubeObject): OwnerReference {
-    return { apiVersion: 'apps/v1', kind: 'ReplicaSet', name: rs.metadata.name!, uid: rs.metadata.uid!, controller: true, blockOwnerDeletion: true };
+    return { apiVersion: this.what.apiVersion, kind: this.what.kind, name: rs.metadata.name!, uid: rs.metadata.uid!, controller: true, blockOwnerDeletion: true };
   }
 
   private async createPods(rs: KubeObject, key: string, count: number): Promise<void> {
@@ -154,11 +170,11 @@ export class ReplicaSetController {
       const failed = results.filter((r) => r.status === 'rejected') as PromiseRejectedResult[];
       const exp = this.expectations.get(key);
       if (exp) exp.adds -= failed.length;
-      for (const r of results) if (r.status === 'fulfilled') this.recorder.event({ ...rs, apiVersion: 'apps/v1', kind: 'ReplicaSet' }, 'Normal', 'SuccessfulCreate', `Created pod: ${(r.value as KubeObject).metadata.name}`);
+      for (const r of results) if (r.status === 'fulfilled') this.recorder.event({ ...rs, apiVersion: this.what.apiVersion, kind: this.what.kind }, 'Normal', 'SuccessfulCreate', `Created pod: ${(r.value as KubeObject).metadata.name}`);
       if (failed.length) {
         // the rest of the burst is skipped, as upstream: the next sync tries again
         if (exp) exp.adds -= left - n;
-        this.recorder.event({ ...rs, apiVersion: 'apps/v1', kind: 'ReplicaSet' }, 'Warning', 'FailedCreate', `Error creating: ${(failed[0].reason as Error).message}`);
+        this.recorder.event({ ...rs, apiVersion: this.what.apiVersion, kind: this.what.kind }, 'Warning', 'FailedCreate', `Error creating: ${(failed[0].reason as Error).message}`);
         throw failed[0].reason;
       }
       left -= n;
@@ -174,7 +190,7 @@ export class ReplicaSetController {
         if (![404, 409].includes((e as { code?: number }).code ?? 0)) throw e;
         this.expectations.get(key)?.dels.delete(p.metadata.name!);
       });
-      this.recorder.event({ ...rs, apiVersion: 'apps/v1', kind: 'ReplicaSet' }, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
+      this.recorder.event({ ...rs, apiVersion: this.what.apiVersion, kind: this.what.kind }, 'Normal', 'SuccessfulDelete', `Deleted pod: ${p.metadata.name}`);
     }
   }
 
@@ -198,7 +214,7 @@ export class ReplicaSetController {
     const prev = (rs.status ?? {}) as Obj;
     if (prev.conditions) status.conditions = prev.conditions;
     if (JSON.stringify(Object.entries(prev).sort()) === JSON.stringify(Object.entries(status).sort())) return;
-    await this.client.update(REPLICASETS, { ...rs, status }, 'status').catch((e) => {
+    await this.client.update(this.what.ref, { ...rs, status }, 'status').catch((e) => {
       if (![404, 409].includes((e as { code?: number }).code ?? 0)) throw e;
       this.queue.add(keyOf(rs));
     });
