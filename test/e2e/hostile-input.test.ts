@@ -83,6 +83,17 @@ describe('hostile input', () => {
     statusOf(await req('POST', cms, Buffer.from('no magic'), 'application/vnd.kubernetes.protobuf'), 400, 'BadRequest');
   });
 
+  test('values of the wrong shape are 400, not a crash', async () => {
+    const pods = '/api/v1/namespaces/default/pods';
+    for (const spec of ['"x"', '[1]', '{"containers":"nope"}', '{"containers":[{"name":"c","image":"i","env":{"a":1}}]}', '{"containers":[7]}']) {
+      const r = await req('POST', pods, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"shape"},"spec":${spec}}`);
+      statusOf(r, 400, 'BadRequest');
+      assert.match(r.body.message, /cannot unmarshal/);
+    }
+    statusOf(await req('POST', cms, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shape' }, data: ['a'] })), 400, 'BadRequest');
+    statusOf(await req('POST', cms, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shape', labels: 'x' } })), 400, 'BadRequest');
+  });
+
   test('unsupported content types are 415', async () => {
     statusOf(await req('POST', cms, '<xml/>', 'application/xml'), 415, 'UnsupportedMediaType');
     statusOf(await req('PATCH', `${cms}/keep`, '{}', 'text/plain'), 415, 'UnsupportedMediaType');

@@ -45,3 +45,48 @@ function walk(value: unknown, schema: SchemaType, path: string, registry: Schema
       return;
   }
 }
+
+/**
+ * Values of the wrong shape where the model wants an object, a map or a list:
+ * upstream's JSON decoder refuses these with 400 before anything else runs.
+ */
+export function shapeErrors(obj: KubeObject, registry: SchemaRegistry, group: string, version: string, kind: string): string[] {
+  const def = registry.definitionFor(group, version, kind);
+  if (!def) return [];
+  const out: string[] = [];
+  const jsType = (v: unknown) => (Array.isArray(v) ? 'array' : v === null ? 'null' : typeof v === 'object' ? 'object' : typeof v);
+  const check = (value: unknown, schema: SchemaType, path: string): void => {
+    if (out.length >= MAX_REPORTED || value === null || value === undefined) return;
+    if (schema.type === 'object') {
+      // references to models we do not describe (e.g. MicroTime) are not checked
+      if (!registry.definition(schema.ref)) return;
+      if (jsType(value) !== 'object') {
+        out.push(`json: cannot unmarshal ${jsType(value)} into Go struct field ${kind}.${path} of type ${schema.ref}`);
+        return;
+      }
+      const d = registry.definition(schema.ref);
+      if (!d) return;
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        const f = d.fields.get(k);
+        if (f) check(v, f.schema, `${path}.${k}`);
+      }
+    } else if (schema.type === 'array') {
+      if (!Array.isArray(value)) {
+        out.push(`json: cannot unmarshal ${jsType(value)} into Go struct field ${kind}.${path} of type []`);
+        return;
+      }
+      value.forEach((v, i) => check(v, schema.items, `${path}[${i}]`));
+    } else if (schema.type === 'map') {
+      if (jsType(value) !== 'object') {
+        out.push(`json: cannot unmarshal ${jsType(value)} into Go struct field ${kind}.${path} of type map`);
+        return;
+      }
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) check(v, schema.values, `${path}.${k}`);
+    }
+  };
+  for (const [k, v] of Object.entries(obj)) {
+    const f = def.fields.get(k);
+    if (f) check(v, f.schema, k);
+  }
+  return out;
+}

@@ -45,7 +45,7 @@ export function parseType(t: string, fmt?: string): SchemaType {
   if (t === 'string') return { type: 'string' };
   if (t === 'number') return { type: fmt === 'double' ? 'number' : 'integer' };
   if (t === 'boolean') return { type: 'boolean' };
-  if (t === 'Date') return { type: 'time' };
+  if (t === 'Date' || t === 'V1MicroTime') return { type: 'time' };
   if (t === 'IntOrString') return { type: 'int-or-string' };
   if (t === 'any' || t === 'object') return { type: 'any' };
   return { type: 'object', ref: t };

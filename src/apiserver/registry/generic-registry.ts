@@ -486,6 +486,8 @@ export class GenericRegistry {
   }
 
   private checkFields(info: ResourceInfo, version: string, obj: KubeObject, opts: WriteOptions): void {
+    const shape = this.hooks.shapeErrors(obj, info, version);
+    if (shape.length) throw errors.badRequest(`${info.kind} in version "${version}" cannot be handled as a ${info.kind}: ${shape[0]}`);
     if (opts.fieldValidation === 'Ignore') return;
     const unknown = this.hooks.unknownFields(obj, info, version);
     if (!unknown.length) return;

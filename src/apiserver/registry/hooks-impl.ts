@@ -5,7 +5,7 @@ import type { ResourceInfo } from '../../api/resource.js';
 import { validateObjectMeta, validateObjectMetaUpdate } from '../../api/validation/object-meta.js';
 import { nameRule } from '../../api/validation/names.js';
 import { schemaRegistry } from '../../api/schema/registry.js';
-import { unknownFields } from '../../api/schema/field-validation.js';
+import { shapeErrors, unknownFields } from '../../api/schema/field-validation.js';
 import { applyPatch } from '../../api/patch/index.js';
 import { updateManagedFields } from '../../api/patch/managed-fields.js';
 import type { RegistryHooks } from './hooks.js';
@@ -24,6 +24,7 @@ export function registryHooks(): RegistryHooks {
     validateMetadata: (obj: KubeObject, info: ResourceInfo) => validateObjectMeta(obj, info.namespaced, nameRule(info.group, info.plural)),
     validateMetadataUpdate: (obj, old) => validateObjectMetaUpdate(obj, old),
     unknownFields: (obj, info, version) => unknownFields(obj, schemaRegistry(), info.group, version, info.kind),
+    shapeErrors: (obj, info, version) => shapeErrors(obj, schemaRegistry(), info.group, version, info.kind),
     applyPatch: (contentType, live, body, ctx) =>
       applyPatch(contentType, live, body, {
         registry: schemaRegistry(),

@@ -16,6 +16,8 @@ export interface PatchContext {
 export interface RegistryHooks {
   validateMetadata(obj: KubeObject, info: ResourceInfo): StatusCause[];
   validateMetadataUpdate(obj: KubeObject, old: KubeObject, info: ResourceInfo): StatusCause[];
+  /** Values of the wrong shape (a string where an object or list goes): 400s, whatever fieldValidation says. */
+  shapeErrors(obj: KubeObject, info: ResourceInfo, version: string): string[];
   /** Unknown or mistyped fields of obj (in the request version); paths like "spec.foo". */
   unknownFields(obj: KubeObject, info: ResourceInfo, version: string): string[];
   /** Apply a PATCH body of the given content type to live (in the request version). */
