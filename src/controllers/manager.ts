@@ -13,6 +13,7 @@ import { NAMESPACES_REF, SERVICEACCOUNTS, ServiceAccountController } from './ser
 import { JOBS, JobController } from './job/job-controller.js';
 import { DAEMONSETS, DaemonSetController } from './daemonset/daemonset-controller.js';
 import { LEASES, NodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.js';
+import { NODES_REF, NodeIpamController } from './nodeipam/node-ipam-controller.js';
 
 /** What a controller offers the manager: start its workers, and stop them. */
 interface Controller {
@@ -24,6 +25,7 @@ interface Context {
   client: RestClient;
   factory: SharedInformerFactory;
   log: (msg: string, extra?: Record<string, unknown>) => void;
+  opts: ControllerManagerOptions;
 }
 
 // Each controller built from the shared informers; the names are what --disable-controller takes.
@@ -37,6 +39,7 @@ const CONTROLLERS: Record<string, (c: Context) => Controller | Promise<Controlle
   serviceaccount: ({ client, factory, log }) => new ServiceAccountController(client, factory.informerFor(NAMESPACES_REF), factory.informerFor(SERVICEACCOUNTS), log),
   job: ({ client, factory, log }) => new JobController(client, factory.informerFor(JOBS), factory.informerFor(PODS), log),
   daemonset: ({ client, factory, log }) => new DaemonSetController(client, factory.informerFor(DAEMONSETS), factory.informerFor(PODS), factory.informerFor(NODES), log),
+  nodeipam: ({ client, factory, log, opts }) => new NodeIpamController(client, factory.informerFor(NODES_REF), { clusterCIDR: opts.clusterCIDR ?? '10.42.0.0/16', nodeMaskSize: opts.nodeCidrMaskSize ?? 24 }, log),
   nodelifecycle: ({ client, factory, log }) => {
     // SKIFF_NODE_GRACE_SECONDS shortens upstream's 40 s node-monitor grace period (tests)
     const grace = Number(process.env.SKIFF_NODE_GRACE_SECONDS) || 40;
@@ -51,6 +54,9 @@ export interface ControllerManagerOptions {
   /** names from ALL_CONTROLLERS; default all */
   enabled?: string[];
   log?: (msg: string, extra?: Record<string, unknown>) => void;
+  /** pod addresses: each node gets a /nodeCidrMaskSize of it (default 10.42.0.0/16, /24, as k3s) */
+  clusterCIDR?: string;
+  nodeCidrMaskSize?: number;
 }
 
 export interface RunningControllers {
@@ -63,7 +69,7 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
   const client = new RestClient(loadKubeconfig(opts.kubeconfig));
   const factory = new SharedInformerFactory(client, (e) => log('informer error', { error: String(e) }));
   const controllers: Controller[] = [];
-  for (const name of ALL_CONTROLLERS) if (enabled.has(name)) controllers.push(await CONTROLLERS[name]({ client, factory, log }));
+  for (const name of ALL_CONTROLLERS) if (enabled.has(name)) controllers.push(await CONTROLLERS[name]({ client, factory, log, opts }));
   factory.start();
   await factory.waitForSync();
   for (const c of controllers) c.run();

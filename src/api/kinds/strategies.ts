@@ -333,6 +333,13 @@ const nodeStrategy: Strategy = {
     o.status ??= {};
   },
   selectableFields: (o) => ({ 'spec.unschedulable': String(((o.spec ?? {}) as Obj).unschedulable ?? false) }),
+  // a node's pod CIDR is set once (by node IPAM or the agent); changing it would strand its pods
+  validateUpdate(o, old) {
+    const was = ((old.spec ?? {}) as Obj).podCIDR;
+    const now = ((o.spec ?? {}) as Obj).podCIDR;
+    if (was && now !== was) return [field.forbidden('spec.podCIDR', 'node updates may not change podCIDR except from "" to valid')];
+    return [];
+  },
 };
 
 const eventStrategy: Strategy = {
