@@ -33,6 +33,8 @@ export interface ApiServerOptions {
   compactIntervalMs?: number;
   /** controllers not to run (names from ALL_CONTROLLERS) */
   disableControllers?: string[];
+  /** the pod network; node IPAM gives each node a /24 of it */
+  clusterCIDR?: string;
 }
 
 export class ApiServer {
@@ -142,7 +144,7 @@ export class ApiServer {
     const cred = await this.pki!.issueClientCert('system:kube-controller-manager', []);
     const path = join(this.opts.dataDir, 'tls', 'controller-manager.kubeconfig');
     writeKubeconfig(path, { server: this.url, caPem: this.pki!.caCertPem, certPem: cred.certPem, keyPem: cred.keyPem, user: 'system:kube-controller-manager' });
-    this.controllers = await startControllers({ kubeconfig: path, enabled, log: (msg, extra) => logger.info(msg, { component: 'controller-manager', ...extra }) });
+    this.controllers = await startControllers({ kubeconfig: path, enabled, clusterCIDR: this.opts.clusterCIDR, log: (msg, extra) => logger.info(msg, { component: 'controller-manager', ...extra }) });
   }
 
   /** Re-issues certificates that are close to expiry and swaps them in without a restart. */

@@ -14,6 +14,9 @@ import { ensureBusyboxRootfs } from '../image/builtin-busybox.js';
 import { logger } from '../apiserver/log.js';
 import { createCa } from '../apiserver/pki/certificates.js';
 import { startKubeletServer } from '../kubelet/kubelet-server.js';
+import { resolvePodCIDR } from '../kubelet/pod-cidr.js';
+import { findCniBinDir } from '../network/cni.js';
+import { PodNetwork } from '../network/pod-network.js';
 
 export interface AgentOptions {
   kubeconfig: string;
@@ -23,6 +26,9 @@ export interface AgentOptions {
   cgroupParent?: string;
   nodeIp?: string;
   kubeletPort?: number;
+  /** this node's pod range; by default the control plane's node IPAM assigns one */
+  podCIDR?: string;
+  cniBinDir?: string;
 }
 
 export interface RunningAgent {
@@ -44,7 +50,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const node = new NodeAgent(client, { name: nodeName, runtimeVersion: 'runc://1.1', nodeIp, kubeletPort }, log);
   await node.register();
   node.start();
-  const kubelet = new Kubelet(client, runtime, builtinImages(imageStore), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir }, log);
+  const cniBinDir = opts.cniBinDir ?? findCniBinDir();
+  if (!cniBinDir) throw new Error('CNI plugins not found in /usr/lib/cni or /opt/cni/bin: install them (apt-get install containernetworking-plugins) or pass --cni-bin-dir');
+  const podCIDR = await resolvePodCIDR(client, nodeName, opts.podCIDR, log);
+  const network = new PodNetwork({ binDir: cniBinDir, stateDir: join(dataDir, 'cni'), podCIDR });
+  log('pod network', { podCIDR, bridge: network.bridge });
+  const kubelet = new Kubelet(client, runtime, builtinImages(imageStore), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, network }, log);
   await kubelet.start();
   // a self-signed serving certificate; callers must prove themselves with a cluster-CA client certificate
   const serving = await createCa(`kubelet-${nodeName}`, new Date(), 365);

@@ -7,9 +7,10 @@ const USAGE = `skiff — a Kubernetes-compatible cluster in one program
 
 Usage:
   skiff server [--data-dir DIR] [--port PORT] [--bind-address ADDR] [--tls-san NAME]...
-               [--disable-controller NAME]...
+               [--disable-controller NAME]... [--cluster-cidr 10.42.0.0/16]
   skiff up     [--data-dir DIR] [--port PORT] [--bind-address ADDR]   (server and a node in one process)
   skiff agent  --kubeconfig FILE [--server URL] [--node-name NAME] [--data-dir DIR] [--cgroup-parent /skiff]
+               [--node-ip IP] [--pod-cidr CIDR] [--cni-bin-dir DIR]
   skiff version
 
 Run "skiff server" and then:
@@ -32,6 +33,8 @@ async function main(argv: string[]): Promise<number> {
           'node-name': { type: 'string' },
           'cgroup-parent': { type: 'string', default: '/skiff' },
           'kubelet-port': { type: 'string', default: '10250' },
+          'cluster-cidr': { type: 'string', default: '10.42.0.0/16' },
+          'cni-bin-dir': { type: 'string' },
         },
         strict: true,
       });
@@ -49,6 +52,8 @@ async function main(argv: string[]): Promise<number> {
         bindAddress: values['bind-address']!,
         extraSans: values['tls-san'],
         disableControllers: values['disable-controller'],
+        clusterCIDR: values['cluster-cidr'],
+        cniBinDir: values['cni-bin-dir'],
       });
     }
     case 'agent': {
@@ -62,6 +67,8 @@ async function main(argv: string[]): Promise<number> {
           'cgroup-parent': { type: 'string', default: '/skiff' },
           'node-ip': { type: 'string' },
           'kubelet-port': { type: 'string', default: '10250' },
+          'pod-cidr': { type: 'string' },
+          'cni-bin-dir': { type: 'string' },
         },
         strict: true,
       });
@@ -69,7 +76,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write('skiff agent: --kubeconfig FILE is required (the server writes DIR/admin.kubeconfig)\n');
         return 2;
       }
-      return runAgent({ kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']) });
+      return runAgent({ kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']), podCIDR: values['pod-cidr'], cniBinDir: values['cni-bin-dir'] });
     }
     case 'version':
     case '--version':

@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { ImageResolver } from './images.js';
 import { PodWorker } from './pod-worker.js';
 import { EventRecorder } from '../client/event-recorder.js';
+import type { PodNetwork } from '../network/pod-network.js';
 
 const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 
@@ -19,6 +20,8 @@ export interface KubeletOptions {
   resyncMs?: number;
   /** where pod directories (volumes, hosts files) live */
   rootDir: string;
+  /** pods' addresses; without it pods share nothing but loopback */
+  network?: PodNetwork;
 }
 
 export class Kubelet {
@@ -59,6 +62,7 @@ export class Kubelet {
       const owned = uids.some((uid) => id === `pod-${uid}` || id.startsWith(`${uid.slice(0, 13)}-`));
       if (owned) continue;
       this.log('removing orphaned container', { container: id });
+      if (id.startsWith('pod-')) await this.opts.network?.tearDown(id, this.opts.network.status(id)?.sandboxPid).catch((e) => this.log('releasing an orphaned pod address failed', { sandbox: id, error: String(e) }));
       await this.runtime.stopContainer(id, 0).catch(() => {});
       await this.runtime.removeContainer(id).catch(() => {});
       this.runtime.removeLog(id);
@@ -120,7 +124,7 @@ export class Kubelet {
       worker = undefined;
     }
     if (!worker) {
-      worker = new PodWorker(pod, this.runtime, this.images, { cgroupParent: this.opts.cgroupParent, nodeName: this.opts.nodeName, hostIP: this.opts.hostIP, rootDir: this.opts.rootDir, get: (kind, ns, name) => this.getObject(kind, ns, name), event: (p, type, reason, message, fieldPath) => this.recorder.event({ ...p, apiVersion: 'v1', kind: 'Pod' }, type, reason, message, fieldPath) });
+      worker = new PodWorker(pod, this.runtime, this.images, { cgroupParent: this.opts.cgroupParent, nodeName: this.opts.nodeName, hostIP: this.opts.hostIP, rootDir: this.opts.rootDir, network: this.opts.network, get: (kind, ns, name) => this.getObject(kind, ns, name), event: (p, type, reason, message, fieldPath) => this.recorder.event({ ...p, apiVersion: 'v1', kind: 'Pod' }, type, reason, message, fieldPath) });
       this.workers.set(key, worker);
     }
     worker.update(pod);

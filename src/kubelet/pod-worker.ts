@@ -13,6 +13,8 @@ import { ProbeState } from './probes.js';
 import { busyboxBinary } from '../image/builtin-busybox.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PodNetwork, PodNetworkStatus } from '../network/pod-network.js';
+import { hostPortMappings } from './host-ports.js';
 
 type Obj = Record<string, any>;
 
@@ -65,12 +67,13 @@ export class PodWorker {
   private probes = new Map<string, ProbeState>();
   private sandboxPid?: number;
   private waiting = new Map<string, { reason: string; message?: string }>();
+  private net?: PodNetworkStatus;
 
   constructor(
     private pod: KubeObject,
     private readonly runtime: Runtime,
     private readonly images: ImageResolver,
-    private readonly opts: { cgroupParent: string; nodeName: string; hostIP?: string; rootDir: string; get: ObjectGetter; event?: PodEventSink },
+    private readonly opts: { cgroupParent: string; nodeName: string; hostIP?: string; rootDir: string; get: ObjectGetter; event?: PodEventSink; network?: PodNetwork },
   ) {
     this.state = { sandboxId: sandboxIdFor(pod), containers: new Map(), initDone: new Set() };
   }
@@ -100,9 +103,10 @@ export class PodWorker {
       await this.stopAll(0, false);
       return this.status();
     }
-    const sandbox = await this.runtime.runSandbox({ id: this.state.sandboxId, hostname: pod.metadata.name!.slice(0, 63), cgroupParent: this.cgroupParent });
+    const sandbox = await this.runtime.runSandbox({ id: this.state.sandboxId, hostname: pod.metadata.name!.slice(0, 63), cgroupParent: this.cgroupParent, hostNetwork: !!spec.hostNetwork });
     if (!sandbox.running) throw new Error('pod sandbox is not running');
     this.sandboxPid = sandbox.pid;
+    await this.setUpNetwork(spec, sandbox.pid!);
     try {
       this.volumeDirs = await setUpVolumes(this.opts.rootDir, pod, this.opts.get);
     } catch (e) {
@@ -226,11 +230,27 @@ export class PodWorker {
     return this.runtime.containerStatus(rec.id);
   }
 
+  /** An address on the node's pod network for the sandbox; hostNetwork pods use the node's. */
+  private async setUpNetwork(spec: Obj, sandboxPid: number): Promise<void> {
+    if (spec.hostNetwork || !this.opts.network) return;
+    try {
+      this.net = await this.opts.network.setUp(this.state.sandboxId, sandboxPid, { namespace: this.pod.metadata.namespace!, name: this.pod.metadata.name!, uid: this.pod.metadata.uid! }, hostPortMappings(spec));
+    } catch (e) {
+      this.event('Warning', 'FailedCreatePodSandBox', `Failed to create pod sandbox: ${(e as Error).message}`);
+      throw e;
+    }
+  }
+
+  private get podIPs(): string[] {
+    if ((this.pod.spec as Obj | undefined)?.hostNetwork) return this.opts.hostIP ? [this.opts.hostIP] : [];
+    return this.net?.ips ?? this.opts.network?.status(this.state.sandboxId)?.ips ?? [];
+  }
+
   /** /etc/hosts as the kubelet writes it: localhost and the pod's own name. */
   private writeHosts(pod: KubeObject): void {
     const dir = podDir(this.opts.rootDir, pod);
     mkdirSync(dir, { recursive: true });
-    const ip = (pod.status as Obj | undefined)?.podIP;
+    const ip = this.podIPs[0];
     const own = ip ? `${ip}\t${pod.metadata.name}\n` : `127.0.1.1\t${pod.metadata.name}\n`;
     writeFileSync(join(dir, 'etc-hosts'), `# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${own}`);
   }
@@ -282,6 +302,8 @@ export class PodWorker {
         this.runtime.removeLog(r.id);
         if (r.restartCount > 0) this.runtime.removeLog(containerId(this.pod, name, r.restartCount - 1));
       }
+      // the address goes back to the pool before the namespace does (DEL also works once it is gone)
+      await this.opts.network?.tearDown(this.state.sandboxId, this.sandboxPid ?? this.opts.network.status(this.state.sandboxId)?.sandboxPid, hostPortMappings((this.pod.spec ?? {}) as Obj));
       await this.runtime.removeSandbox(this.state.sandboxId);
       removeCgroup(this.cgroupParent, this.opts.cgroupParent);
       tearDownVolumes(this.opts.rootDir, this.pod);
@@ -340,6 +362,7 @@ export class PodWorker {
       phase,
       hostIP: this.opts.hostIP ?? prev.hostIP,
       hostIPs: this.opts.hostIP ? [{ ip: this.opts.hostIP }] : prev.hostIPs,
+      ...(this.podIPs.length ? { podIP: this.podIPs[0], podIPs: this.podIPs.map((ip) => ({ ip })) } : {}),
       startTime: prev.startTime ?? nowTs(),
       conditions: [
         cond('PodReadyToStartContainers', true),

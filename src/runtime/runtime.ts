@@ -22,6 +22,8 @@ export interface SandboxConfig {
   id: string;
   hostname: string;
   cgroupParent: string;
+  /** share the node's network namespace (spec.hostNetwork) instead of getting a new one */
+  hostNetwork?: boolean;
 }
 
 export interface SandboxStatus {

@@ -67,6 +67,8 @@ export class OciRuntime implements Runtime {
         mounts: [],
         cgroupsPath: `${cfg.cgroupParent}/${cfg.id}`,
         noNewPrivileges: true,
+        // the agent's own network namespace is the node's
+        joinNamespaces: cfg.hostNetwork ? { network: `/proc/${process.pid}/ns/net` } : undefined,
       }),
       undefined,
     );
