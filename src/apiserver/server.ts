@@ -16,6 +16,8 @@ import { createRouter } from './router.js';
 import { ensurePki, type Pki } from './pki/index.js';
 import { createAuthenticator } from './authn/index.js';
 import { ensureDefaultNamespaces } from './bootstrap.js';
+import { ServiceAllocator } from './registry/service-allocator.js';
+import { advertiseAddress, ClusterServices, loadServiceAllocations } from './cluster-services.js';
 import { proxyExec } from './handlers/exec-proxy.js';
 import { logger } from './log.js';
 import { ALL_CONTROLLERS, startControllers, type RunningControllers } from '../controllers/manager.js';
@@ -33,6 +35,11 @@ export interface ApiServerOptions {
   compactIntervalMs?: number;
   /** controllers not to run (names from ALL_CONTROLLERS) */
   disableControllers?: string[];
+  /** Service ClusterIPs (default 10.43.0.0/16) and node ports (default 30000-32767) */
+  serviceCIDR?: string;
+  serviceNodePortRange?: string;
+  /** the address the `kubernetes` Service's endpoints name (default: the bind address, else the first non-loopback IPv4) */
+  advertiseAddress?: string;
   /** the pod network; node IPAM gives each node a /24 of it */
   clusterCIDR?: string;
 }
@@ -46,6 +53,7 @@ export class ApiServer {
   private certTimer?: NodeJS.Timeout;
   private controllers?: RunningControllers;
   private controllersStarting?: Promise<void>;
+  private clusterServices?: ClusterServices;
   /** the API server's client certificate towards nodes (logs, exec) */
   private nodeCredentials?: { certPem: string; keyPem: string };
   registry?: GenericRegistry;
@@ -83,8 +91,10 @@ export class ApiServer {
       },
     });
     this.storage = storage;
-    const registry = new GenericRegistry(storage, registryHooks());
+    const serviceAllocator = new ServiceAllocator({ serviceCIDR: this.opts.serviceCIDR, nodePortRange: this.opts.serviceNodePortRange });
+    const registry = new GenericRegistry(storage, { ...registryHooks(), ...serviceAllocator.hooks() });
     this.registry = registry;
+    await loadServiceAllocations(registry, serviceAllocator);
     const discovery = new Discovery(resources, () => `${bindAddress}:${port}`);
     const authenticate = createAuthenticator({ dataDir, pki: this.pki });
     const route = createRouter({
@@ -130,6 +140,14 @@ export class ApiServer {
       });
     });
     await ensureDefaultNamespaces(registry);
+    const listening = server.address();
+    this.clusterServices = new ClusterServices(registry, {
+      allocator: serviceAllocator,
+      address: advertiseAddress(bindAddress, this.opts.advertiseAddress),
+      port: listening && typeof listening === 'object' ? listening.port : port,
+      log: (msg, extra) => logger.error(msg, extra),
+    });
+    await this.clusterServices.start();
     this.isReady = true;
     // the controllers catch up through their informers; readiness does not wait for them
     this.controllersStarting = this.startControllers().catch((e) => logger.error('controller manager failed to start', { error: String(e) }));
@@ -163,6 +181,7 @@ export class ApiServer {
   async stop(): Promise<void> {
     this.isReady = false;
     if (this.certTimer) clearInterval(this.certTimer);
+    this.clusterServices?.stop();
     await this.controllersStarting;
     await this.controllers?.stop().catch(() => {});
     const server = this.server;

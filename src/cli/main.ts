@@ -7,7 +7,8 @@ const USAGE = `skiff — a Kubernetes-compatible cluster in one program
 
 Usage:
   skiff server [--data-dir DIR] [--port PORT] [--bind-address ADDR] [--tls-san NAME]...
-               [--disable-controller NAME]... [--cluster-cidr 10.42.0.0/16]
+               [--disable-controller NAME]... [--cluster-cidr 10.42.0.0/16] [--service-cidr 10.43.0.0/16]
+               [--service-node-port-range 30000-32767] [--advertise-address IP]
   skiff up     [--data-dir DIR] [--port PORT] [--bind-address ADDR]   (server and a node in one process)
   skiff agent  --kubeconfig FILE [--server URL] [--node-name NAME] [--data-dir DIR] [--cgroup-parent /skiff]
                [--node-ip IP] [--pod-cidr CIDR] [--cni-bin-dir DIR]
@@ -35,6 +36,9 @@ async function main(argv: string[]): Promise<number> {
           'kubelet-port': { type: 'string', default: '10250' },
           'cluster-cidr': { type: 'string', default: '10.42.0.0/16' },
           'cni-bin-dir': { type: 'string' },
+          'service-cidr': { type: 'string', default: '10.43.0.0/16' },
+          'service-node-port-range': { type: 'string', default: '30000-32767' },
+          'advertise-address': { type: 'string' },
         },
         strict: true,
       });
@@ -54,6 +58,9 @@ async function main(argv: string[]): Promise<number> {
         disableControllers: values['disable-controller'],
         clusterCIDR: values['cluster-cidr'],
         cniBinDir: values['cni-bin-dir'],
+        serviceCIDR: values['service-cidr'],
+        serviceNodePortRange: values['service-node-port-range'],
+        advertiseAddress: values['advertise-address'],
       });
     }
     case 'agent': {

@@ -8,7 +8,7 @@ import { findResource } from '../../api/kinds/resources.js';
 import type { ListOptions, ResourceStore, Storage, Watch, WatchOptions } from '../../storage/store.js';
 import { StorageError } from '../../storage/store.js';
 import { apiVersionOf, storageResource, toExternal, toInternal } from './conversion.js';
-import type { RegistryHooks } from './hooks.js';
+import type { RegistryHooks, WriteReservation } from './hooks.js';
 import { collectionPrefix, objectKey, resourcePrefix } from './keys.js';
 import { deepEqual, generateName, newUid, nowTimestamp, specChangedDefault, tracksGeneration } from './metadata.js';
 import { mapStorageError } from './storage-errors.js';
@@ -137,20 +137,23 @@ export class GenericRegistry {
     if (sInfo.group === '' && sInfo.plural === 'namespaces') prepareNamespace(obj);
     this.validate(info, obj, [...this.hooks.validateMetadata(obj, sInfo), ...(strategy.validate?.(obj) ?? [])]);
     if (info.namespaced) await this.admitNamespace(meta.namespace!);
-    if (opts.dryRun) return toExternal(info, version, obj);
-    for (let attempt = 0; ; attempt++) {
-      try {
-        const stored = await this.store(info).create(objectKey(info, meta.namespace, meta.name!), obj);
-        return toExternal(info, version, stored);
-      } catch (e) {
-        // upstream retries generated-name collisions rather than failing the client
-        if (e instanceof StorageError && e.code === 'KeyExists' && wantsGeneratedName && attempt < MAX_RETRIES) {
-          meta.name = generateName(meta.generateName!);
-          continue;
+    const reservation = this.hooks.beginWrite?.(sInfo, obj, undefined);
+    return settle(reservation, opts.dryRun, async () => {
+      if (opts.dryRun) return toExternal(info, version, obj);
+      for (let attempt = 0; ; attempt++) {
+        try {
+          const stored = await this.store(info).create(objectKey(info, meta.namespace, meta.name!), obj);
+          return toExternal(info, version, stored);
+        } catch (e) {
+          // upstream retries generated-name collisions rather than failing the client
+          if (e instanceof StorageError && e.code === 'KeyExists' && wantsGeneratedName && attempt < MAX_RETRIES) {
+            meta.name = generateName(meta.generateName!);
+            continue;
+          }
+          throw mapStorageError(e, info, meta.name!);
         }
-        throw mapStorageError(e, info, meta.name!);
       }
-    }
+    });
   }
 
   // ---- update and patch ----
@@ -309,7 +312,8 @@ export class GenericRegistry {
       if (added.length) causes.push(field.forbidden('metadata.finalizers', 'no new finalizers can be added if the object is being deleted, found new finalizers ' + JSON.stringify(added)));
     }
     this.validate(info, obj, causes);
-    return this.finishUpdate(info, version, current, obj, opts);
+    const reservation = subresource === 'status' ? undefined : this.hooks.beginWrite?.(sInfo, obj, current);
+    return settle(reservation, opts.dryRun, () => this.finishUpdate(info, version, current, obj, opts));
   }
 
   private async finishUpdate(info: ResourceInfo, version: string, current: KubeObject, obj: KubeObject, opts: WriteOptions): Promise<KubeObject> {
@@ -322,6 +326,7 @@ export class GenericRegistry {
         .catch((e) => {
           throw mapStorageError(e, info, current.metadata.name!);
         });
+      this.hooks.afterDelete?.(storageResource(info), deleted);
       return toExternal(info, version, deleted);
     }
     if (sameIgnoringFieldTimes(obj, current)) return toExternal(info, version, current);
@@ -370,6 +375,7 @@ export class GenericRegistry {
         if (opts.dryRun) return { object: toExternal(info, version, current), deleted: true };
         try {
           const deleted = await this.store(info).delete(key, { resourceVersion: current.metadata.resourceVersion });
+          this.hooks.afterDelete?.(storageResource(info), deleted);
           return { object: toExternal(info, version, deleted), deleted: true };
         } catch (e) {
           if (e instanceof StorageError && e.code === 'Conflict' && attempt < MAX_RETRIES) continue;
@@ -514,6 +520,21 @@ export class GenericRegistry {
   private conflict(info: ResourceInfo, name: string) {
     return errors.conflict(info.group, info.plural, name, 'the object has been modified; please apply your changes to the latest version and try again');
   }
+}
+
+/** Runs a write holding a reservation: kept when stored, given back on failure or dry run. */
+async function settle<T>(reservation: WriteReservation | undefined, dryRun: boolean, write: () => Promise<T>): Promise<T> {
+  if (!reservation) return write();
+  let result: T;
+  try {
+    result = await write();
+  } catch (e) {
+    reservation.revert();
+    throw e;
+  }
+  if (dryRun) reservation.revert();
+  else reservation.commit();
+  return result;
 }
 
 function isConflict(e: unknown): boolean {

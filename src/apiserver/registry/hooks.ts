@@ -13,7 +13,19 @@ export interface PatchContext {
   creating: boolean;
 }
 
+/** What a write reserved besides the object itself (a Service's IP and node ports). */
+export interface WriteReservation {
+  /** the write was stored: give back what the old object held and the new one does not */
+  commit(): void;
+  /** the write failed (or was a dry run): give back what was reserved */
+  revert(): void;
+}
+
 export interface RegistryHooks {
+  /** Reserves what obj needs (old: the stored object on update); runs after validation, may fill fields, throws API errors. */
+  beginWrite?(info: ResourceInfo, obj: KubeObject, old: KubeObject | undefined): WriteReservation | undefined;
+  /** obj has left storage for good. */
+  afterDelete?(info: ResourceInfo, obj: KubeObject): void;
   validateMetadata(obj: KubeObject, info: ResourceInfo): StatusCause[];
   validateMetadataUpdate(obj: KubeObject, old: KubeObject, info: ResourceInfo): StatusCause[];
   /** Values of the wrong shape (a string where an object or list goes): 400s, whatever fieldValidation says. */
