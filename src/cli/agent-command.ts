@@ -17,6 +17,9 @@ import { startKubeletServer } from '../kubelet/kubelet-server.js';
 import { resolvePodCIDR } from '../kubelet/pod-cidr.js';
 import { findCniBinDir } from '../network/cni.js';
 import { PodNetwork } from '../network/pod-network.js';
+import { ServiceProxy } from '../network/proxy/service-proxy.js';
+import { NodeRoutes } from '../network/node-routes.js';
+import { writeFileSync } from 'node:fs';
 
 export interface AgentOptions {
   kubeconfig: string;
@@ -29,6 +32,10 @@ export interface AgentOptions {
   /** this node's pod range; by default the control plane's node IPAM assigns one */
   podCIDR?: string;
   cniBinDir?: string;
+  /** the whole pod network (for masquerading what leaves it) */
+  clusterCIDR?: string;
+  /** the pods' bridge (cni0); several agents sharing one network namespace (tests) need one each */
+  cniBridge?: string;
 }
 
 export interface RunningAgent {
@@ -53,8 +60,14 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const cniBinDir = opts.cniBinDir ?? findCniBinDir();
   if (!cniBinDir) throw new Error('CNI plugins not found in /usr/lib/cni or /opt/cni/bin: install them (apt-get install containernetworking-plugins) or pass --cni-bin-dir');
   const podCIDR = await resolvePodCIDR(client, nodeName, opts.podCIDR, log);
-  const network = new PodNetwork({ binDir: cniBinDir, stateDir: join(dataDir, 'cni'), podCIDR });
+  const network = new PodNetwork({ binDir: cniBinDir, stateDir: join(dataDir, 'cni'), podCIDR, bridge: opts.cniBridge });
   log('pod network', { podCIDR, bridge: network.bridge });
+  // a node forwards between its pods, other nodes and services (per network namespace)
+  writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
+  const routes = new NodeRoutes(client, nodeName, log);
+  await routes.start();
+  const proxy = new ServiceProxy(client, { clusterCIDR: opts.clusterCIDR ?? '10.42.0.0/16', bridge: network.bridge }, log);
+  await proxy.start();
   const kubelet = new Kubelet(client, runtime, builtinImages(imageStore), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, network }, log);
   await kubelet.start();
   // a self-signed serving certificate; callers must prove themselves with a cluster-CA client certificate
@@ -66,6 +79,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     async stop() {
       endpoint.close();
       node.stop();
+      routes.stop();
+      await proxy.stop();
       await kubelet.stop();
       client.close();
     },

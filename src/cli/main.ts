@@ -36,6 +36,7 @@ async function main(argv: string[]): Promise<number> {
           'kubelet-port': { type: 'string', default: '10250' },
           'cluster-cidr': { type: 'string', default: '10.42.0.0/16' },
           'cni-bin-dir': { type: 'string' },
+          'node-ip': { type: 'string' },
           'service-cidr': { type: 'string', default: '10.43.0.0/16' },
           'service-node-port-range': { type: 'string', default: '30000-32767' },
           'advertise-address': { type: 'string' },
@@ -58,6 +59,7 @@ async function main(argv: string[]): Promise<number> {
         disableControllers: values['disable-controller'],
         clusterCIDR: values['cluster-cidr'],
         cniBinDir: values['cni-bin-dir'],
+        nodeIp: values['node-ip'],
         serviceCIDR: values['service-cidr'],
         serviceNodePortRange: values['service-node-port-range'],
         advertiseAddress: values['advertise-address'],
@@ -76,6 +78,8 @@ async function main(argv: string[]): Promise<number> {
           'kubelet-port': { type: 'string', default: '10250' },
           'pod-cidr': { type: 'string' },
           'cni-bin-dir': { type: 'string' },
+          'cluster-cidr': { type: 'string', default: '10.42.0.0/16' },
+          'cni-bridge': { type: 'string', default: 'cni0' },
         },
         strict: true,
       });
@@ -83,7 +87,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write('skiff agent: --kubeconfig FILE is required (the server writes DIR/admin.kubeconfig)\n');
         return 2;
       }
-      return runAgent({ kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']), podCIDR: values['pod-cidr'], cniBinDir: values['cni-bin-dir'] });
+      return runAgent({ kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']), podCIDR: values['pod-cidr'], cniBinDir: values['cni-bin-dir'], clusterCIDR: values['cluster-cidr'], cniBridge: values['cni-bridge'] });
     }
     case 'version':
     case '--version':

@@ -441,7 +441,7 @@ describe('node agent runs pods as containers', () => {
     // a second node, as its own `skiff agent` process next to the server
     const dataDir = join(s.dataDir, 'second');
     const startAgent = () => {
-      const p = spawn('nsenter', [`--net=/var/run/netns/${netns}`, process.execPath, '--import', 'tsx', join(process.cwd(), 'src/cli/main.ts'), 'agent', '--kubeconfig', s.kubeconfig, '--node-name', 'second', '--data-dir', dataDir, '--cgroup-parent', cgroupParent, '--kubelet-port', '10251'], { stdio: ['ignore', 'pipe', 'pipe'] });
+      const p = spawn('nsenter', [`--net=/var/run/netns/${netns}`, process.execPath, '--import', 'tsx', join(process.cwd(), 'src/cli/main.ts'), 'agent', '--kubeconfig', s.kubeconfig, '--node-name', 'second', '--data-dir', dataDir, '--cgroup-parent', cgroupParent, '--kubelet-port', '10251', '--cni-bridge', 'cni-second'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       p.stdout!.on('data', (d) => (out += d));
       p.stderr!.on('data', (d) => (out += d));
@@ -477,7 +477,7 @@ describe('node agent runs pods as containers', () => {
 
   test('a node that stops renewing its lease is tainted and its pods are recreated elsewhere', async () => {
     const dataDir = join(s.dataDir, 'third');
-    const agent = spawn('nsenter', [`--net=/var/run/netns/${netns}`, process.execPath, '--import', 'tsx', join(process.cwd(), 'src/cli/main.ts'), 'agent', '--kubeconfig', s.kubeconfig, '--node-name', 'third', '--data-dir', dataDir, '--cgroup-parent', cgroupParent, '--kubelet-port', '10252'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SKIFF_NODE_LEASE_RENEW_MS: '1000' } });
+    const agent = spawn('nsenter', [`--net=/var/run/netns/${netns}`, process.execPath, '--import', 'tsx', join(process.cwd(), 'src/cli/main.ts'), 'agent', '--kubeconfig', s.kubeconfig, '--node-name', 'third', '--data-dir', dataDir, '--cgroup-parent', cgroupParent, '--kubelet-port', '10252', '--cni-bridge', 'cni-third'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SKIFF_NODE_LEASE_RENEW_MS: '1000' } });
     let out = '';
     agent.stdout!.on('data', (d) => (out += d));
     agent.stderr!.on('data', (d) => (out += d));
