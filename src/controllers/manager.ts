@@ -14,6 +14,8 @@ import { JOBS, JobController } from './job/job-controller.js';
 import { DAEMONSETS, DaemonSetController } from './daemonset/daemonset-controller.js';
 import { LEASES, NodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.js';
 import { NODES_REF, NodeIpamController } from './nodeipam/node-ipam-controller.js';
+import { ENDPOINTSLICES, EndpointSliceController, SERVICES } from './endpointslice/endpointslice-controller.js';
+import { ENDPOINTS, EndpointsController } from './endpoints/endpoints-controller.js';
 
 /** What a controller offers the manager: start its workers, and stop them. */
 interface Controller {
@@ -40,6 +42,8 @@ const CONTROLLERS: Record<string, (c: Context) => Controller | Promise<Controlle
   job: ({ client, factory, log }) => new JobController(client, factory.informerFor(JOBS), factory.informerFor(PODS), log),
   daemonset: ({ client, factory, log }) => new DaemonSetController(client, factory.informerFor(DAEMONSETS), factory.informerFor(PODS), factory.informerFor(NODES), log),
   nodeipam: ({ client, factory, log, opts }) => new NodeIpamController(client, factory.informerFor(NODES_REF), { clusterCIDR: opts.clusterCIDR ?? '10.42.0.0/16', nodeMaskSize: opts.nodeCidrMaskSize ?? 24 }, log),
+  endpointslice: ({ client, factory, log }) => new EndpointSliceController(client, factory.informerFor(SERVICES), factory.informerFor(PODS), factory.informerFor(ENDPOINTSLICES), log),
+  endpoints: ({ client, factory, log }) => new EndpointsController(client, factory.informerFor(SERVICES), factory.informerFor(PODS), factory.informerFor(ENDPOINTS), log),
   nodelifecycle: ({ client, factory, log }) => {
     // SKIFF_NODE_GRACE_SECONDS shortens upstream's 40 s node-monitor grace period (tests)
     const grace = Number(process.env.SKIFF_NODE_GRACE_SECONDS) || 40;

@@ -1,0 +1,81 @@
+// The EndpointSlice controller, as upstream's: for every Service with a
+// selector, slices listing the matching pods' IPs with ready/serving/terminating
+// conditions and the Service's ports resolved per pod. Slices carry the
+// service-name and managed-by labels and a controller ownerReference, so the
+// garbage collector removes them with their Service.
+import type { KubeObject } from '../../api/object.js';
+import { selectorOf, selects, serviceEndpoints } from '../../api/kinds/service-endpoints.js';
+import { keyOf, type Informer } from '../../client/informer.js';
+import type { ResourceRef, RestClient } from '../../client/rest-client.js';
+import { runWorkers, WorkQueue } from '../../client/workqueue.js';
+import { desiredContents, MANAGED_BY, MANAGED_BY_LABEL, planSlices, SERVICE_NAME_LABEL } from './slice-plan.js';
+
+export const SERVICES: ResourceRef = { group: '', version: 'v1', plural: 'services', namespaced: true };
+export const ENDPOINTSLICES: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true };
+
+type Obj = Record<string, any>;
+
+export class EndpointSliceController {
+  private readonly queue = new WorkQueue(20, 30_000);
+  private workers?: Promise<void[]>;
+
+  constructor(
+    private readonly client: RestClient,
+    private readonly services: Informer,
+    private readonly pods: Informer,
+    private readonly slices: Informer,
+    private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+  ) {
+    const enqueue = (svc: KubeObject) => this.queue.add(keyOf(svc));
+    services.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
+    const onPod = (...ps: KubeObject[]) => {
+      for (const svc of services.list(ps[0].metadata.namespace)) {
+        const sel = selectorOf(svc);
+        if (sel && ps.some((p) => selects(sel, p))) enqueue(svc);
+      }
+    };
+    pods.addHandlers({ onAdd: (p) => onPod(p), onUpdate: (o, n) => onPod(o, n), onDelete: (p) => onPod(p) });
+    // a slice of ours changed or vanished behind our back: put it right
+    const onSlice = (s: KubeObject) => {
+      const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
+      if (svc && s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY) this.queue.add(`${s.metadata.namespace}/${svc}`);
+    };
+    slices.addHandlers({ onUpdate: (_o, n) => onSlice(n), onDelete: onSlice });
+  }
+
+  run(): void {
+    this.workers = runWorkers(this.queue, 2, (key) => this.sync(key), (key, e) => this.log('endpointslice sync failed', { service: key, error: String(e) }));
+  }
+
+  async stop(): Promise<void> {
+    this.queue.shutDown();
+    await this.workers;
+  }
+
+  private ours(namespace: string, name: string): KubeObject[] {
+    return this.slices.list(namespace).filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name && s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY && !s.metadata.deletionTimestamp);
+  }
+
+  private async sync(key: string): Promise<void> {
+    const [namespace, name] = key.split('/');
+    const svc = this.services.get(key);
+    const existing = this.ours(namespace, name);
+    if (!svc || svc.metadata.deletionTimestamp || !selectorOf(svc)) {
+      // no Service, or no selector: slices this controller made have nothing left to say
+      for (const s of existing) await this.remove(s);
+      return;
+    }
+    const families: string[] = ((svc.spec as Obj).ipFamilies as string[] | undefined) ?? ['IPv4'];
+    const contents = desiredContents(serviceEndpoints(svc, this.pods.list(namespace), true), families);
+    const plan = planSlices(svc, existing, contents);
+    for (const s of plan.update) await this.client.update(ENDPOINTSLICES, s);
+    for (const s of plan.create) await this.client.request('POST', `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/endpointslices`, s);
+    for (const s of plan.remove) await this.remove(s);
+  }
+
+  private async remove(s: KubeObject): Promise<void> {
+    await this.client.delete(ENDPOINTSLICES, s.metadata.namespace, s.metadata.name!).catch((e) => {
+      if ((e as { code?: number }).code !== 404) throw e;
+    });
+  }
+}
