@@ -1,0 +1,147 @@
+// Three real nodes on one machine (a network namespace each, joined by a
+// test-made switch namespace): pods reach each other across nodes by pod IP,
+// Services balance over ready endpoints by ClusterIP and NodePort, and a pod
+// that turns unready leaves the rotation. Real kubectl, real runc, nftables.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { k, kubectl } from './harness.js';
+import { startCluster, type Cluster } from './cluster-harness.js';
+
+async function until<T>(what: string, fn: () => T | undefined | false, ms = 60_000): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+const HTTPD = 'mkdir -p /www && hostname > /www/index.html && touch /tmp/ready && exec httpd -f -p 8080 -h /www';
+const get = (ip: string, port: number) => `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${ip} ${port} | tail -n 1`;
+
+describe('a three-node cluster', () => {
+  let c: Cluster;
+  const json = (args: string[]) => JSON.parse(k(c.s, [...args, '-o', 'json']));
+
+  before(async () => {
+    c = await startCluster('mn', 3);
+  });
+  after(async () => {
+    await c?.stop();
+  });
+
+  test('nodes are Ready with their own pod CIDRs, and each routes to the others', async () => {
+    const nodes = await until('3 ready nodes', () => {
+      const items = json(['get', 'nodes']).items as any[];
+      return items.length === 3 && items.every((n) => n.spec.podCIDR && n.status.conditions.some((x: any) => x.type === 'Ready' && x.status === 'True')) ? items : undefined;
+    });
+    const cidrs = nodes.map((n) => n.spec.podCIDR);
+    assert.equal(new Set(cidrs).size, 3, `distinct pod CIDRs: ${cidrs}`);
+    for (const n of c.nodes) {
+      const others = nodes.filter((x) => x.metadata.name !== n.name);
+      await until(`routes on ${n.name}`, () => {
+        const routes = c.inNetns(n.netns, 'ip', ['route', 'show', 'proto', '177']);
+        return others.every((o) => routes.includes(`${o.spec.podCIDR} via ${o.status.addresses.find((a: any) => a.type === 'InternalIP').address}`));
+      }, 20_000);
+    }
+  });
+
+  test('pods on different nodes reach each other by pod IP', async () => {
+    for (const [i, n] of c.nodes.entries()) {
+      k(c.s, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: `p${i}` }, spec: { nodeName: n.name, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', HTTPD] }] } }));
+    }
+    const ips = await until('three pods with IPs', () => {
+      const got = [0, 1, 2].map((i) => json(['get', 'pod', `p${i}`]).status);
+      return got.every((s) => s.phase === 'Running' && s.podIP) ? got.map((s) => s.podIP as string) : undefined;
+    });
+    for (const target of [1, 2]) {
+      const out = await until(`p0 -> p${target}`, () => {
+        const r = kubectl(c.s, ['exec', 'p0', '--', 'sh', '-c', get(ips[target]!, 8080)]);
+        return r.stdout.includes(`p${target}`) ? r.stdout : undefined;
+      }, 20_000);
+      assert.match(out, new RegExp(`p${target}`));
+    }
+    k(c.s, ['delete', 'pod', 'p0', 'p1', 'p2', '--grace-period=1']);
+  });
+
+  test('a Service spreads requests over all ready replicas by ClusterIP, and NodePort answers on every node', async () => {
+    k(c.s, ['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' },
+      spec: {
+        replicas: 3, selector: { matchLabels: { app: 'web' } },
+        template: {
+          metadata: { labels: { app: 'web' } },
+          spec: {
+            terminationGracePeriodSeconds: 1,
+            containers: [{ name: 'httpd', image: 'busybox', command: ['sh', '-c', HTTPD], ports: [{ name: 'http', containerPort: 8080 }], resources: { requests: { cpu: '500m' } }, readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1 } }],
+          },
+        },
+      },
+    }));
+    k(c.s, ['expose', 'deployment', 'web', '--port', '80', '--target-port', 'http', '--type', 'NodePort']);
+    k(c.s, ['run', 'client', '--image=busybox', '--restart=Never', '--', 'sleep', '3600']);
+    await until('web available', () => json(['get', 'deploy', 'web']).status.availableReplicas === 3);
+    const names = (json(['get', 'pods', '-l', 'app=web']).items as any[]).map((p) => p.metadata.name as string);
+    const svc = json(['get', 'svc', 'web']);
+    const clusterIP = svc.spec.clusterIP as string;
+    const nodePort = svc.spec.ports[0].nodePort as number;
+    assert.match(clusterIP, /^10\.43\./);
+    await until('client running', () => json(['get', 'pod', 'client']).status.phase === 'Running');
+
+    const seen = await until('all replicas answer through the ClusterIP', () => {
+      const out = kubectl(c.s, ['exec', 'client', '--', 'sh', '-c', `for i in $(seq 24); do ${get(clusterIP, 80)}; done`]).stdout;
+      const answered = new Set(out.split('\n').map((l) => l.trim()).filter(Boolean));
+      return names.every((n) => answered.has(n)) ? answered : undefined;
+    }, 30_000);
+    assert.deepEqual([...seen].filter((n) => !names.includes(n)), [], 'only the service\'s pods answer');
+
+    for (const n of c.nodes) {
+      const out = await until(`NodePort on ${n.name}`, () => {
+        const r = c.inNetns(c.client.netns, 'busybox', ['sh', '-c', get(n.ip, nodePort)]);
+        return names.some((x) => r.includes(x)) ? r : undefined;
+      }, 20_000);
+      assert.ok(names.some((x) => out.includes(x)));
+    }
+  });
+
+  test('a replica that turns unready leaves the rotation, and comes back', async () => {
+    const svc = json(['get', 'svc', 'web']);
+    const clusterIP = svc.spec.clusterIP as string;
+    const victim = (json(['get', 'pods', '-l', 'app=web']).items as any[])[0].metadata.name as string;
+    k(c.s, ['exec', victim, '--', 'rm', '/tmp/ready']);
+    await until('victim unready in its EndpointSlice', () => {
+      const slices = json(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web']).items as any[];
+      return slices.flatMap((s) => s.endpoints ?? []).some((e: any) => e.targetRef?.name === victim && e.conditions?.ready === false);
+    }, 20_000);
+    // the proxy follows the slice at once: from now on the victim never answers
+    await new Promise((r) => setTimeout(r, 500));
+    const out = kubectl(c.s, ['exec', 'client', '--', 'sh', '-c', `for i in $(seq 20); do ${get(clusterIP, 80)}; done`]).stdout;
+    assert.ok(!out.includes(victim), `unready ${victim} got traffic:\n${out}`);
+    assert.ok(out.trim().split('\n').length >= 18, `the others keep answering:\n${out}`);
+    k(c.s, ['exec', victim, '--', 'touch', '/tmp/ready']);
+    await until('victim back in rotation', () => kubectl(c.s, ['exec', 'client', '--', 'sh', '-c', `for i in $(seq 20); do ${get(clusterIP, 80)}; done`]).stdout.includes(victim), 20_000);
+  });
+
+  test('scaled to zero, the service refuses at once; scaled back, it answers again', async () => {
+    const svc = json(['get', 'svc', 'web']);
+    const clusterIP = svc.spec.clusterIP as string;
+    const nodePort = svc.spec.ports[0].nodePort as number;
+    k(c.s, ['scale', 'deployment', 'web', '--replicas=0']);
+    await until('no endpoints', () => (json(['get', 'endpointslices', '-l', 'kubernetes.io/service-name=web']).items as any[]).every((s) => !(s.endpoints ?? []).length));
+    await new Promise((r) => setTimeout(r, 300));
+    // refused, not a timeout: nc -w 5 would take 5 s to give up on a silent drop
+    const started = Date.now();
+    const r = kubectl(c.s, ['exec', 'client', '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 5 ${clusterIP} 80; echo rc=$?`]);
+    assert.match(r.stdout + r.stderr, /rc=1/);
+    assert.ok(Date.now() - started < 4000, 'the connection was refused, not left to time out');
+    assert.throws(() => c.inNetns(c.client.netns, 'busybox', ['sh', '-c', `printf x | busybox nc -w 5 ${c.nodes[1]!.ip} ${nodePort} || exit 7`]));
+    k(c.s, ['scale', 'deployment', 'web', '--replicas=3']);
+    await until('answers again', () => /web-/.test(kubectl(c.s, ['exec', 'client', '--', 'sh', '-c', get(clusterIP, 80)]).stdout), 40_000);
+  });
+});
