@@ -7,7 +7,9 @@ import { loadKubeconfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
 import { NodeAgent } from '../kubelet/node-agent.js';
 import { Kubelet } from '../kubelet/kubelet.js';
-import { builtinImages } from '../kubelet/images.js';
+import { storeImages } from '../kubelet/images.js';
+import { LayoutStore } from '../image/store.js';
+import { builtinBusyboxPuller } from '../image/puller.js';
 import { internalIp } from '../kubelet/node-status.js';
 import { OciRuntime } from '../runtime/oci/oci-runtime.js';
 import { ensureBusyboxRootfs } from '../image/builtin-busybox.js';
@@ -68,7 +70,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   await routes.start();
   const proxy = new ServiceProxy(client, { clusterCIDR: opts.clusterCIDR ?? '10.42.0.0/16', bridge: network.bridge }, log);
   await proxy.start();
-  const kubelet = new Kubelet(client, runtime, builtinImages(imageStore), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, network }, log);
+  const images = new LayoutStore(imageStore);
+  const kubelet = new Kubelet(client, runtime, storeImages(images, [builtinBusyboxPuller(images)]), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, network }, log);
   await kubelet.start();
   // a self-signed serving certificate; callers must prove themselves with a cluster-CA client certificate
   const serving = await createCa(`kubelet-${nodeName}`, new Date(), 365);

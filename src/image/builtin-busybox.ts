@@ -3,6 +3,8 @@
 import { execFileSync } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, renameSync, rmSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { join } from 'node:path';
+import type { LayoutStore } from './store.js';
+import { packLayer, writeImage } from './layer-pack.js';
 
 const BUSYBOX_CANDIDATES = ['/bin/busybox', '/usr/bin/busybox'];
 
@@ -30,4 +32,17 @@ export function ensureBusyboxRootfs(storeDir: string): string {
   mkdirSync(join(root, '..'), { recursive: true });
   renameSync(tmp, root);
   return root;
+}
+
+/** Imports the built-in busybox into the store as busybox:latest (docker.io/library/busybox). */
+export function importBusybox(store: LayoutStore, names: string[] = ['busybox:latest']): string {
+  const root = ensureBusyboxRootfs(store.root);
+  const layer = packLayer(store, root);
+  return writeImage(store, [layer], {
+    created: new Date(0).toISOString(),
+    architecture: 'amd64',
+    os: 'linux',
+    config: { Env: ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'], Cmd: ['sh'] },
+    history: [{ created_by: `skiff: busybox-static from ${busyboxBinary()}` }],
+  }, names);
 }

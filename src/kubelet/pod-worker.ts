@@ -4,7 +4,7 @@
 // the pod or its containers change.
 import { metaTime, type KubeObject } from '../api/object.js';
 import type { ContainerStatus, Runtime } from '../runtime/runtime.js';
-import type { ImageResolver } from './images.js';
+import { mergeEnv, type ImageResolver } from './images.js';
 import { parseQuantity } from './quantity.js';
 import { removeCgroup } from '../runtime/oci/cgroups.js';
 import { containerMounts, MissingVolumeSource, podDir, setUpVolumes, tearDownVolumes, type ObjectGetter } from './volumes.js';
@@ -67,6 +67,7 @@ export class PodWorker {
   private probes = new Map<string, ProbeState>();
   private sandboxPid?: number;
   private waiting = new Map<string, { reason: string; message?: string }>();
+  private imageIDs = new Map<string, string>();
   private net?: PodNetworkStatus;
 
   constructor(
@@ -167,12 +168,15 @@ export class PodWorker {
       st = undefined;
     }
     if (st && st.state !== 'unknown') return st;
-    const image = this.images.resolve(c.image);
-    if (!image) {
-      if (this.waiting.get(c.name)?.reason !== 'ErrImageNeverPull') this.event('Warning', 'ErrImageNeverPull', `Container image "${c.image}" is not present on this node; skiff pulls from registries in a later release`, c.name);
-      this.waiting.set(c.name, { reason: 'ErrImageNeverPull', message: `image ${c.image} is not present on this node; skiff pulls from registries in a later release` });
+    const found = await this.images.resolve(c.image, c.imagePullPolicy);
+    if ('failure' in found) {
+      const f = found.failure;
+      if (this.waiting.get(c.name)?.reason !== f.reason) this.event('Warning', f.eventReason, f.eventMessage, c.name);
+      this.waiting.set(c.name, { reason: f.reason, message: f.message });
       return undefined;
     }
+    const image = found.image;
+    this.imageIDs.set(c.name, image.imageID);
     let resolvedEnv: string[];
     try {
       resolvedEnv = await resolveEnv(c, this.pod, this.opts.get);
@@ -188,12 +192,12 @@ export class PodWorker {
     // upstream: command replaces the image's Entrypoint, args its Cmd; args alone keep the Entrypoint
     const command = (c.command as string[] | undefined) ?? image.entrypoint;
     const args = [...command, ...((c.args as string[] | undefined) ?? (c.command ? [] : image.cmd))];
-    const env = ['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${this.pod.metadata.name}`, ...resolvedEnv];
+    const env = mergeEnv(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${this.pod.metadata.name}`], image.env, resolvedEnv);
     const sc = (c.securityContext ?? {}) as Obj;
     const psc = ((this.pod.spec as Obj).securityContext ?? {}) as Obj;
     const limits = (c.resources?.limits ?? {}) as Obj;
     const requests = (c.resources?.requests ?? {}) as Obj;
-    const uid = sc.runAsUser ?? psc.runAsUser ?? 0;
+    const uid = sc.runAsUser ?? psc.runAsUser ?? image.uid ?? 0;
     if ((sc.runAsNonRoot ?? psc.runAsNonRoot) && uid === 0) {
       this.waiting.set(c.name, { reason: 'CreateContainerConfigError', message: 'container has runAsNonRoot and image will run as root' });
       return undefined;
@@ -202,12 +206,12 @@ export class PodWorker {
     await this.runtime.createContainer({
       id: rec.id,
       sandboxId: this.state.sandboxId,
-      imageRoot: image.root,
+      lowerDirs: image.lowers,
       args,
       env,
-      cwd: c.workingDir ?? '/',
+      cwd: c.workingDir ?? image.workingDir ?? '/',
       uid,
-      gid: sc.runAsGroup ?? psc.runAsGroup ?? 0,
+      gid: sc.runAsGroup ?? psc.runAsGroup ?? image.gid ?? 0,
       mounts: [...containerMounts(c, this.volumeDirs), { destination: '/etc/hosts', source: join(podDir(this.opts.rootDir, this.pod), 'etc-hosts'), type: 'bind', readOnly: false }],
       resources: {
         memoryLimitBytes: limits.memory ? parseQuantity(String(limits.memory)) : undefined,
@@ -317,7 +321,7 @@ export class PodWorker {
     const describe = async (c: Obj, init: boolean): Promise<Obj> => {
       const rec = this.state.containers.get(c.name);
       const st = rec ? await this.runtime.containerStatus(rec.id) : undefined;
-      const out: Obj = { name: c.name, image: c.image, imageID: '', ready: false, restartCount: rec?.restartCount ?? 0, started: false };
+      const out: Obj = { name: c.name, image: c.image, imageID: this.imageIDs.get(c.name) ?? '', ready: false, restartCount: rec?.restartCount ?? 0, started: false };
       if (rec) out.containerID = `runc://${rec.id}`;
       const wait = this.waiting.get(c.name);
       if (st?.state === 'running' && !wait) {

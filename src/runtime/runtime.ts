@@ -37,8 +37,8 @@ export interface SandboxStatus {
 export interface ContainerConfig {
   id: string;
   sandboxId: string;
-  /** directory holding the image's root filesystem (read-only lower layer) */
-  imageRoot: string;
+  /** the image's layers, read-only overlayfs lowers, topmost first */
+  lowerDirs: string[];
   args: string[];
   env: string[];
   cwd: string;

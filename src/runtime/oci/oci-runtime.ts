@@ -1,7 +1,7 @@
 // Runs sandboxes and containers with runc through OCI bundles, each under a
 // conmon monitor that keeps its exit code and writes its log in the CRI format,
 // so nothing is lost when the agent restarts. Root filesystems are overlayfs
-// mounts: the image as the read-only lower, a writable upper per container.
+// mounts: the image's layers as read-only lowers, a writable upper per container.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -55,7 +55,7 @@ export class OciRuntime implements Runtime {
     if (existing) await this.removeSandbox(cfg.id);
     await this.createContainerInternal(
       cfg.id,
-      this.opts.sandboxRoot,
+      [this.opts.sandboxRoot],
       ociSpec({
         args: ['/bin/sleep', '2147483647'],
         env: ['PATH=/bin'],
@@ -107,11 +107,11 @@ export class OciRuntime implements Runtime {
       privileged: cfg.privileged,
       noNewPrivileges: cfg.noNewPrivileges,
     });
-    await this.createContainerInternal(cfg.id, cfg.imageRoot, spec, cfg.sandboxId);
+    await this.createContainerInternal(cfg.id, cfg.lowerDirs, spec, cfg.sandboxId);
     return (await this.containerStatus(cfg.id))!;
   }
 
-  private async createContainerInternal(id: string, lower: string, spec: object, sandboxId: string | undefined): Promise<void> {
+  private async createContainerInternal(id: string, lowers: string[], spec: object, sandboxId: string | undefined): Promise<void> {
     const dir = this.dir(id);
     const bundle = join(dir, 'bundle');
     const rootfs = join(bundle, 'rootfs');
@@ -120,7 +120,7 @@ export class OciRuntime implements Runtime {
     const meta: ContainerMeta = { id, sandboxId };
     writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
     if (!isMounted(rootfs)) {
-      await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lower},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`, rootfs]);
+      await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lowers.join(':')},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`, rootfs]);
     }
     // conmon runs `runc create` and stays as the container's parent and log writer
     await run(this.conmonPath, [

@@ -1,0 +1,35 @@
+// Where images the store lacks come from. A registry client (OCI distribution
+// API) is a later Puller; today the node itself serves busybox, built from the
+// machine's busybox-static, under any busybox tag.
+import { importBusybox } from './builtin-busybox.js';
+import { parseReference } from './reference.js';
+import type { LayoutStore } from './store.js';
+
+export interface Puller {
+  /** whether this puller serves the reference at all */
+  handles(ref: string): boolean;
+  /** fetches the image into the store, tags it as ref, returns the manifest digest */
+  pull(ref: string): Promise<string>;
+}
+
+export class PullError extends Error {}
+
+export function builtinBusyboxPuller(store: LayoutStore): Puller {
+  let digest: string | undefined;
+  return {
+    handles: (ref) => !parseReference(ref).digest && parseReference(ref).repository === 'docker.io/library/busybox',
+    async pull(ref) {
+      // import once per process; later pulls only add the tag
+      if (!digest || !store.hasBlob(digest)) digest = store.resolve('busybox:latest') ?? importBusybox(store, ['busybox:latest']);
+      store.tag(ref, digest);
+      return digest;
+    },
+  };
+}
+
+/** Pulls through the first puller that serves ref; without one, says there is no registry. */
+export async function pullImage(pullers: Puller[], ref: string): Promise<string> {
+  const p = pullers.find((x) => x.handles(ref));
+  if (!p) throw new PullError('skiff has no registry client yet: images come from "skiff image build", "skiff image import" or the built-in busybox; a local image needs imagePullPolicy IfNotPresent or Never');
+  return p.pull(ref);
+}
