@@ -1,6 +1,7 @@
 // The API server: TLS listener, authentication, router, registry over storage.
 // Start-up is kept short (certificates, store, default namespaces) so the
 // server answers /readyz within a second of starting.
+import { NodeJoin } from './node-join.js';
 import https from 'node:https';
 import type { Socket } from 'node:net';
 import { resources } from '../api/kinds/resources.js';
@@ -57,6 +58,8 @@ export class ApiServer {
   /** the API server's client certificate towards nodes (logs, exec) */
   private nodeCredentials?: { certPem: string; keyPem: string };
   registry?: GenericRegistry;
+  /** where the join token for agents is written */
+  nodeTokenPath?: string;
 
   constructor(readonly opts: ApiServerOptions) {}
 
@@ -97,6 +100,8 @@ export class ApiServer {
     await loadServiceAllocations(registry, serviceAllocator);
     const discovery = new Discovery(resources, () => `${bindAddress}:${port}`);
     const authenticate = createAuthenticator({ dataDir, pki: this.pki });
+    const nodeJoin = new NodeJoin(dataDir, this.pki);
+    this.nodeTokenPath = nodeJoin.tokenPath;
     const route = createRouter({
       discovery,
       resources: new ResourceHandler(registry, new TableRenderer(), () => this.nodeCredentials),
@@ -112,7 +117,9 @@ export class ApiServer {
         keepAliveTimeout: 65_000,
         requestTimeout: 0,
       },
-      (req, res) => void route(req, res),
+      (req, res) => {
+        if (!nodeJoin.handle(req, res)) void route(req, res);
+      },
     );
     server.on('connection', (s: Socket) => {
       this.sockets.add(s);

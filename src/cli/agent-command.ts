@@ -17,6 +17,7 @@ import { logger } from '../apiserver/log.js';
 import { createCa } from '../apiserver/pki/certificates.js';
 import { startKubeletServer } from '../kubelet/kubelet-server.js';
 import { resolvePodCIDR } from '../kubelet/pod-cidr.js';
+import { joinCluster } from '../kubelet/node-bootstrap.js';
 import { findCniBinDir } from '../network/cni.js';
 import { PodNetwork } from '../network/pod-network.js';
 import { ServiceProxy } from '../network/proxy/service-proxy.js';
@@ -24,7 +25,9 @@ import { NodeRoutes } from '../network/node-routes.js';
 import { writeFileSync } from 'node:fs';
 
 export interface AgentOptions {
-  kubeconfig: string;
+  /** credentials to reach the server; or a join token (with server) */
+  kubeconfig?: string;
+  token?: string;
   server?: string;
   nodeName?: string;
   dataDir: string;
@@ -48,13 +51,22 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const nodeName = opts.nodeName ?? hostname().toLowerCase();
   const dataDir = join(opts.dataDir, 'agent');
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
-  const config = loadKubeconfig(opts.kubeconfig);
+  const nodeIp = opts.nodeIp ?? internalIp() ?? '127.0.0.1';
+  let kubeconfig = opts.kubeconfig;
+  let serving: { certPem: string; keyPem: string } | undefined;
+  if (opts.token) {
+    if (!opts.server) throw new Error('--token needs --server https://HOST:PORT');
+    const joined = await joinCluster({ server: opts.server, token: opts.token, nodeName, addresses: [nodeIp], dir: join(dataDir, 'tls') });
+    kubeconfig = joined.kubeconfig;
+    serving = { certPem: joined.servingCertPem, keyPem: joined.servingKeyPem };
+  }
+  if (!kubeconfig) throw new Error('give the agent --token (from the server\'s DATA_DIR/node-token) or --kubeconfig');
+  const config = loadKubeconfig(kubeconfig);
   if (opts.server) config.server = opts.server;
   const client = new RestClient(config);
   const log = (msg: string, extra?: Record<string, unknown>) => logger.info(msg, { component: 'agent', node: nodeName, ...extra });
   const imageStore = join(dataDir, 'images');
   const runtime = new OciRuntime({ stateDir: join(dataDir, 'runtime'), sandboxRoot: ensureBusyboxRootfs(imageStore) });
-  const nodeIp = opts.nodeIp ?? internalIp() ?? '127.0.0.1';
   const kubeletPort = opts.kubeletPort ?? 10250;
   const node = new NodeAgent(client, { name: nodeName, runtimeVersion: 'runc://1.1', nodeIp, kubeletPort }, log);
   await node.register();
@@ -73,8 +85,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const images = new LayoutStore(imageStore);
   const kubelet = new Kubelet(client, runtime, storeImages(images, [builtinBusyboxPuller(images)]), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, network }, log);
   await kubelet.start();
-  // a self-signed serving certificate; callers must prove themselves with a cluster-CA client certificate
-  const serving = await createCa(`kubelet-${nodeName}`, new Date(), 365);
+  // joined nodes serve with a CA-signed certificate; otherwise a self-signed one. Either way
+  // callers must prove themselves with a cluster-CA client certificate
+  serving ??= await createCa(`kubelet-${nodeName}`, new Date(), 365);
   if (!config.ca) throw new Error('the kubeconfig has no certificate-authority data; the node endpoint needs the cluster CA');
   const endpoint = await startKubeletServer({ port: kubeletPort, bindAddress: '0.0.0.0', certPem: serving.certPem, keyPem: serving.keyPem, clusterCaPem: config.ca.toString() }, kubelet);
   log('agent ready');

@@ -1,4 +1,5 @@
 // skiff's command line: parses arguments and wires components, nothing more.
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runServer } from './server-command.js';
 import { runAgent } from './agent-run.js';
@@ -10,7 +11,7 @@ Usage:
                [--disable-controller NAME]... [--cluster-cidr 10.42.0.0/16] [--service-cidr 10.43.0.0/16]
                [--service-node-port-range 30000-32767] [--advertise-address IP]
   skiff up     [--data-dir DIR] [--port PORT] [--bind-address ADDR]   (server and a node in one process)
-  skiff agent  --kubeconfig FILE [--server URL] [--node-name NAME] [--data-dir DIR] [--cgroup-parent /skiff]
+  skiff agent  --server URL --token TOKEN|--token-file FILE  (or --kubeconfig FILE) [--node-name NAME] [--data-dir DIR] [--cgroup-parent /skiff]
                [--node-ip IP] [--pod-cidr CIDR] [--cni-bin-dir DIR]
   skiff version
 
@@ -80,14 +81,21 @@ async function main(argv: string[]): Promise<number> {
           'cni-bin-dir': { type: 'string' },
           'cluster-cidr': { type: 'string', default: '10.42.0.0/16' },
           'cni-bridge': { type: 'string', default: 'cni0' },
+          token: { type: 'string' },
+          'token-file': { type: 'string' },
         },
         strict: true,
       });
-      if (!values.kubeconfig) {
-        process.stderr.write('skiff agent: --kubeconfig FILE is required (the server writes DIR/admin.kubeconfig)\n');
+      const token = values.token ?? (values['token-file'] ? readFileSync(values['token-file'], 'utf8').trim() : undefined);
+      if (!values.kubeconfig && !token) {
+        process.stderr.write('skiff agent: give --server URL --token TOKEN (the server writes it to DIR/node-token), or --kubeconfig FILE\n');
         return 2;
       }
-      return runAgent({ kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']), podCIDR: values['pod-cidr'], cniBinDir: values['cni-bin-dir'], clusterCIDR: values['cluster-cidr'], cniBridge: values['cni-bridge'] });
+      if (token && !values.server) {
+        process.stderr.write('skiff agent: --token needs --server https://HOST:PORT\n');
+        return 2;
+      }
+      return runAgent({ token, kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']), podCIDR: values['pod-cidr'], cniBinDir: values['cni-bin-dir'], clusterCIDR: values['cluster-cidr'], cniBridge: values['cni-bridge'] });
     }
     case 'version':
     case '--version':

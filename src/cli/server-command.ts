@@ -12,7 +12,8 @@ export async function runServer(opts: ApiServerOptions & { withAgent?: boolean; 
   process.stdout.write(
     `skiff server ready at ${server.url} in ${Date.now() - started} ms\n` +
       `kubeconfig: ${server.kubeconfigPath}\n` +
-      `try: KUBECONFIG=${server.kubeconfigPath} kubectl get ns\n`,
+      `try: KUBECONFIG=${server.kubeconfigPath} kubectl get ns\n` +
+      `join a node: skiff agent --server https://<this host>:${opts.port} --token-file ${server.nodeTokenPath}\n`,
   );
   let agent: RunningAgent | undefined;
   if (opts.withAgent) {

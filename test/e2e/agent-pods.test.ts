@@ -487,7 +487,7 @@ describe('node agent runs pods as containers', () => {
       k(s, ['label', 'node', 'third', 'pool=workers']);
       k(s, ['apply', '-f', '-'], JSON.stringify({
         apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'moving' },
-        spec: { replicas: 1, selector: { matchLabels: { app: 'moving' } }, template: { metadata: { labels: { app: 'moving' } }, spec: { nodeSelector: { pool: 'workers' }, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] } } },
+        spec: { replicas: 1, selector: { matchLabels: { app: 'moving' } }, template: { metadata: { labels: { app: 'moving' } }, spec: { nodeSelector: { pool: 'workers' }, terminationGracePeriodSeconds: 1, tolerations: [{ key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 1 }], containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] } } },
       }));
       const onThird = () => JSON.parse(k(s, ['get', 'pods', '-l', 'app=moving', '-o', 'json'])).items.find((p: any) => p.spec.nodeName === 'third' && p.status?.containerStatuses?.[0]?.state?.running);
       await until('running on third', onThird, 30_000);

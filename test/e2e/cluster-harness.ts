@@ -1,8 +1,8 @@
 // A cluster of several real nodes on this one machine: every node is a network
 // namespace the test made, all joined by veths to a bridge in a "switch"
 // namespace (also the test's), with a client namespace on the same segment.
-// Node 0 runs `skiff up`; the others run `skiff agent` against it over that
-// network. The root network namespace is never touched: links are created
+// Node 0 runs `skiff up`; the others join it over that network with the
+// server's join token (`skiff agent --server URL --token-file DIR/node-token`). The root network namespace is never touched: links are created
 // directly inside the test's namespaces (`ip -n`).
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -89,7 +89,7 @@ export async function startCluster(prefix: string, count = 3, env: Record<string
       nodes.slice(1).map((n) => {
         n.dataDir = mkdtempSync(join(tmpdir(), `skiff-e2e-${n.name}-`));
         dataDirs.push(n.dataDir);
-        const argv = [`--net=/var/run/netns/${n.netns}`, process.execPath, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'agent', '--server', server, '--kubeconfig', s!.kubeconfig, '--node-name', n.name, '--node-ip', n.ip, '--data-dir', n.dataDir, '--cgroup-parent', `${cgroupParent}/${n.name}`];
+        const argv = [`--net=/var/run/netns/${n.netns}`, process.execPath, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'agent', '--server', server, '--token-file', join(s!.dataDir, 'node-token'), '--node-name', n.name, '--node-ip', n.ip, '--data-dir', n.dataDir, '--cgroup-parent', `${cgroupParent}/${n.name}`];
         const p = spawn('nsenter', argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
         agents.push(p);
         let out = '';

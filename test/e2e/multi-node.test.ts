@@ -4,6 +4,10 @@
 // that turns unready leaves the rotation. Real kubectl, real runc, nftables.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { k, kubectl } from './harness.js';
 import { startCluster, type Cluster } from './cluster-harness.js';
 
@@ -50,6 +54,23 @@ describe('a three-node cluster', () => {
         return others.every((o) => routes.includes(`${o.spec.podCIDR} via ${o.status.addresses.find((a: any) => a.type === 'InternalIP').address}`));
       }, 20_000);
     }
+  });
+
+  test('agents joined with the token hold their own node identity; a wrong token is refused', async () => {
+    const kc = readFileSync(join(c.nodes[1]!.dataDir, 'agent/tls/kubelet.kubeconfig'), 'utf8');
+    assert.match(kc, /system:node:mn-n1/);
+    const token = readFileSync(join(c.s.dataDir, 'node-token'), 'utf8').trim();
+    assert.match(token, /^K10[0-9a-f]{64}::server:[0-9a-f]+$/);
+    const server = `https://${c.nodes[0]!.ip}:${c.s.port}`;
+    const tryJoin = (t: string) =>
+      spawnSync('nsenter', [`--net=/var/run/netns/${c.nodes[2]!.netns}`, process.execPath, '--import', 'tsx', 'src/cli/main.ts', 'agent', '--server', server, '--token', t, '--node-name', 'intruder', '--data-dir', mkdtempSync(join(tmpdir(), 'skiff-intruder-'))], { encoding: 'utf8', timeout: 30_000 });
+    const wrongSecret = tryJoin(token.replace(/server:.*/, 'server:not-the-secret'));
+    assert.notEqual(wrongSecret.status, 0);
+    assert.match(wrongSecret.stderr, /join token is not valid/);
+    const wrongCa = tryJoin(`K10${'0'.repeat(64)}::server:whatever`);
+    assert.notEqual(wrongCa.status, 0);
+    assert.match(wrongCa.stderr, /does not match the join token/);
+    assert.ok(!JSON.parse(k(c.s, ['get', 'nodes', '-o', 'json'])).items.some((n: any) => n.metadata.name === 'intruder'));
   });
 
   test('pods on different nodes reach each other by pod IP', async () => {

@@ -33,6 +33,21 @@ function defaultContainer(c: Obj): void {
   }
 }
 
+/**
+ * Upstream's DefaultTolerationSeconds admission: a new pod tolerates its node
+ * being not-ready or unreachable for 300 s before the node lifecycle
+ * controller evicts it, unless it says otherwise.
+ */
+export function addDefaultTolerations(spec: Obj | undefined, seconds = 300): void {
+  if (!spec || typeof spec !== 'object') return;
+  const tolerations: Obj[] = Array.isArray(spec.tolerations) ? spec.tolerations : [];
+  for (const key of ['node.kubernetes.io/not-ready', 'node.kubernetes.io/unreachable']) {
+    const covered = tolerations.some((t) => t && (t.operator === 'Exists' && !t.key ? true : t.key === key) && (!t.effect || t.effect === 'NoExecute'));
+    if (!covered) tolerations.push({ key, operator: 'Exists', effect: 'NoExecute', tolerationSeconds: seconds });
+  }
+  spec.tolerations = tolerations;
+}
+
 export function defaultPodSpec(spec: Obj | undefined): void {
   if (!spec || typeof spec !== 'object') return;
   spec.restartPolicy ??= 'Always';

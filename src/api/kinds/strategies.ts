@@ -2,7 +2,7 @@
 import type { Strategy } from '../resource.js';
 import type { KubeObject } from '../object.js';
 import { field, type StatusCause } from '../errors.js';
-import { defaultPodSpec, validatePodSpec } from './pod-defaults.js';
+import { addDefaultTolerations, defaultPodSpec, validatePodSpec } from './pod-defaults.js';
 import { hpaFromVersion, hpaToVersion } from '../conversion/hpa.js';
 import { coreEventToEventsV1, eventsV1ToCoreEvent } from '../conversion/events.js';
 import { defaultTemplate, immutableSelector, validateSelectorAndTemplate } from './workload-rules.js';
@@ -35,6 +35,7 @@ const podStrategy: Strategy = {
   },
   prepareForCreate(o) {
     o.status = { phase: 'Pending', qosClass: podQos(o) };
+    addDefaultTolerations(spec(o));
   },
   validate: (o) => validatePodSpec(o.spec as Obj, 'spec'),
   validateUpdate(o, old) {

@@ -41,6 +41,8 @@ export interface Pki {
   renewIfNeeded(): Promise<boolean>;
   /** issues a client certificate signed by the cluster CA (nodes, controllers) */
   issueClientCert(commonName: string, organizations: string[]): Promise<{ certPem: string; keyPem: string }>;
+  /** issues a serving certificate signed by the cluster CA (a node's kubelet endpoint) */
+  issueServingCert(commonName: string, dnsNames: string[], ips: string[]): Promise<{ certPem: string; keyPem: string }>;
 }
 
 function read(path: string): string | undefined {
@@ -149,6 +151,7 @@ export async function ensurePki(opts: PkiOptions): Promise<Pki> {
       return servingChanged || changedCa;
     },
     issueClientCert: (commonName, organizations) => issueLeaf(ca, { commonName, organizations, usage: 'client', now: now(), validityDays: leafDays }),
+    issueServingCert: (commonName, dnsNames, ips) => issueLeaf(ca, { commonName, dnsNames, ips, usage: 'server', now: now(), validityDays: leafDays }),
   };
   return pki;
 }
