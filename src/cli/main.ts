@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { runServer } from './server-command.js';
 import { runAgent } from './agent-run.js';
+import { runImageCommand } from './image-command.js';
 
 const USAGE = `skiff — a Kubernetes-compatible cluster in one program
 
@@ -13,6 +14,7 @@ Usage:
   skiff up     [--data-dir DIR] [--port PORT] [--bind-address ADDR]   (server and a node in one process)
   skiff agent  --server URL --token TOKEN|--token-file FILE  (or --kubeconfig FILE) [--node-name NAME] [--data-dir DIR] [--cgroup-parent /skiff]
                [--node-ip IP] [--pod-cidr CIDR] [--cni-bin-dir DIR]
+  skiff image  ls|build|inspect|rm|import|export|import-busybox|debootstrap [--data-dir DIR]
   skiff version
 
 Run "skiff server" and then:
@@ -97,6 +99,8 @@ async function main(argv: string[]): Promise<number> {
       }
       return runAgent({ token, kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']), podCIDR: values['pod-cidr'], cniBinDir: values['cni-bin-dir'], clusterCIDR: values['cluster-cidr'], cniBridge: values['cni-bridge'] });
     }
+    case 'image':
+      return runImageCommand(rest);
     case 'version':
     case '--version':
       process.stdout.write('skiff 0.1.0 (Kubernetes API v1.32)\n');
