@@ -43,6 +43,8 @@ export interface ApiServerOptions {
   advertiseAddress?: string;
   /** the pod network; node IPAM gives each node a /24 of it */
   clusterCIDR?: string;
+  /** --scheduler-score: LeastAllocated (spread) or MostAllocated (bin packing) */
+  schedulerScore?: 'LeastAllocated' | 'MostAllocated';
 }
 
 export class ApiServer {
@@ -169,7 +171,7 @@ export class ApiServer {
     const cred = await this.pki!.issueClientCert('system:kube-controller-manager', []);
     const path = join(this.opts.dataDir, 'tls', 'controller-manager.kubeconfig');
     writeKubeconfig(path, { server: this.url, caPem: this.pki!.caCertPem, certPem: cred.certPem, keyPem: cred.keyPem, user: 'system:kube-controller-manager' });
-    this.controllers = await startControllers({ kubeconfig: path, enabled, clusterCIDR: this.opts.clusterCIDR, log: (msg, extra) => logger.info(msg, { component: 'controller-manager', ...extra }) });
+    this.controllers = await startControllers({ kubeconfig: path, enabled, clusterCIDR: this.opts.clusterCIDR, schedulerScore: this.opts.schedulerScore, log: (msg, extra) => logger.info(msg, { component: 'controller-manager', ...extra }) });
   }
 
   /** Re-issues certificates that are close to expiry and swaps them in without a restart. */

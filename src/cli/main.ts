@@ -11,6 +11,7 @@ Usage:
   skiff server [--data-dir DIR] [--port PORT] [--bind-address ADDR] [--tls-san NAME]...
                [--disable-controller NAME]... [--cluster-cidr 10.42.0.0/16] [--service-cidr 10.43.0.0/16]
                [--service-node-port-range 30000-32767] [--advertise-address IP]
+               [--scheduler-score LeastAllocated|MostAllocated]
   skiff up     [--data-dir DIR] [--port PORT] [--bind-address ADDR]   (server and a node in one process)
   skiff agent  --server URL --token TOKEN|--token-file FILE  (or --kubeconfig FILE) [--node-name NAME] [--data-dir DIR] [--cgroup-parent /skiff]
                [--node-ip IP] [--pod-cidr CIDR] [--cni-bin-dir DIR]
@@ -43,6 +44,7 @@ async function main(argv: string[]): Promise<number> {
           'service-cidr': { type: 'string', default: '10.43.0.0/16' },
           'service-node-port-range': { type: 'string', default: '30000-32767' },
           'advertise-address': { type: 'string' },
+          'scheduler-score': { type: 'string', default: 'LeastAllocated' },
         },
         strict: true,
       });
@@ -51,7 +53,13 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`skiff: --port must be a number from 0 to 65535, got ${values.port}\n`);
         return 2;
       }
+      const score = values['scheduler-score'];
+      if (score !== 'LeastAllocated' && score !== 'MostAllocated') {
+        process.stderr.write(`skiff: --scheduler-score must be LeastAllocated or MostAllocated, got ${score}\n`);
+        return 2;
+      }
       return runServer({
+        schedulerScore: score,
         withAgent: cmd === 'up',
         nodeName: values['node-name'],
         cgroupParent: values['cgroup-parent'],

@@ -6,7 +6,8 @@ import { loadKubeconfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
 import { GarbageCollector } from './garbagecollector/garbage-collector.js';
 import { NamespaceController } from './namespace/namespace-controller.js';
-import { NODES, PODS, Scheduler } from '../scheduler/scheduler.js';
+import { NAMESPACES, NODES, PODS, Scheduler } from '../scheduler/scheduler.js';
+import type { ScoringStrategy } from '../scheduler/scores.js';
 import { REPLICASETS, REPLICATIONCONTROLLER_KIND, REPLICATIONCONTROLLERS, ReplicaSetController } from './replicaset/replicaset-controller.js';
 import { DEPLOYMENTS, DeploymentController } from './deployment/deployment-controller.js';
 import { NAMESPACES_REF, SERVICEACCOUNTS, ServiceAccountController } from './serviceaccount/serviceaccount-controller.js';
@@ -34,7 +35,7 @@ interface Context {
 const CONTROLLERS: Record<string, (c: Context) => Controller | Promise<Controller>> = {
   namespace: ({ client, factory, log }) => new NamespaceController(client, factory.informerFor(NamespaceController.resourceRef), log),
   garbagecollector: async ({ client, factory, log }) => new GarbageCollector(client, factory, await discoverResources(client), log),
-  scheduler: ({ client, factory, log }) => new Scheduler(client, factory.informerFor(PODS), factory.informerFor(NODES), log),
+  scheduler: ({ client, factory, log, opts }) => new Scheduler(client, factory.informerFor(PODS), factory.informerFor(NODES), log, factory.informerFor(NAMESPACES), { scoring: opts.schedulerScore }),
   replicaset: ({ client, factory, log }) => new ReplicaSetController(client, factory.informerFor(REPLICASETS), factory.informerFor(PODS), log),
   replicationcontroller: ({ client, factory, log }) => new ReplicaSetController(client, factory.informerFor(REPLICATIONCONTROLLERS), factory.informerFor(PODS), log, REPLICATIONCONTROLLER_KIND),
   deployment: ({ client, factory, log }) => new DeploymentController(client, factory.informerFor(DEPLOYMENTS), factory.informerFor(REPLICASETS), log),
@@ -61,6 +62,8 @@ export interface ControllerManagerOptions {
   /** pod addresses: each node gets a /nodeCidrMaskSize of it (default 10.42.0.0/16, /24, as k3s) */
   clusterCIDR?: string;
   nodeCidrMaskSize?: number;
+  /** the scheduler's resource scoring (default LeastAllocated) */
+  schedulerScore?: ScoringStrategy;
 }
 
 export interface RunningControllers {

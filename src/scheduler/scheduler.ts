@@ -1,113 +1,163 @@
-// The scheduler: pods without a node are placed on a feasible node (filters),
-// the best by score, and bound through pods/binding; when none fits, the pod
-// gets PodScheduled=False and a FailedScheduling event saying why, and is
-// retried when nodes or pods change.
+// The scheduler: pods without a node come off a priority queue one at a time; a
+// cycle (framework.ts) picks a node from the cache's view, the pod is assumed
+// there at once and bound through pods/binding in the background, so the next
+// cycle starts without waiting for the API. When a pod fits nowhere it may
+// preempt lower-priority pods (preemption.ts); else it gets PodScheduled=False
+// and a FailedScheduling event saying why, and waits for a cluster event.
 import type { KubeObject } from '../api/object.js';
 import { metaTime } from '../api/object.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { keyOf, type Informer } from '../client/informer.js';
 import type { ResourceRef, RestClient } from '../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../client/workqueue.js';
-import { score, unfitReason, type NodeInfo } from './fit.js';
+import { SchedulerCache } from './cache.js';
+import { fitErrorMessage, schedulePod, type CycleOptions } from './framework.js';
+import { findPreemption, podPriority, type Candidate } from './preemption.js';
+import type { ScoringStrategy } from './scores.js';
+import { SchedulingQueue, type QueuedPod } from './scheduling-queue.js';
 
 type Obj = Record<string, any>;
 
 export const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 export const NODES: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
+export const NAMESPACES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
+
+export const SCHEDULER_NAME = 'default-scheduler';
+// bindings in flight at once: enough to hide the API's latency, few enough not to swamp it
+const MAX_BINDING = 64;
 
 function needsScheduling(p: KubeObject): boolean {
   const spec = (p.spec ?? {}) as Obj;
-  return !spec.nodeName && !p.metadata.deletionTimestamp && (spec.schedulerName ?? 'default-scheduler') === 'default-scheduler';
+  return !spec.nodeName && !p.metadata.deletionTimestamp && (spec.schedulerName ?? SCHEDULER_NAME) === SCHEDULER_NAME;
 }
 
-function active(p: KubeObject): boolean {
+function finished(p: KubeObject): boolean {
   const phase = (p.status as Obj | undefined)?.phase;
-  return phase !== 'Succeeded' && phase !== 'Failed';
+  return phase === 'Succeeded' || phase === 'Failed';
+}
+
+export interface SchedulerOptions {
+  scoring?: ScoringStrategy;
+  percentageOfNodesToScore?: number;
 }
 
 export class Scheduler {
-  private readonly queue = new WorkQueue(1000, 60_000);
-  /** pods bound by us whose update has not come back through the watch yet */
-  private readonly assumed = new Map<string, { node: string; pod: KubeObject }>();
-  private readonly unschedulable = new Set<string>();
+  private readonly queue = new SchedulingQueue();
+  private readonly cache = new SchedulerCache();
   private readonly recorder: EventRecorder;
-  private workers?: Promise<void[]>;
+  private readonly binding = new Set<Promise<void>>();
+  private readonly cycle: CycleOptions;
+  private startIndex = 0;
+  private loop?: Promise<void>;
 
   constructor(
     private readonly client: RestClient,
     private readonly pods: Informer,
-    private readonly nodes: Informer,
+    nodes: Informer,
     private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    private readonly namespaces?: Informer,
+    opts: SchedulerOptions = {},
   ) {
-    this.recorder = new EventRecorder(client, { component: 'default-scheduler' }, (e) => log('event not recorded', { error: String(e) }));
-    const onPod = (p: KubeObject) => {
-      const key = keyOf(p);
-      if (needsScheduling(p)) this.queue.add(key);
-      else {
-        this.assumed.delete(key);
-        this.unschedulable.delete(key);
-        // capacity may have been freed: try the waiting ones again
-        if (!active(p)) this.retryUnschedulable();
-      }
-    };
-    pods.addHandlers({ onAdd: onPod, onUpdate: (_o, n) => onPod(n), onDelete: () => this.retryUnschedulable() });
-    nodes.addHandlers({ onAdd: () => this.retryUnschedulable(), onUpdate: () => this.retryUnschedulable() });
+    this.cycle = { strategy: opts.scoring ?? 'LeastAllocated', percentageOfNodesToScore: opts.percentageOfNodesToScore };
+    this.recorder = new EventRecorder(client, { component: SCHEDULER_NAME }, (e) => log('event not recorded', { error: String(e) }));
+    pods.addHandlers({ onAdd: (p) => this.onPod(undefined, p), onUpdate: (o, n) => this.onPod(o, n), onDelete: (p) => this.onPodDelete(p) });
+    nodes.addHandlers({
+      onAdd: (n) => this.onNode(n),
+      onUpdate: (o, n) => this.onNode(n, o),
+      onDelete: (n) => this.cache.removeNode(n.metadata.name!),
+    });
   }
 
-  private retryUnschedulable(): void {
-    for (const k of this.unschedulable) this.queue.add(k);
+  private onPod(old: KubeObject | undefined, p: KubeObject): void {
+    const key = keyOf(p);
+    const node = (p.spec as Obj | undefined)?.nodeName as string | undefined;
+    if (node) {
+      this.queue.delete(key);
+      if (finished(p)) {
+        this.cache.removePod(key);
+        this.queue.moveAllToActive();
+      } else this.cache.addPod(key, p, node, false);
+      return;
+    }
+    if (!needsScheduling(p)) {
+      this.queue.delete(key);
+      return;
+    }
+    if (this.cache.isAssumed(key)) return; // our binding is on its way
+    // a status-only change (our own PodScheduled condition) is no reason to try again
+    if (old && this.queue.has(key) && JSON.stringify(old.spec) === JSON.stringify(p.spec) && JSON.stringify(old.metadata.labels) === JSON.stringify(p.metadata.labels)) return;
+    this.queue.add(key, podPriority(p));
   }
 
-  run(workers = 1): void {
-    // one worker: decisions see each other's assumed pods
-    this.workers = runWorkers(this.queue, workers, (k) => this.schedule(k), (k, e) => this.log('scheduling failed', { pod: k, error: String(e) }));
+  private onPodDelete(p: KubeObject): void {
+    const key = keyOf(p);
+    this.queue.delete(key);
+    if (this.cache.placement(key) !== undefined) {
+      this.cache.removePod(key);
+      this.queue.moveAllToActive();
+    }
+  }
+
+  private onNode(n: KubeObject, old?: KubeObject): void {
+    this.cache.setNode(n);
+    // heartbeats alone change nothing a filter looks at
+    if (old && JSON.stringify(old.spec) === JSON.stringify(n.spec) && JSON.stringify(old.metadata.labels) === JSON.stringify(n.metadata.labels) && JSON.stringify(old.status?.['allocatable' as never]) === JSON.stringify((n.status as Obj)?.allocatable) && readyOf(old) === readyOf(n)) return;
+    this.queue.moveAllToActive();
+  }
+
+  run(): void {
+    this.loop = this.work();
   }
 
   async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
+    this.queue.close();
+    await this.loop;
+    await Promise.allSettled([...this.binding]);
   }
 
-  private nodeInfos(): NodeInfo[] {
-    const byNode = new Map<string, KubeObject[]>();
-    for (const p of this.pods.list()) {
-      const n = (p.spec as Obj)?.nodeName;
-      if (!n || !active(p)) continue;
-      if (!byNode.has(n)) byNode.set(n, []);
-      byNode.get(n)!.push(p);
-    }
-    for (const [key, a] of this.assumed) {
-      if ((this.pods.get(key)?.spec as Obj | undefined)?.nodeName) continue;
-      if (!byNode.has(a.node)) byNode.set(a.node, []);
-      byNode.get(a.node)!.push(a.pod);
-    }
-    return this.nodes.list().map((node) => ({ node, pods: byNode.get(node.metadata.name!) ?? [] }));
-  }
-
-  private async schedule(key: string): Promise<void> {
-    const pod = this.pods.get(key);
-    if (!pod || !needsScheduling(pod) || this.assumed.has(key)) return;
-    const infos = this.nodeInfos();
-    const reasons = new Map<string, number>();
-    let best: { info: NodeInfo; score: number } | undefined;
-    for (const info of infos) {
-      const why = unfitReason(pod, info);
-      if (why) {
-        reasons.set(why, (reasons.get(why) ?? 0) + 1);
-        continue;
+  private async work(): Promise<void> {
+    for (;;) {
+      const qp = await this.queue.pop();
+      if (!qp) return;
+      try {
+        await this.scheduleOne(qp);
+      } catch (e) {
+        this.log('scheduling failed', { pod: qp.key, error: String(e) });
+        this.queue.retry(qp);
       }
-      const s = score(pod, info);
-      if (!best || s > best.score) best = { info, score: s };
     }
-    if (!best) {
-      const detail = [...reasons].sort((a, b) => a[0].localeCompare(b[0])).map(([r, n]) => `${n} ${r}`).join(', ');
-      const message = `0/${infos.length} nodes are available${detail ? `: ${detail}` : ''}. preemption: 0/${infos.length} nodes are available: ${infos.length} Preemption is not helpful for scheduling.`;
-      this.unschedulable.add(key);
-      await this.markUnschedulable(pod, message);
+  }
+
+  private nsLabels = (ns: string): Record<string, string> | undefined => this.namespaces?.get(ns)?.metadata.labels;
+
+  private async scheduleOne(qp: QueuedPod): Promise<void> {
+    const pod = this.pods.get(qp.key);
+    if (!pod || !needsScheduling(pod) || this.cache.isAssumed(qp.key)) {
+      this.queue.done(qp);
       return;
     }
-    const node = best.info.node.metadata.name!;
-    this.assumed.set(key, { node, pod });
+    const view = this.cache.view(this.nsLabels);
+    const r = schedulePod(pod, view, { ...this.cycle, startIndex: this.startIndex });
+    this.startIndex = view.nodes.length ? (this.startIndex + r.processed) % view.nodes.length : 0;
+    if (r.node) {
+      const node = r.node.node.metadata.name!;
+      this.cache.addPod(qp.key, pod, node, true);
+      this.queue.done(qp);
+      const b = this.bind(pod, node, qp).finally(() => this.binding.delete(b));
+      this.binding.add(b);
+      if (this.binding.size >= MAX_BINDING) await Promise.race(this.binding);
+      return;
+    }
+    const fit = fitErrorMessage(view.nodes.length, r.rejected);
+    const pre = view.nodes.length ? findPreemption(pod, view, r.rejected, r.state) : { message: '' };
+    this.queue.unschedulableNow(qp);
+    if (pre.candidate) {
+      await this.preempt(pod, pre.candidate);
+      await this.markUnschedulable(pod, fit);
+    } else await this.markUnschedulable(pod, `${fit}${pre.message ? ` ${pre.message}` : ''}`);
+  }
+
+  private async bind(pod: KubeObject, node: string, qp: QueuedPod): Promise<void> {
+    const key = qp.key;
     try {
       await this.client.request('POST', `/api/v1/namespaces/${encodeURIComponent(pod.metadata.namespace!)}/pods/${encodeURIComponent(pod.metadata.name!)}/binding`, {
         apiVersion: 'v1',
@@ -116,24 +166,48 @@ export class Scheduler {
         target: { apiVersion: 'v1', kind: 'Node', name: node },
       });
     } catch (e) {
-      this.assumed.delete(key);
-      if ((e as { code?: number }).code === 404) return;
-      throw e;
+      if (this.cache.isAssumed(key)) this.cache.removePod(key);
+      const code = (e as { code?: number }).code;
+      if (code === 404) return;
+      this.log('binding failed', { pod: key, node, error: String(e) });
+      // 409: bound meanwhile (the watch will say so) or changed; else try again
+      if (code !== 409 && this.pods.get(key)) this.queue.retry(qp);
+      return;
     }
-    this.unschedulable.delete(key);
     this.recorder.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${node}`);
+  }
+
+  /** Victims are deleted gracefully with a DisruptionTarget condition and a Preempted event; the preemptor is nominated to the node. */
+  private async preempt(pod: KubeObject, c: Candidate): Promise<void> {
+    const node = c.node.node.metadata.name!;
+    for (const v of c.victims) {
+      if (v.metadata.deletionTimestamp) continue;
+      const path = `/api/v1/namespaces/${encodeURIComponent(v.metadata.namespace!)}/pods/${encodeURIComponent(v.metadata.name!)}`;
+      const condition = { type: 'DisruptionTarget', status: 'True', reason: 'PreemptionByScheduler', message: `${SCHEDULER_NAME}: preempting to accommodate a higher priority pod`, lastTransitionTime: metaTime() };
+      await this.client.request('PATCH', `${path}/status`, { status: { conditions: [condition] } }, 'application/strategic-merge-patch+json').catch((e) => this.log('victim condition not set', { pod: keyOf(v), error: String(e) }));
+      this.recorder.event({ ...v, apiVersion: 'v1', kind: 'Pod' }, 'Normal', 'Preempted', `Preempted by pod ${pod.metadata.uid} on node ${node}`);
+      await this.client.request('DELETE', path, { apiVersion: 'v1', kind: 'DeleteOptions', preconditions: { uid: v.metadata.uid } }).catch((e) => {
+        if ((e as { code?: number }).code !== 404) throw e;
+      });
+    }
+    const path = `/api/v1/namespaces/${encodeURIComponent(pod.metadata.namespace!)}/pods/${encodeURIComponent(pod.metadata.name!)}/status`;
+    await this.client.request('PATCH', path, { status: { nominatedNodeName: node } }, 'application/merge-patch+json').catch((e) => {
+      if (![404, 409].includes((e as { code?: number }).code ?? 0)) throw e;
+    });
   }
 
   private async markUnschedulable(pod: KubeObject, message: string): Promise<void> {
     this.recorder.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'FailedScheduling', message);
-    const status = { ...((pod.status as Obj) ?? {}) };
-    const conditions = ((status.conditions ?? []) as Obj[]).filter((c) => c.type !== 'PodScheduled');
-    const prev = ((status.conditions ?? []) as Obj[]).find((c) => c.type === 'PodScheduled');
+    const prev = (((pod.status as Obj | undefined)?.conditions ?? []) as Obj[]).find((c) => c.type === 'PodScheduled');
     if (prev?.status === 'False' && prev.message === message) return;
-    conditions.push({ type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: prev?.status === 'False' ? prev.lastTransitionTime : metaTime() });
-    status.conditions = conditions;
-    await this.client.update(PODS, { ...pod, status }, 'status').catch((e) => {
+    const condition = { type: 'PodScheduled', status: 'False', reason: 'Unschedulable', message, lastProbeTime: null, lastTransitionTime: prev?.status === 'False' ? prev.lastTransitionTime : metaTime() };
+    const path = `/api/v1/namespaces/${encodeURIComponent(pod.metadata.namespace!)}/pods/${encodeURIComponent(pod.metadata.name!)}/status`;
+    await this.client.request('PATCH', path, { status: { conditions: [condition] } }, 'application/strategic-merge-patch+json').catch((e) => {
       if (![404, 409].includes((e as { code?: number }).code ?? 0)) throw e;
     });
   }
+}
+
+function readyOf(n: KubeObject): string | undefined {
+  return (((n.status as Obj | undefined)?.conditions ?? []) as Obj[]).find((c) => c.type === 'Ready')?.status;
 }

@@ -1,0 +1,139 @@
+// One scheduling cycle as upstream's framework runs it, on plain objects:
+// pre-filter (cluster-wide state once per pod), filter the nodes from a rotating
+// start until enough feasible ones are found (percentageOfNodesToScore), score
+// them with the weighted plugins, pick the best (ties at random).
+import type { KubeObject } from '../api/object.js';
+import { unfitReason, type NodeInfo } from './fit.js';
+import { affinityReason, affinityScore, preFilterAffinity, preScoreAffinity, type AffinityState, type NamespaceLabels } from './inter-pod-affinity.js';
+import { balancedAllocationScore, nodeAffinityScore, normalize, normalizeMinMax, resourceFitScore, taintTolerationScore, type ScoringStrategy } from './scores.js';
+import { preFilterSpread, spreadReason, spreadScores, type SpreadState } from './topology-spread.js';
+
+type Obj = Record<string, any>;
+
+/** What a cycle reads: every node with its pods, and indexes the cache keeps. */
+export interface ClusterView {
+  nodes: NodeInfo[];
+  /** existing pods with required anti-affinity terms */
+  antiPods: Iterable<{ pod: KubeObject; node: KubeObject }>;
+  /** existing pods with any pod (anti-)affinity terms */
+  affinityPods: Iterable<{ pod: KubeObject; node: KubeObject }>;
+  nsLabels: NamespaceLabels;
+}
+
+export interface CycleOptions {
+  strategy: ScoringStrategy;
+  /** 0 (default) is upstream's adaptive percentage */
+  percentageOfNodesToScore?: number;
+  /** where the search starts (rotated by the caller, as upstream's nextStartNodeIndex) */
+  startIndex?: number;
+}
+
+// upstream's default score plugin weights
+const WEIGHTS = { fit: 1, balanced: 1, nodeAffinity: 2, taint: 3, interPod: 2, spread: 2 };
+
+export interface CycleState {
+  affinity?: AffinityState;
+  spread?: SpreadState;
+}
+
+export function preFilter(pod: KubeObject, view: ClusterView): CycleState {
+  return { affinity: preFilterAffinity(pod, view.nodes, view.antiPods, view.nsLabels), spread: preFilterSpread(pod, view.nodes) };
+}
+
+/** undefined when the pod may go to the node, else the reason (the first failing plugin's, as upstream reports). */
+export function filterNode(pod: KubeObject, state: CycleState, info: NodeInfo): string | undefined {
+  return unfitReason(pod, info) ?? (state.spread && spreadReason(state.spread, pod, info.node)) ?? (state.affinity && affinityReason(state.affinity, info.node));
+}
+
+export function numFeasibleNodesToFind(all: number, percentage = 0): number {
+  if (all < 100) return all;
+  let pct = percentage;
+  if (pct <= 0) pct = Math.max(5, 50 - Math.floor(all / 125));
+  if (pct >= 100) return all;
+  return Math.max(100, Math.floor((all * pct) / 100));
+}
+
+export interface FilterResult {
+  feasible: NodeInfo[];
+  /** why each rejected node was rejected */
+  rejected: Map<NodeInfo, string>;
+  /** nodes looked at (the caller rotates its start index by this) */
+  processed: number;
+}
+
+export function findFeasible(pod: KubeObject, state: CycleState, nodes: NodeInfo[], opts: CycleOptions): FilterResult {
+  const n = nodes.length;
+  const want = numFeasibleNodesToFind(n, opts.percentageOfNodesToScore);
+  const feasible: NodeInfo[] = [];
+  const rejected = new Map<NodeInfo, string>();
+  const start = n ? (opts.startIndex ?? 0) % n : 0;
+  let processed = 0;
+  // a pod naming a node (nominated by an earlier preemption) tries that node first
+  const nominated = ((pod.status as Obj | undefined)?.nominatedNodeName ?? '') as string;
+  if (nominated) {
+    const info = nodes.find((i) => i.node.metadata.name === nominated);
+    if (info && !filterNode(pod, state, info)) return { feasible: [info], rejected, processed: 0 };
+  }
+  for (; processed < n && feasible.length < want; processed++) {
+    const info = nodes[(start + processed) % n];
+    const why = filterNode(pod, state, info);
+    if (why) rejected.set(info, why);
+    else feasible.push(info);
+  }
+  return { feasible, rejected, processed };
+}
+
+/** Weighted sum of the normalised plugin scores, one per feasible node. */
+export function scoreNodes(pod: KubeObject, feasible: NodeInfo[], view: ClusterView, strategy: ScoringStrategy): number[] {
+  const total = feasible.map((info) => WEIGHTS.fit * resourceFitScore(pod, info, strategy) + WEIGHTS.balanced * balancedAllocationScore(pod, info));
+  const add = (scores: number[], w: number) => scores.forEach((s, i) => (total[i] += w * s));
+  const aff = ((pod.spec as Obj | undefined)?.affinity ?? {}) as Obj;
+  if (aff.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length) {
+    const s = feasible.map((info) => nodeAffinityScore(pod, info.node));
+    normalize(s, false);
+    add(s, WEIGHTS.nodeAffinity);
+  }
+  const taints = feasible.map((info) => taintTolerationScore(pod, info.node));
+  normalize(taints, true);
+  add(taints, WEIGHTS.taint);
+  const pre = preScoreAffinity(pod, view.nodes, view.affinityPods, view.nsLabels);
+  if (pre) {
+    const s = feasible.map((info) => affinityScore(pre, info.node));
+    normalizeMinMax(s);
+    add(s, WEIGHTS.interPod);
+  }
+  const spread = spreadScores(pod, feasible, view.nodes);
+  if (spread) add(spread, WEIGHTS.spread);
+  return total;
+}
+
+/** The highest score; among equals, one at random (reservoir sampling), as upstream. */
+export function selectHost(feasible: NodeInfo[], scores: number[], random: () => number = Math.random): NodeInfo {
+  let best = 0;
+  let ties = 1;
+  for (let i = 1; i < feasible.length; i++) {
+    if (scores[i] > scores[best]) {
+      best = i;
+      ties = 1;
+    } else if (scores[i] === scores[best] && random() * ++ties < 1) best = i;
+  }
+  return feasible[best];
+}
+
+export type CycleResult = { node: NodeInfo; processed: number } | { node?: undefined; rejected: Map<NodeInfo, string>; state: CycleState; processed: number };
+
+export function schedulePod(pod: KubeObject, view: ClusterView, opts: CycleOptions): CycleResult {
+  const state = preFilter(pod, view);
+  const r = findFeasible(pod, state, view.nodes, opts);
+  if (r.feasible.length === 0) return { rejected: r.rejected, state, processed: r.processed };
+  if (r.feasible.length === 1) return { node: r.feasible[0], processed: r.processed };
+  return { node: selectHost(r.feasible, scoreNodes(pod, r.feasible, view, opts.strategy)), processed: r.processed };
+}
+
+/** upstream's FitError text: "0/N nodes are available: 2 Insufficient cpu, 1 node(s) were unschedulable." */
+export function fitErrorMessage(total: number, rejected: Map<NodeInfo, string>): string {
+  const counts = new Map<string, number>();
+  for (const why of rejected.values()) counts.set(why, (counts.get(why) ?? 0) + 1);
+  const detail = [...counts].map(([r, n]) => `${n} ${r}`).sort().join(', ');
+  return `0/${total} nodes are available${detail ? `: ${detail}` : ''}.`;
+}
