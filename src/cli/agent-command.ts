@@ -20,9 +20,11 @@ import { resolvePodCIDR } from '../kubelet/pod-cidr.js';
 import { joinCluster } from '../kubelet/node-bootstrap.js';
 import { findCniBinDir } from '../network/cni.js';
 import { PodNetwork } from '../network/pod-network.js';
-import { ServiceProxy } from '../network/proxy/service-proxy.js';
+import { ENDPOINT_SLICES, SERVICES, ServiceProxy } from '../network/proxy/service-proxy.js';
+import { ClusterDns } from '../network/dns/cluster-dns.js';
+import { Informer } from '../client/informer.js';
 import { NodeRoutes } from '../network/node-routes.js';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 
 export interface AgentOptions {
   /** credentials to reach the server; or a join token (with server) */
@@ -41,6 +43,9 @@ export interface AgentOptions {
   clusterCIDR?: string;
   /** the pods' bridge (cni0); several agents sharing one network namespace (tests) need one each */
   cniBridge?: string;
+  /** the kube-dns Service address pods are told to use (10.43.0.10); this node answers it itself */
+  clusterDNS?: string;
+  clusterDomain?: string;
 }
 
 export interface RunningAgent {
@@ -80,10 +85,22 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
   const routes = new NodeRoutes(client, nodeName, log);
   await routes.start();
-  const proxy = new ServiceProxy(client, { clusterCIDR: opts.clusterCIDR ?? '10.42.0.0/16', bridge: network.bridge }, log);
+  // one list+watch of Services and EndpointSlices for the proxy and the cluster DNS
+  const onError = (e: unknown) => log('service watch failed', { error: String(e) });
+  const services = new Informer(client, SERVICES, { onError });
+  const slices = new Informer(client, ENDPOINT_SLICES, { onError });
+  services.start();
+  slices.start();
+  // node-local cluster DNS on the bridge's address; the proxy sends the kube-dns Service address to it
+  await network.ensureBridge();
+  const clusterDNS = opts.clusterDNS ?? '10.43.0.10';
+  const dns = new ClusterDns({ services, endpointSlices: slices, zone: opts.clusterDomain, log });
+  await dns.start({ addresses: [network.gateway], port: 53 });
+  const proxy = new ServiceProxy(services, slices, { clusterCIDR: opts.clusterCIDR ?? '10.42.0.0/16', bridge: network.bridge, localDns: { serviceIP: clusterDNS, target: network.gateway, port: 53 } }, log);
   await proxy.start();
+  const hostResolvConf = readFileSync('/etc/resolv.conf', 'utf8');
   const images = new LayoutStore(imageStore);
-  const kubelet = new Kubelet(client, runtime, storeImages(images, [builtinBusyboxPuller(images)]), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, network }, log);
+  const kubelet = new Kubelet(client, runtime, storeImages(images, [builtinBusyboxPuller(images)]), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, network, dns: { clusterDNS: [clusterDNS], clusterDomain: opts.clusterDomain, hostResolvConf } }, log);
   await kubelet.start();
   // joined nodes serve with a CA-signed certificate; otherwise a self-signed one. Either way
   // callers must prove themselves with a cluster-CA client certificate
@@ -97,6 +114,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       node.stop();
       routes.stop();
       await proxy.stop();
+      await dns.stop();
+      services.stop();
+      slices.stop();
       await kubelet.stop();
       client.close();
     },

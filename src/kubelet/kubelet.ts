@@ -9,6 +9,7 @@ import type { ImageResolver } from './images.js';
 import { PodWorker } from './pod-worker.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import type { PodNetwork } from '../network/pod-network.js';
+import type { NodeDns } from './dns-config.js';
 
 const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 
@@ -22,6 +23,8 @@ export interface KubeletOptions {
   rootDir: string;
   /** pods' addresses; without it pods share nothing but loopback */
   network?: PodNetwork;
+  /** what pods' resolv.conf is made from */
+  dns?: NodeDns;
 }
 
 export class Kubelet {
@@ -124,7 +127,7 @@ export class Kubelet {
       worker = undefined;
     }
     if (!worker) {
-      worker = new PodWorker(pod, this.runtime, this.images, { cgroupParent: this.opts.cgroupParent, nodeName: this.opts.nodeName, hostIP: this.opts.hostIP, rootDir: this.opts.rootDir, network: this.opts.network, get: (kind, ns, name) => this.getObject(kind, ns, name), event: (p, type, reason, message, fieldPath) => this.recorder.event({ ...p, apiVersion: 'v1', kind: 'Pod' }, type, reason, message, fieldPath) });
+      worker = new PodWorker(pod, this.runtime, this.images, { cgroupParent: this.opts.cgroupParent, nodeName: this.opts.nodeName, hostIP: this.opts.hostIP, rootDir: this.opts.rootDir, network: this.opts.network, dns: this.opts.dns, get: (kind, ns, name) => this.getObject(kind, ns, name), event: (p, type, reason, message, fieldPath) => this.recorder.event({ ...p, apiVersion: 'v1', kind: 'Pod' }, type, reason, message, fieldPath) });
       this.workers.set(key, worker);
     }
     worker.update(pod);

@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PodNetwork, PodNetworkStatus } from '../network/pod-network.js';
 import { hostPortMappings } from './host-ports.js';
+import { podResolvConfText, type NodeDns } from './dns-config.js';
 
 type Obj = Record<string, any>;
 
@@ -74,7 +75,7 @@ export class PodWorker {
     private pod: KubeObject,
     private readonly runtime: Runtime,
     private readonly images: ImageResolver,
-    private readonly opts: { cgroupParent: string; nodeName: string; hostIP?: string; rootDir: string; get: ObjectGetter; event?: PodEventSink; network?: PodNetwork },
+    private readonly opts: { cgroupParent: string; nodeName: string; hostIP?: string; rootDir: string; get: ObjectGetter; event?: PodEventSink; network?: PodNetwork; dns?: NodeDns },
   ) {
     this.state = { sandboxId: sandboxIdFor(pod), containers: new Map(), initDone: new Set() };
   }
@@ -212,7 +213,7 @@ export class PodWorker {
       cwd: c.workingDir ?? image.workingDir ?? '/',
       uid,
       gid: sc.runAsGroup ?? psc.runAsGroup ?? image.gid ?? 0,
-      mounts: [...containerMounts(c, this.volumeDirs), { destination: '/etc/hosts', source: join(podDir(this.opts.rootDir, this.pod), 'etc-hosts'), type: 'bind', readOnly: false }],
+      mounts: [...containerMounts(c, this.volumeDirs), { destination: '/etc/hosts', source: join(podDir(this.opts.rootDir, this.pod), 'etc-hosts'), type: 'bind', readOnly: false }, ...(this.opts.dns ? [{ destination: '/etc/resolv.conf', source: join(podDir(this.opts.rootDir, this.pod), 'resolv.conf'), type: 'bind' as const, readOnly: false }] : [])],
       resources: {
         memoryLimitBytes: limits.memory ? parseQuantity(String(limits.memory)) : undefined,
         cpuQuotaMicros: limits.cpu ? Math.ceil(parseQuantity(String(limits.cpu)) * 100_000) : undefined,
@@ -256,6 +257,8 @@ export class PodWorker {
     mkdirSync(dir, { recursive: true });
     const ip = this.podIPs[0];
     const own = ip ? `${ip}\t${pod.metadata.name}\n` : `127.0.1.1\t${pod.metadata.name}\n`;
+    // the pod's resolv.conf per its dnsPolicy (cluster DNS first, the node's, or its own dnsConfig)
+    if (this.opts.dns) writeFileSync(join(dir, 'resolv.conf'), podResolvConfText(pod, this.opts.dns));
     writeFileSync(join(dir, 'etc-hosts'), `# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${own}`);
   }
 

@@ -4,7 +4,11 @@
 // ADD is kept on disk so a restarted agent still knows its pods' addresses.
 import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { invokeList, invokePlugin, type CniResult } from './cni.js';
+
+const run = promisify(execFile);
 
 export interface PodNetworkOptions {
   binDir: string;
@@ -57,6 +61,18 @@ export class PodNetwork {
     const o = base!.split('.').map(Number);
     o[3] = o[3]! + 1;
     return o.join('.');
+  }
+
+  /**
+   * The bridge with its gateway address, made before any pod exists so node
+   * services (cluster DNS) can listen on it; the bridge plugin adopts it.
+   */
+  async ensureBridge(): Promise<void> {
+    const prefix = this.opts.podCIDR.split('/')[1];
+    const ip = (args: string[]) => run('ip', args);
+    await ip(['link', 'add', this.bridge, 'type', 'bridge']).catch(() => {});
+    await ip(['addr', 'replace', `${this.gateway}/${prefix}`, 'dev', this.bridge]);
+    await ip(['link', 'set', this.bridge, 'up']);
   }
 
   private conflist(): { cniVersion: string; name: string; plugins: object[] } {

@@ -131,6 +131,38 @@ describe('a three-node cluster', () => {
     }
   });
 
+  test('cluster DNS: service names resolve from pods, headless services give pod addresses, SRV for named ports', async () => {
+    const clusterIP = json(['get', 'svc', 'web']).spec.clusterIP as string;
+    const resolv = k(c.s, ['exec', 'client', '--', 'cat', '/etc/resolv.conf']);
+    assert.match(resolv, /nameserver 10\.43\.0\.10/);
+    assert.match(resolv, /search default\.svc\.cluster\.local svc\.cluster\.local cluster\.local/);
+    assert.match(resolv, /options ndots:5/);
+    const lookup = (args: string) => kubectl(c.s, ['exec', 'client', '--', 'sh', '-c', `nslookup ${args}`]);
+    const full = await until('web.default.svc.cluster.local resolves', () => {
+      const r = lookup('web.default.svc.cluster.local');
+      return r.stdout.includes(clusterIP) ? r.stdout : undefined;
+    }, 20_000);
+    assert.match(full, new RegExp(clusterIP.replace(/\./g, '\\.')));
+    // the short name through the search path, then traffic to what it names
+    assert.match(lookup('web').stdout, new RegExp(clusterIP.replace(/\./g, '\\.')));
+    assert.match(kubectl(c.s, ['exec', 'client', '--', 'sh', '-c', `ip=$(nslookup web.default.svc.cluster.local | awk '/^Address/ {a=$2} END {print a}'); ${get('$ip', 80)}`]).stdout, /web-/);
+    // the API server's own Service, from inside a pod
+    assert.match(lookup('kubernetes.default.svc.cluster.local').stdout, /10\.43\.0\.1\b/);
+    assert.match(lookup('no-such-service.default.svc.cluster.local').stdout + lookup('no-such-service.default.svc.cluster.local').stderr, /NXDOMAIN|can't find/);
+
+    k(c.s, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'web-headless' }, spec: { clusterIP: 'None', selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 'http' }] } }));
+    const podIPs = (json(['get', 'pods', '-l', 'app=web']).items as any[]).map((p) => p.status.podIP as string);
+    const headless = await until('headless name lists the pods', () => {
+      const out = lookup('web-headless.default.svc.cluster.local').stdout;
+      return podIPs.every((ip) => out.includes(ip)) ? out : undefined;
+    }, 20_000);
+    assert.ok(!headless.includes(clusterIP));
+    // SRV for the named port: one record per ready endpoint, port 80 (the port named "http")
+    const srv = lookup('-type=srv _http._tcp.web-headless.default.svc.cluster.local').stdout;
+    assert.match(srv, /web-headless\.default\.svc\.cluster\.local/);
+    assert.match(srv, /\b80\b/);
+  });
+
   test('a replica that turns unready leaves the rotation, and comes back', async () => {
     const svc = json(['get', 'svc', 'web']);
     const clusterIP = svc.spec.clusterIP as string;

@@ -4,13 +4,13 @@
 // and a failed apply is retried on the next change or tick.
 import { spawn } from 'node:child_process';
 import type { KubeObject } from '../../api/object.js';
-import { Informer } from '../../client/informer.js';
-import type { ResourceRef, RestClient } from '../../client/rest-client.js';
+import type { Informer } from '../../client/informer.js';
+import type { ResourceRef } from '../../client/rest-client.js';
 import { buildRuleset, TABLE, type ProxyConfig } from './nft-rules.js';
 import { SERVICE_NAME_LABEL, serviceRules } from './service-model.js';
 
-const SERVICES: ResourceRef = { group: '', version: 'v1', plural: 'services', namespaced: true };
-const SLICES: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true };
+export const SERVICES: ResourceRef = { group: '', version: 'v1', plural: 'services', namespaced: true };
+export const ENDPOINT_SLICES: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true };
 
 export function runNft(script: string): Promise<void> {
   return new Promise((resolve, reject) => {
@@ -24,8 +24,6 @@ export function runNft(script: string): Promise<void> {
 }
 
 export class ServiceProxy {
-  private readonly services: Informer;
-  private readonly slices: Informer;
   private timer?: NodeJS.Timeout;
   private applying = false;
   private again = false;
@@ -33,21 +31,18 @@ export class ServiceProxy {
   /** when the newest change was seen, for the propagation figure in the log */
   private changedAt = 0;
 
+  /** The informers are shared with the node's other users (cluster DNS); the proxy does not start or stop them. */
   constructor(
-    client: RestClient,
+    private readonly services: Informer,
+    private readonly slices: Informer,
     private readonly cfg: ProxyConfig,
     private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
-    const onError = (e: unknown) => log('service proxy watch failed', { error: String(e) });
-    this.services = new Informer(client, SERVICES, { onError });
-    this.slices = new Informer(client, SLICES, { onError });
     const changed = () => this.schedule();
     for (const inf of [this.services, this.slices]) inf.addHandlers({ onAdd: changed, onUpdate: changed, onDelete: changed });
   }
 
   async start(): Promise<void> {
-    this.services.start();
-    this.slices.start();
     await Promise.all([this.services.waitForSync(), this.slices.waitForSync()]);
     await this.sync();
   }
@@ -105,8 +100,6 @@ export class ServiceProxy {
 
   async stop(removeRules = false): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
-    this.services.stop();
-    this.slices.stop();
     // rules stay by default: services keep working while the agent restarts
     if (removeRules) await runNft(`table ip ${TABLE} {}\ndelete table ip ${TABLE}\n`).catch(() => {});
   }
