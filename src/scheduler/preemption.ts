@@ -20,7 +20,7 @@ export interface Candidate {
   victims: KubeObject[];
 }
 
-export type PreemptionResult = { candidate: Candidate } | { candidate?: undefined; message: string };
+export type PreemptionResult = { candidate: Candidate; message?: undefined } | { candidate?: undefined; message: string };
 
 function simulated(node: KubeObject, pods: KubeObject[]): NodeInfo {
   const requested: Record<string, number> = {};
