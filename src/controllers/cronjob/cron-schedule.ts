@@ -1,0 +1,166 @@
+// Standard 5-field cron schedules as the CronJob controller reads them (the
+// robfig/cron "standard" parser upstream uses): ranges, steps, lists, month and
+// weekday names, `?`, and the @yearly/@monthly/@weekly/@daily/@hourly macros.
+// Times are computed on the wall clock of an IANA time zone (Intl), so a
+// schedule follows DST: a wall time skipped by spring-forward runs at the
+// first instant after the gap, one repeated by fall-back runs once.
+import { wallFields, wallToInstant, type Wall } from './time-zone.js';
+
+export class CronSyntaxError extends Error {}
+
+interface Field {
+  min: number;
+  max: number;
+  names?: string[];
+}
+
+const FIELDS: Field[] = [
+  { min: 0, max: 59 },
+  { min: 0, max: 23 },
+  { min: 1, max: 31 },
+  { min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
+  // Sunday may also be written 7, as in Vixie cron
+  { min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+];
+
+const MACROS: Record<string, string> = {
+  '@yearly': '0 0 1 1 *',
+  '@annually': '0 0 1 1 *',
+  '@monthly': '0 0 1 * *',
+  '@weekly': '0 0 * * 0',
+  '@daily': '0 0 * * *',
+  '@midnight': '0 0 * * *',
+  '@hourly': '0 * * * *',
+};
+
+export interface CronSchedule {
+  minutes: Set<number>;
+  hours: Set<number>;
+  days: Set<number>;
+  months: Set<number>;
+  weekdays: Set<number>;
+  /** a field written as `*` or `?`: day-of-month and day-of-week then both must match, else either */
+  daysStar: boolean;
+  weekdaysStar: boolean;
+}
+
+function value(text: string, f: Field, where: string): number {
+  const named = f.names?.indexOf(text.toUpperCase()) ?? -1;
+  if (named >= 0) return named + f.min;
+  if (!/^\d+$/.test(text)) throw new CronSyntaxError(`failed to parse ${where}: "${text}" is not a number`);
+  return Number(text);
+}
+
+function parseField(text: string, f: Field, where: string): { set: Set<number>; star: boolean } {
+  const set = new Set<number>();
+  let star = false;
+  for (const part of text.split(',')) {
+    const [range, stepText, extra] = part.split('/');
+    if (extra !== undefined || range === '') throw new CronSyntaxError(`failed to parse ${where}: "${part}"`);
+    const step = stepText === undefined ? 1 : value(stepText, { min: 0, max: 0 }, where);
+    if (step < 1) throw new CronSyntaxError(`failed to parse ${where}: step must be positive in "${part}"`);
+    let lo: number;
+    let hi: number;
+    if (range === '*' || range === '?') {
+      [lo, hi] = [f.min, f.max];
+      if (step === 1) star = true;
+    } else {
+      const [a, b, more] = range.split('-');
+      if (more !== undefined) throw new CronSyntaxError(`failed to parse ${where}: "${part}"`);
+      lo = value(a, f, where);
+      // "N/step" means N to the end of the field
+      hi = b !== undefined ? value(b, f, where) : stepText !== undefined ? f.max : lo;
+    }
+    if (lo < f.min || hi > f.max) throw new CronSyntaxError(`failed to parse ${where}: "${part}" is outside ${f.min}-${f.max}`);
+    if (lo > hi) throw new CronSyntaxError(`failed to parse ${where}: beginning of range (${lo}) beyond end of range (${hi})`);
+    for (let v = lo; v <= hi; v += step) set.add(v === 7 && f === FIELDS[4] ? 0 : v);
+  }
+  return { set, star };
+}
+
+const NAMES = ['minute', 'hour', 'day-of-month', 'month', 'day-of-week'];
+
+export function parseCron(spec: string): CronSchedule {
+  const text = spec.trim();
+  const expanded = text.startsWith('@') ? MACROS[text.toLowerCase()] : text;
+  if (!expanded) throw new CronSyntaxError(`unrecognized descriptor: ${text}`);
+  const parts = expanded.split(/\s+/);
+  if (parts.length !== 5) throw new CronSyntaxError(`expected exactly 5 fields, found ${parts.length}: [${parts.join(' ')}]`);
+  const parsed = parts.map((p, i) => parseField(p, FIELDS[i], NAMES[i]));
+  return {
+    minutes: parsed[0].set,
+    hours: parsed[1].set,
+    days: parsed[2].set,
+    months: parsed[3].set,
+    weekdays: parsed[4].set,
+    daysStar: parsed[2].star,
+    weekdaysStar: parsed[4].star,
+  };
+}
+
+function dayMatches(s: CronSchedule, w: Wall): boolean {
+  const dom = s.days.has(w.day);
+  const dow = s.weekdays.has(new Date(Date.UTC(w.year, w.month - 1, w.day)).getUTCDay());
+  return s.daysStar || s.weekdaysStar ? dom && dow : dom || dow;
+}
+
+/** Normalizes overflowing wall fields (minute 60, day 32, month 13) through UTC arithmetic. */
+function wall(year: number, month: number, day: number, hour: number, minute: number): Wall {
+  const d = new Date(Date.UTC(year, month - 1, day, hour, minute));
+  return { year: d.getUTCFullYear(), month: d.getUTCMonth() + 1, day: d.getUTCDate(), hour: d.getUTCHours(), minute: d.getUTCMinutes() };
+}
+
+/** The first activation strictly after `after` (ms since epoch), or undefined if none within five years. */
+export function nextAfter(s: CronSchedule, after: number, timeZone = 'UTC'): number | undefined {
+  const start = wallFields(after, timeZone);
+  let w = wall(start.year, start.month, start.day, start.hour, start.minute + 1);
+  const limit = start.year + 5;
+  while (w.year <= limit) {
+    if (!s.months.has(w.month)) w = wall(w.year, w.month + 1, 1, 0, 0);
+    else if (!dayMatches(s, w)) w = wall(w.year, w.month, w.day + 1, 0, 0);
+    else if (!s.hours.has(w.hour)) w = wall(w.year, w.month, w.day, w.hour + 1, 0);
+    else if (!s.minutes.has(w.minute)) w = wall(w.year, w.month, w.day, w.hour, w.minute + 1);
+    else {
+      const t = wallToInstant(w, timeZone);
+      if (t > after) return t;
+      // a repeated wall time already passed (fall-back): go on
+      w = wall(w.year, w.month, w.day, w.hour, w.minute + 1);
+    }
+  }
+  return undefined;
+}
+
+export interface MissedTimes {
+  /** the latest activation in (earliest, now], if any */
+  mostRecent?: number;
+  /** how many activations fell in that window (upstream warns past 100) */
+  missed: number;
+  next?: number;
+}
+
+/** Activations between the last one handled and now, as upstream's mostRecentScheduleTime. */
+export function scheduledTimes(s: CronSchedule, earliest: number, now: number, timeZone = 'UTC'): MissedTimes {
+  let missed = 0;
+  let mostRecent: number | undefined;
+  let t = nextAfter(s, earliest, timeZone);
+  while (t !== undefined && t <= now) {
+    mostRecent = t;
+    missed++;
+    // past a hundred the count no longer matters ("too many"): find the latest
+    // activation in a window before now that doubles until it holds one
+    if (missed > 100) {
+      for (let span = 3_600_000; ; span *= 2) {
+        const from = Math.max(t, now - span);
+        let last: number | undefined;
+        for (let n = nextAfter(s, from, timeZone); n !== undefined && n <= now; n = nextAfter(s, n, timeZone)) last = n;
+        if (last !== undefined || from === t) {
+          mostRecent = last ?? t;
+          break;
+        }
+      }
+      break;
+    }
+    t = nextAfter(s, t, timeZone);
+  }
+  return { mostRecent, missed, next: nextAfter(s, mostRecent ?? now, timeZone) ?? undefined };
+}
