@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { ociSpec } from '../../runtime/oci/oci-spec.js';
 import { removeCgroup } from '../../runtime/oci/cgroups.js';
-import { isMounted } from '../../runtime/oci/mounts.js';
+import { isMounted, mountOverlay } from '../../runtime/oci/mounts.js';
 
 const run = promisify(execFile);
 
@@ -57,7 +57,7 @@ export async function runStep(input: RunStepInput): Promise<{ upper: string; exi
   const bundle = join(input.workDir, 'bundle');
   const rootfs = join(bundle, 'rootfs');
   for (const d of [upper, work, rootfs, input.runcRoot]) mkdirSync(d, { recursive: true });
-  await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${input.lowers.join(':')},upperdir=${upper},workdir=${work}`, rootfs]);
+  await mountOverlay(input.lowers, upper, work, rootfs);
   const id = `build-${process.pid}-${Date.now().toString(36)}`;
   const cgroupsPath = `${input.cgroupParent}/${id}`;
   // name resolution for package managers, as docker build gives RUN the host's resolv.conf

@@ -1,5 +1,10 @@
-// Whether a path is a mount point, from /proc/self/mountinfo.
+// Whether a path is a mount point, from /proc/self/mountinfo; overlayfs mounts.
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { dirname, relative } from 'node:path';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
 
 export function isMounted(path: string): boolean {
   try {
@@ -7,4 +12,22 @@ export function isMounted(path: string): boolean {
   } catch {
     return false;
   }
+}
+
+// mount(2) takes at most a page of options
+const MAX_OPTIONS = 4000;
+
+/** Mounts overlayfs with lowers (topmost first); many layers are named relative to their common directory so the options fit a page. */
+export async function mountOverlay(lowers: string[], upper: string, work: string, target: string): Promise<void> {
+  const options = (l: string[]) => `lowerdir=${l.join(':')},upperdir=${upper},workdir=${work}`;
+  if (options(lowers).length <= MAX_OPTIONS) {
+    await run('mount', ['-t', 'overlay', 'overlay', '-o', options(lowers), target]);
+    return;
+  }
+  let common = dirname(lowers[0]);
+  while (!lowers.every((l) => l.startsWith(common + '/')) && common !== '/') common = dirname(common);
+  const rel = lowers.map((l) => relative(common, l));
+  if (options(rel).length > MAX_OPTIONS) throw new Error(`an image of ${lowers.length} layers is more than overlayfs can mount in one go`);
+  // overlayfs resolves relative lowerdirs against the mounting process's working directory
+  await run('mount', ['-t', 'overlay', 'overlay', '-o', options(rel), target], { cwd: common });
 }

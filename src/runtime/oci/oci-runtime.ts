@@ -6,7 +6,7 @@ import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { isMounted } from './mounts.js';
+import { isMounted, mountOverlay } from './mounts.js';
 import type { ContainerConfig, ContainerStatus, Runtime, SandboxConfig, SandboxStatus } from '../runtime.js';
 import { ociSpec } from './oci-spec.js';
 
@@ -120,7 +120,7 @@ export class OciRuntime implements Runtime {
     const meta: ContainerMeta = { id, sandboxId };
     writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
     if (!isMounted(rootfs)) {
-      await run('mount', ['-t', 'overlay', 'overlay', '-o', `lowerdir=${lowers.join(':')},upperdir=${join(dir, 'upper')},workdir=${join(dir, 'work')}`, rootfs]);
+      await mountOverlay(lowers, join(dir, 'upper'), join(dir, 'work'), rootfs);
     }
     // conmon runs `runc create` and stays as the container's parent and log writer
     await run(this.conmonPath, [
