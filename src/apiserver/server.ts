@@ -17,6 +17,7 @@ import { createRouter } from './router.js';
 import { ensurePki, type Pki } from './pki/index.js';
 import { createAuthenticator } from './authn/index.js';
 import { ensureDefaultNamespaces } from './bootstrap.js';
+import { ensureSystemPriorityClasses, PriorityAdmission } from './registry/priority-admission.js';
 import { ServiceAllocator } from './registry/service-allocator.js';
 import { advertiseAddress, ClusterServices, loadServiceAllocations } from './cluster-services.js';
 import { proxyExec } from './handlers/exec-proxy.js';
@@ -97,7 +98,9 @@ export class ApiServer {
     });
     this.storage = storage;
     const serviceAllocator = new ServiceAllocator({ serviceCIDR: this.opts.serviceCIDR, nodePortRange: this.opts.serviceNodePortRange });
-    const registry = new GenericRegistry(storage, { ...registryHooks(), ...serviceAllocator.hooks() });
+    const priority = new PriorityAdmission(storage);
+    priority.start();
+    const registry = new GenericRegistry(storage, { ...registryHooks(), ...serviceAllocator.hooks(), admit: (info, obj) => priority.admit(info, obj) });
     this.registry = registry;
     await loadServiceAllocations(registry, serviceAllocator);
     const discovery = new Discovery(resources, () => `${bindAddress}:${port}`);
@@ -127,15 +130,15 @@ export class ApiServer {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    // exec (and later attach and port-forward) arrive as connection upgrades
+    // exec, attach and port-forward arrive as connection upgrades
     server.on('upgrade', (req, socket, head) => {
       socket.on('error', () => {});
       const url = new URL(req.url ?? '/', 'https://localhost');
-      const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+      const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/.exec(url.pathname);
       const user = authenticate(req);
       if (!user) return socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
       if (!m) return socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
-      void proxyExec(req, socket, head, registry, this.nodeCredentials, decodeURIComponent(m[1]), decodeURIComponent(m[2]), url.searchParams);
+      void proxyExec(req, socket, head, registry, this.nodeCredentials, decodeURIComponent(m[1]), decodeURIComponent(m[2]), url.searchParams, m[3] as 'exec' | 'attach' | 'portforward');
     });
     server.on('tlsClientError', () => {
       // handshake failures are the client's problem; keep serving
@@ -149,6 +152,7 @@ export class ApiServer {
       });
     });
     await ensureDefaultNamespaces(registry);
+    await ensureSystemPriorityClasses(registry);
     const listening = server.address();
     this.clusterServices = new ClusterServices(registry, {
       allocator: serviceAllocator,
