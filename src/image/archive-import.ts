@@ -1,7 +1,7 @@
 // `skiff image import`: docker-save archives (manifest.json with Config,
 // RepoTags, Layers) and OCI image layout archives (oci-layout, index.json),
 // gzip or plain; each image lands in the store under its names.
-import { existsSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, readSync, rmSync, statSync } from 'node:fs';
 import { join, normalize } from 'node:path';
 import { extractTar } from './layer-unpack.js';
 import { DOCKER_LAYER_GZIP, MEDIA_CONFIG, MEDIA_INDEX, MEDIA_LAYER_GZIP, MEDIA_LAYER_TAR, MEDIA_MANIFEST, REF_NAME, type Descriptor, type ImageConfig, type Index, type Manifest } from './oci-types.js';
@@ -23,8 +23,14 @@ function inside(root: string, rel: string): string {
 }
 
 function isGzip(path: string): boolean {
-  const fd = readFileSync(path).subarray(0, 2);
-  return fd[0] === 0x1f && fd[1] === 0x8b;
+  const head = Buffer.alloc(2);
+  const fd = openSync(path, 'r');
+  try {
+    readSync(fd, head, 0, 2, 0);
+  } finally {
+    closeSync(fd);
+  }
+  return head[0] === 0x1f && head[1] === 0x8b;
 }
 
 /** Imports every image in the archive; returns the names (or digests) imported. */
