@@ -130,15 +130,15 @@ export class ApiServer {
       this.sockets.add(s);
       s.on('close', () => this.sockets.delete(s));
     });
-    // exec (and later attach and port-forward) arrive as connection upgrades
+    // exec, attach and port-forward arrive as connection upgrades
     server.on('upgrade', (req, socket, head) => {
       socket.on('error', () => {});
       const url = new URL(req.url ?? '/', 'https://localhost');
-      const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/exec$/.exec(url.pathname);
+      const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/.exec(url.pathname);
       const user = authenticate(req);
       if (!user) return socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
       if (!m) return socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
-      void proxyExec(req, socket, head, registry, this.nodeCredentials, decodeURIComponent(m[1]), decodeURIComponent(m[2]), url.searchParams);
+      void proxyExec(req, socket, head, registry, this.nodeCredentials, decodeURIComponent(m[1]), decodeURIComponent(m[2]), url.searchParams, m[3] as 'exec' | 'attach' | 'portforward');
     });
     server.on('tlsClientError', () => {
       // handshake failures are the client's problem; keep serving

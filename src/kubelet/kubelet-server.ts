@@ -7,14 +7,25 @@ import type { TLSSocket } from 'node:tls';
 import { streamLog } from './cri-log.js';
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { acceptWebSocket } from './websocket.js';
-import { EXEC_PROTOCOLS, serveExec } from './exec-stream.js';
+import { EXEC_PROTOCOLS, serveExec, serveTtyExec } from './exec-stream.js';
+import { serveAttach } from './attach-stream.js';
+import { PORT_FORWARD_PROTOCOLS, servePortForward, type PortForwardTarget } from './port-forward.js';
+import type { AttachEndpoint, TtyProcess } from '../runtime/runtime.js';
 
 export interface LogSource {
   /** log file of a pod's container (current or previous attempt) */
   logPath(namespace: string, pod: string, container: string, previous: boolean): string | undefined;
   /** a command started in a pod's running container, or undefined when it is not running */
   execInContainer(namespace: string, pod: string, container: string, command: string[]): Promise<ChildProcessWithoutNullStreams | undefined>;
+  /** the same on a terminal: a starter taking the client's size, or undefined when the container is not running */
+  execTtyInContainer?(namespace: string, pod: string, container: string, command: string[]): Promise<((size: { cols: number; rows: number }) => TtyProcess) | undefined>;
+  /** a running container's main process to attach to */
+  attachTo?(namespace: string, pod: string, container: string): Promise<{ endpoint: AttachEndpoint; running: () => Promise<boolean> } | undefined>;
+  /** where a pod's ports are, for port-forward */
+  portForwardTarget?(namespace: string, pod: string): Promise<PortForwardTarget | undefined>;
 }
+
+const refuse = (socket: import('node:stream').Duplex, code: number, text: string, message: string) => socket.end(`HTTP/1.1 ${code} ${text}\r\nContent-Type: text/plain\r\n\r\n${message}\n`);
 
 export interface KubeletServerOptions {
   port: number;
@@ -56,21 +67,44 @@ export function startKubeletServer(opts: KubeletServerOptions, logs: LogSource):
       socket.on('error', () => {});
       if (!(req.socket as TLSSocket).authorized) return socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
       const url = new URL(req.url ?? '/', 'https://node');
-      const m = /^\/exec\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
-      if (!m) return socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
-      const [ns, pod, container] = m.slice(1).map(decodeURIComponent);
       const q = url.searchParams;
+      const on = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
+      const pf = /^\/portForward\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+      if (pf) {
+        const target = await logs.portForwardTarget?.(decodeURIComponent(pf[1]), decodeURIComponent(pf[2]));
+        if (!target) return refuse(socket, 400, 'Bad Request', `pod ${decodeURIComponent(pf[2])} is not running on this node`);
+        const ws = acceptWebSocket(req, socket, PORT_FORWARD_PROTOCOLS);
+        if (ws) servePortForward(ws, target);
+        return;
+      }
+      const m = /^\/(exec|attach)\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
+      if (!m) return socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      const [ns, pod, container] = m.slice(2).map(decodeURIComponent);
+      const streams = { stdin: on('stdin'), stdout: on('stdout'), stderr: on('stderr'), tty: on('tty') };
+      if (m[1] === 'attach') {
+        const target = await logs.attachTo?.(ns, pod, container);
+        if (!target) return refuse(socket, 400, 'Bad Request', `container ${container} is not running`);
+        const ws = acceptWebSocket(req, socket, EXEC_PROTOCOLS);
+        if (ws) serveAttach(ws, target.endpoint, streams, target.running);
+        return;
+      }
       const command = q.getAll('command');
-      if (command.length === 0) return socket.end('HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\nyou must specify at least one command for the container\n');
+      if (command.length === 0) return refuse(socket, 400, 'Bad Request', 'you must specify at least one command for the container');
+      if (streams.tty && logs.execTtyInContainer) {
+        const start = await logs.execTtyInContainer(ns, pod, container, command);
+        if (!start) return refuse(socket, 400, 'Bad Request', `container ${container} is not running`);
+        const ws = acceptWebSocket(req, socket, EXEC_PROTOCOLS);
+        if (ws) serveTtyExec(ws, start, streams);
+        return;
+      }
       const child = await logs.execInContainer(ns, pod, container, command);
-      if (!child) return socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: text/plain\r\n\r\ncontainer ${container} is not running\n`);
+      if (!child) return refuse(socket, 400, 'Bad Request', `container ${container} is not running`);
       const ws = acceptWebSocket(req, socket, EXEC_PROTOCOLS);
       if (!ws) {
         child.kill('SIGKILL');
         return;
       }
-      const on = (k: string) => q.get(k) === 'true' || q.get(k) === '1';
-      serveExec(ws, child, { stdin: on('stdin'), stdout: on('stdout'), stderr: on('stderr'), tty: on('tty') });
+      serveExec(ws, child, streams);
     })();
   });
   return new Promise((resolve, reject) => {

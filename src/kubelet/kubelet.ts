@@ -8,6 +8,7 @@ import type { Runtime } from '../runtime/runtime.js';
 import type { ImageResolver } from './images.js';
 import { PodWorker } from './pod-worker.js';
 import { EventRecorder } from '../client/event-recorder.js';
+import { busyboxBinary } from '../image/builtin-busybox.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import type { NodeDns } from './dns-config.js';
 
@@ -97,6 +98,32 @@ export class Kubelet {
     const st = await this.runtime.containerStatus(id);
     if (st?.state !== 'running') return undefined;
     return this.runtime.execStream(id, command);
+  }
+
+  /** For `kubectl exec -it`: a starter for a command on a terminal, once the client's size is known. */
+  async execTtyInContainer(namespace: string, pod: string, container: string, command: string[]) {
+    const id = await this.runningContainer(namespace, pod, container);
+    return id ? (size: { cols: number; rows: number }) => this.runtime.execTty(id, command, size) : undefined;
+  }
+
+  /** For `kubectl attach`: where the main process's stdin and output are. */
+  async attachTo(namespace: string, pod: string, container: string) {
+    const id = await this.runningContainer(namespace, pod, container);
+    const endpoint = id ? this.runtime.attachEndpoint(id) : undefined;
+    return id && endpoint ? { endpoint, running: async () => (await this.runtime.containerStatus(id))?.state === 'running' } : undefined;
+  }
+
+  /** For `kubectl port-forward`: the running sandbox whose network namespace has the pod's ports. */
+  async portForwardTarget(namespace: string, pod: string) {
+    const w = this.workers.get(`${namespace}/${pod}`);
+    const sandbox = w ? await this.runtime.sandboxStatus(w.state.sandboxId) : undefined;
+    if (!w || !sandbox?.running || !sandbox.pid) return undefined;
+    return { sandboxPid: sandbox.pid, podName: pod, podUid: w.current.metadata.uid ?? '', busybox: busyboxBinary() };
+  }
+
+  private async runningContainer(namespace: string, pod: string, container: string): Promise<string | undefined> {
+    const id = this.workers.get(`${namespace}/${pod}`)?.state.containers.get(container)?.id;
+    return id && (await this.runtime.containerStatus(id))?.state === 'running' ? id : undefined;
   }
 
   /** For the node's log endpoint. */

@@ -15,6 +15,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { PodNetwork, PodNetworkStatus } from '../network/pod-network.js';
 import { hostPortMappings } from './host-ports.js';
+import { runPostStart, stopWithPreStop, type HookContext } from './lifecycle-hooks.js';
 import { podResolvConfText, type NodeDns } from './dns-config.js';
 
 type Obj = Record<string, any>;
@@ -226,12 +227,16 @@ export class PodWorker {
       capabilities: sc.capabilities,
       privileged: sc.privileged === true,
       noNewPrivileges: sc.allowPrivilegeEscalation === false,
+      stdin: c.stdin === true,
+      stdinOnce: c.stdinOnce === true,
+      tty: c.tty === true,
     });
     this.event('Normal', 'Created', `Created container ${c.name}`, c.name);
     await this.runtime.startContainer(rec.id);
     this.event('Normal', 'Started', `Started container ${c.name}`, c.name);
     this.waiting.delete(c.name);
     rec.backoffUntil = undefined;
+    await runPostStart(this.hooks(c), rec.id, this.graceSeconds);
     return this.runtime.containerStatus(rec.id);
   }
 
@@ -295,14 +300,25 @@ export class PodWorker {
     const verdict = await ps.tick(startedAt, { runtime: this.runtime, containerId: st.id, sandboxPid: this.sandboxPid!, busybox: busyboxBinary(), containerPorts: c.ports ?? [] }, (m) => this.event('Warning', 'Unhealthy', m, c.name));
     if (verdict) {
       this.event('Normal', 'Killing', `Container ${c.name} ${verdict.startsWith('Startup') ? 'failed startup probe' : 'failed liveness probe'}, will be restarted`, c.name);
-      await this.runtime.stopContainer(st.id, ((this.pod.spec as Obj).terminationGracePeriodSeconds as number | undefined) ?? 30);
+      await stopWithPreStop(this.hooks(c), st.id, this.graceSeconds);
     }
   }
 
-  /** SIGTERM, grace period, SIGKILL for every container, then the sandbox. */
+  private get graceSeconds(): number {
+    return ((this.pod.spec as Obj).terminationGracePeriodSeconds as number | undefined) ?? 30;
+  }
+
+  /** What lifecycle hooks (lifecycle-hooks.ts) need of this pod and one of its containers. */
+  private hooks(c: Obj): HookContext {
+    const m = this.pod.metadata;
+    return { runtime: this.runtime, container: c, podDesc: `${m.name}_${m.namespace}(${m.uid})`, target: { runtime: this.runtime, sandboxPid: this.sandboxPid ?? 0, busybox: busyboxBinary(), containerPorts: c.ports ?? [] }, event: (type, reason, message) => this.event(type, reason, message, c.name) };
+  }
+
+  /** preStop hooks, SIGTERM, grace period, SIGKILL for every container, then the sandbox. */
   async stopAll(graceSeconds: number, removeSandbox = true): Promise<void> {
     if (removeSandbox) for (const name of this.state.containers.keys()) this.event('Normal', 'Killing', `Stopping container ${name}`, name);
-    await Promise.all([...this.state.containers.values()].map((r) => this.runtime.stopContainer(r.id, graceSeconds)));
+    const specOf = (name: string): Obj => [...((this.pod.spec as Obj).initContainers ?? []), ...((this.pod.spec as Obj).containers ?? [])].find((c: Obj) => c.name === name) ?? { name };
+    await Promise.all([...this.state.containers].map(([name, r]) => stopWithPreStop(this.hooks(specOf(name)), r.id, graceSeconds)));
     if (removeSandbox) {
       for (const [name, r] of this.state.containers) {
         await this.runtime.removeContainer(r.id);

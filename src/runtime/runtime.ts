@@ -52,6 +52,24 @@ export interface ContainerConfig {
   capabilities?: { add?: string[]; drop?: string[] };
   privileged?: boolean;
   noNewPrivileges?: boolean;
+  /** keep the main process's stdin open for `kubectl attach` (spec.containers[].stdin) */
+  stdin?: boolean;
+  /** close that stdin when the first attached client leaves (stdinOnce) */
+  stdinOnce?: boolean;
+  /** give the main process a terminal (spec.containers[].tty) */
+  tty?: boolean;
+}
+
+/** Where a running container's main process can be attached to (conmon's attach socket and control fifo). */
+export interface AttachEndpoint {
+  /** SOCK_SEQPACKET socket: bytes written go to the process's stdin */
+  socketPath: string;
+  /** resize requests ("1 <rows> <cols>\n") for a terminal */
+  controlPath: string;
+  /** the container's log, where its output goes */
+  logPath: string;
+  tty: boolean;
+  stdin: boolean;
 }
 
 export type ContainerState = 'created' | 'running' | 'exited' | 'unknown';
@@ -65,6 +83,15 @@ export interface ContainerStatus {
   finishedAt?: string;
   oomKilled?: boolean;
   logPath: string;
+}
+
+/** A process on a terminal: one output stream, a size that can change. */
+export interface TtyProcess {
+  write(data: Buffer): void;
+  resize(cols: number, rows: number): void;
+  onData(handler: (data: Buffer) => void): void;
+  onExit(handler: (code: number, signal?: number) => void): void;
+  kill(): void;
 }
 
 export interface Runtime {
@@ -82,6 +109,10 @@ export interface Runtime {
   exec(id: string, args: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }>;
   /** starts a command in a running container with its stdio as pipes (kubectl exec) */
   execStream(id: string, args: string[]): import('node:child_process').ChildProcessWithoutNullStreams;
+  /** starts a command in a running container on a terminal of the given size (kubectl exec -it) */
+  execTty(id: string, args: string[], size: { cols: number; rows: number }): TtyProcess;
+  /** how to attach to a container's main process; undefined when it has no monitor to attach through */
+  attachEndpoint(id: string): AttachEndpoint | undefined;
   /** where a container's log is (kept after the container is removed, until removeLog) */
   logPath(id: string): string;
   removeLog(id: string): void;

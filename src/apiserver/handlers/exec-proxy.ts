@@ -1,6 +1,7 @@
-// pods/exec: an upgrade-aware proxy, as upstream's: the client's WebSocket
-// upgrade request is sent on to the pod's node and the two connections are
-// joined byte for byte, so the stream protocol is the node's business.
+// pods/exec, pods/attach and pods/portforward: an upgrade-aware proxy, as
+// upstream's: the client's WebSocket upgrade request is sent on to the pod's
+// node and the two connections are joined byte for byte, so the stream
+// protocol (channels, or SPDY tunnelled for port-forward) is the node's business.
 import tls from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -17,16 +18,28 @@ function refuse(socket: Duplex, e: unknown): void {
   socket.end(`HTTP/1.1 ${err.code} ${err.reason}\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
 }
 
-export async function proxyExec(req: IncomingMessage, socket: Duplex, head: Buffer, registry: GenericRegistry, creds: NodeClientCredentials | undefined, ns: string, name: string, q: URLSearchParams): Promise<void> {
+export type StreamSubresource = 'exec' | 'attach' | 'portforward';
+
+export async function proxyExec(req: IncomingMessage, socket: Duplex, head: Buffer, registry: GenericRegistry, creds: NodeClientCredentials | undefined, ns: string, name: string, q: URLSearchParams, subresource: StreamSubresource = 'exec'): Promise<void> {
   try {
     const pod = await registry.get(findResource('', 'pods')!, 'v1', ns, name);
-    const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: Array<{ name: string }> };
-    let container = q.get('container') ?? '';
-    if (!container) {
-      if ((spec.containers ?? []).length !== 1) throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${(spec.containers ?? []).map((c) => c.name).join(' ')}]`);
-      container = spec.containers![0].name;
+    const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: Array<{ name: string }>; initContainers?: Array<{ name: string }>; ephemeralContainers?: Array<{ name: string }> };
+    const phase = (pod.status as { phase?: string } | undefined)?.phase;
+    let path: string;
+    if (subresource === 'portforward') {
+      if (phase === 'Succeeded' || phase === 'Failed') throw errors.badRequest(`cannot port-forward to a completed pod; current phase is ${phase}`);
+      path = `/portForward/${encodeURIComponent(ns)}/${encodeURIComponent(name)}?${q}`;
+    } else {
+      let container = q.get('container') ?? '';
+      if (!container) {
+        if ((spec.containers ?? []).length !== 1) throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${(spec.containers ?? []).map((c) => c.name).join(' ')}]`);
+        container = spec.containers![0].name;
+      }
+      const all = [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])];
+      if (!all.some((c) => c.name === container)) throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
+      if (phase === 'Succeeded' || phase === 'Failed') throw errors.badRequest(`cannot ${subresource} into a container in a completed pod; current phase is ${phase}`);
+      path = `/${subresource}/${encodeURIComponent(ns)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${q}`;
     }
-    if (!(spec.containers ?? []).some((c) => c.name === container)) throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
     if (!spec.nodeName) throw errors.badRequest(`pod ${name} does not have a host assigned`);
     if (!creds) throw new ApiError(503, 'ServiceUnavailable', 'the API server has no credentials for nodes');
     const node = await registry.get(findResource('', 'nodes')!, 'v1', undefined, spec.nodeName);
@@ -35,7 +48,6 @@ export async function proxyExec(req: IncomingMessage, socket: Duplex, head: Buff
     upstream.on('error', (e) => refuse(socket, new ApiError(502, 'InternalError', `cannot reach node ${spec.nodeName}: ${e.message}`)));
     upstream.once('secureConnect', () => {
       const headers = FORWARDED.filter((h) => req.headers[h] !== undefined).map((h) => `${h}: ${String(req.headers[h])}\r\n`).join('');
-      const path = `/exec/${encodeURIComponent(ns)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${q}`;
       upstream.write(`GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\n${headers}\r\n`);
       if (head.length) upstream.write(head);
       upstream.pipe(socket);

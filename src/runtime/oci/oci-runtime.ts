@@ -7,7 +7,8 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, r
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isMounted, mountOverlay } from './mounts.js';
-import type { ContainerConfig, ContainerStatus, Runtime, SandboxConfig, SandboxStatus } from '../runtime.js';
+import type { AttachEndpoint, ContainerConfig, ContainerStatus, Runtime, SandboxConfig, SandboxStatus, TtyProcess } from '../runtime.js';
+import { spawnTtyExec } from './tty-exec.js';
 import { ociSpec } from './oci-spec.js';
 
 const run = promisify(execFile);
@@ -27,6 +28,8 @@ interface ContainerMeta {
   id: string;
   startedAt?: string;
   sandboxId?: string;
+  stdin?: boolean;
+  tty?: boolean;
 }
 
 export class OciRuntime implements Runtime {
@@ -106,18 +109,19 @@ export class OciRuntime implements Runtime {
       capabilities: cfg.capabilities,
       privileged: cfg.privileged,
       noNewPrivileges: cfg.noNewPrivileges,
+      terminal: cfg.tty,
     });
-    await this.createContainerInternal(cfg.id, cfg.lowerDirs, spec, cfg.sandboxId);
+    await this.createContainerInternal(cfg.id, cfg.lowerDirs, spec, cfg.sandboxId, { stdin: cfg.stdin, stdinOnce: cfg.stdinOnce, tty: cfg.tty });
     return (await this.containerStatus(cfg.id))!;
   }
 
-  private async createContainerInternal(id: string, lowers: string[], spec: object, sandboxId: string | undefined): Promise<void> {
+  private async createContainerInternal(id: string, lowers: string[], spec: object, sandboxId: string | undefined, io: { stdin?: boolean; stdinOnce?: boolean; tty?: boolean } = {}): Promise<void> {
     const dir = this.dir(id);
     const bundle = join(dir, 'bundle');
     const rootfs = join(bundle, 'rootfs');
     for (const d of [rootfs, join(dir, 'upper'), join(dir, 'work'), join(dir, 'exits'), join(dir, 'sock'), join(dir, 'persist'), join(this.opts.stateDir, 'logs')]) mkdirSync(d, { recursive: true });
     writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
-    const meta: ContainerMeta = { id, sandboxId };
+    const meta: ContainerMeta = { id, sandboxId, stdin: io.stdin, tty: io.tty };
     writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
     if (!isMounted(rootfs)) {
       await mountOverlay(lowers, join(dir, 'upper'), join(dir, 'work'), rootfs);
@@ -135,6 +139,9 @@ export class OciRuntime implements Runtime {
       // conmon records an "oom" file here when the kernel OOM-kills the container
       '--persist-dir', join(dir, 'persist'),
       '--log-level', 'error',
+      // stdin and a terminal are kept by conmon and reached through its attach socket, as CRI-O does
+      ...(io.stdin ? ['--stdin', ...(io.stdinOnce ? [] : ['--leave-stdin-open'])] : []),
+      ...(io.tty ? ['--terminal'] : []),
     ]);
     // conmon returns once it has forked; the container exists when runc wrote its pid
     const deadline = Date.now() + 10_000;
@@ -173,6 +180,19 @@ export class OciRuntime implements Runtime {
 
   execStream(id: string, args: string[]): ChildProcessWithoutNullStreams {
     return spawn(this.runtimePath, ['--root', this.runtimeRoot, 'exec', id, ...args], { stdio: 'pipe' });
+  }
+
+  attachEndpoint(id: string): AttachEndpoint | undefined {
+    const metaPath = join(this.dir(id), 'meta.json');
+    if (!existsSync(metaPath)) return undefined;
+    const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as ContainerMeta;
+    // conmon binds these in the bundle (reached through a short symlink in sock/ for the socket-path limit)
+    const bundle = join(this.dir(id), 'bundle');
+    return { socketPath: join(bundle, 'attach'), controlPath: join(bundle, 'ctl'), logPath: this.logPath(id), tty: !!meta.tty, stdin: !!meta.stdin };
+  }
+
+  execTty(id: string, args: string[], size: { cols: number; rows: number }): TtyProcess {
+    return spawnTtyExec(this.runtimePath, this.runtimeRoot, id, args, size);
   }
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {

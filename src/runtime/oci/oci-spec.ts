@@ -63,6 +63,8 @@ export interface SpecInput {
   noNewPrivileges?: boolean;
   capabilities?: { add?: string[]; drop?: string[] };
   privileged?: boolean;
+  /** the process gets a terminal (its master goes to conmon through --console-socket) */
+  terminal?: boolean;
 }
 
 export function ociSpec(input: SpecInput): object {
@@ -79,7 +81,7 @@ export function ociSpec(input: SpecInput): object {
   return {
     ociVersion: '1.0.2',
     process: {
-      terminal: false,
+      terminal: input.terminal ?? false,
       user: { uid: input.uid, gid: input.gid },
       args: input.args,
       env: input.env,
