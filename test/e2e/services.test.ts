@@ -115,6 +115,19 @@ describe('services', () => {
     assert.match(r.stderr, /immutable/);
   });
 
+  test('concurrent creates never share an IP: one of many asking for the same IP wins, dynamic ones all differ', async () => {
+    const create = (name: string, extra: string[]) => run('kubectl', ['create', 'service', 'clusterip', name, '--tcp=80', ...extra], { env: { ...process.env, KUBECONFIG: s.kubeconfig } }).then(() => true, () => false);
+    const same = await Promise.all(Array.from({ length: 8 }, (_, i) => create(`race-${i}`, ['--clusterip=10.43.0.200'])));
+    assert.equal(same.filter(Boolean).length, 1);
+    const dynamic = await Promise.all(Array.from({ length: 8 }, (_, i) => create(`many-${i}`, [])));
+    assert.ok(dynamic.every(Boolean));
+    const ips = json(s, ['get', 'svc']).items.map((x: any) => x.spec.clusterIP).filter((ip: string) => ip !== 'None' && ip);
+    assert.equal(new Set(ips).size, ips.length, `no IP twice: ${ips.join(' ')}`);
+    const np = kubectl(s, ['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'headless-np' }, spec: { type: 'NodePort', clusterIP: 'None', ports: [{ port: 80 }] } }));
+    assert.notEqual(np.code, 0);
+    assert.match(np.stderr, /is invalid: spec\.clusterIPs\[0\]: Invalid value: "None": may not be set to 'None' for NodePort services/);
+  });
+
   test('kubectl expose; EndpointSlices and Endpoints follow pod readiness (the test writes pod status as a kubelet would)', async () => {
     const deploy = {
       apiVersion: 'apps/v1',

@@ -115,6 +115,10 @@ export class ServiceAllocator {
     if (causes.length) return;
     const wanted: unknown = s.clusterIP || ips[0] || '';
     if (wanted === 'None') {
+      if (NODE_PORT_TYPES.has(s.type)) {
+        causes.push(field.invalid('spec.clusterIPs[0]', 'None', `may not be set to 'None' for ${s.type} services`));
+        return;
+      }
       s.clusterIP = 'None';
       s.clusterIPs = ['None'];
       return;
