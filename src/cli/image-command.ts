@@ -12,12 +12,14 @@ import { DockerfileError } from '../image/build/dockerfile.js';
 import { debootstrapImage } from '../image/debootstrap.js';
 import { familiarName, InvalidReference, normalizeReference } from '../image/reference.js';
 import { LayoutStore } from '../image/store.js';
+import { removeUnusedLayers } from '../image/layer-gc.js';
 
 const USAGE = `Usage:
   skiff image ls                          [--data-dir DIR]
   skiff image build -t NAME[:TAG] [-f Dockerfile] [--build-arg K=V]... [--no-cache] DIR
   skiff image inspect NAME
   skiff image rm NAME...
+  skiff image prune                       (build cache, and blobs and layers no image uses)
   skiff image import FILE [-t NAME]       (docker save or OCI layout archive)
   skiff image export NAME... -o FILE      (docker save + OCI layout archive)
   skiff image import-busybox
@@ -115,8 +117,16 @@ export async function runImageCommand(argv: string[]): Promise<number> {
           else code = fail(`no such image: ${n}`);
         }
         const removed = store.collectGarbage(new BuildCache(store).digests());
-        if (removed) out(`Deleted ${removed} unreferenced blob(s)`);
+        const layers = removeUnusedLayers(store);
+        if (removed || layers) out(`Deleted ${removed} unreferenced blob(s), ${layers} unpacked layer(s)`);
         return code;
+      }
+      case 'prune': {
+        const entries = new BuildCache(store).clear();
+        const removed = store.collectGarbage();
+        const layers = removeUnusedLayers(store);
+        out(`Deleted ${entries} build cache entries, ${removed} blob(s), ${layers} unpacked layer(s)`);
+        return 0;
       }
       case 'import': {
         if (pos.length !== 1) return fail('needs exactly one archive FILE', 2);

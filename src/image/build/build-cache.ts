@@ -1,7 +1,7 @@
 // The build cache: the image state after a filesystem step, keyed by the
 // parent's key, the instruction and a hash of what it reads. An entry is only
 // used while every layer it names is still in the store.
-import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import type { Layer } from '../layer-pack.js';
@@ -34,6 +34,13 @@ export class BuildCache {
     const tmp = this.store.tempPath('cache');
     writeFileSync(tmp, JSON.stringify(entry));
     renameSync(tmp, join(this.dir, `${key}.json`));
+  }
+
+  /** forgets every entry (`skiff image prune`); returns how many there were */
+  clear(): number {
+    const entries = readdirSync(this.dir).filter((f) => f.endsWith('.json'));
+    for (const f of entries) rmSync(join(this.dir, f), { force: true });
+    return entries.length;
   }
 
   /** layer blobs the cache still refers to, kept by garbage collection */

@@ -9,6 +9,10 @@ import { LayoutStore, BlobNotFound, sha256 } from '../../../src/image/store.js';
 import { packLayer, writeImage } from '../../../src/image/layer-pack.js';
 import { normalizeReference, parseReference, InvalidReference } from '../../../src/image/reference.js';
 import { withLockSync } from '../../../src/image/file-lock.js';
+import { imageLowers } from '../../../src/image/layer-unpack.js';
+import { removeUnusedLayers } from '../../../src/image/layer-gc.js';
+import { isMounted, mountOverlay } from '../../../src/runtime/oci/mounts.js';
+import { execFileSync } from 'node:child_process';
 
 function tempStore(t: { after: (fn: () => void) => void }): LayoutStore {
   const dir = mkdtempSync(join(tmpdir(), 'skiff-image-'));
@@ -87,4 +91,28 @@ test('the lock file keeps writers apart and a dead owner\'s lock is taken over',
   rmSync(lock);
   store.tag('x:1', imageFrom(store, { a: 'b' }, []));
   assert.ok(store.resolve('x:1'));
+});
+
+test('unpacked layers go with the last image that uses them, unless a mount still reads them', async (t) => {
+  const store = tempStore(t);
+  const a = imageFrom(store, { 'a/file': 'a' }, ['a:1']);
+  const b = imageFrom(store, { 'b/file': 'b' }, ['b:1']);
+  const dirA = (await imageLowers(store, store.image(a)!))[0];
+  const dirB = (await imageLowers(store, store.image(b)!))[0];
+  const merged = join(store.root, '..', 'merged');
+  for (const d of ['upper', 'work', 'merged']) mkdirSync(join(store.root, '..', d));
+  await mountOverlay([dirB], join(store.root, '..', 'upper'), join(store.root, '..', 'work'), merged);
+  t.after(() => {
+    if (isMounted(merged)) execFileSync('umount', [merged]);
+  });
+  assert.equal(removeUnusedLayers(store), 0, 'both images still exist');
+  store.untag('a:1');
+  store.untag('b:1');
+  store.collectGarbage();
+  assert.equal(removeUnusedLayers(store), 1);
+  assert.equal(existsSync(dirA), false);
+  assert.equal(existsSync(dirB), true, 'a mounted layer stays');
+  execFileSync('umount', [merged]);
+  assert.equal(removeUnusedLayers(store), 1);
+  assert.equal(existsSync(dirB), false);
 });
