@@ -15,10 +15,12 @@ import { JOBS, JobController } from './job/job-controller.js';
 import { DAEMONSETS, DaemonSetController } from './daemonset/daemonset-controller.js';
 import { LEASES, NodeLifecycleController } from './nodelifecycle/node-lifecycle-controller.js';
 import { NODES_REF, NodeIpamController } from './nodeipam/node-ipam-controller.js';
+import { INGRESSES_REF, SERVICES_REF, ServiceLbController } from './servicelb/servicelb-controller.js';
 import { ENDPOINTSLICES, EndpointSliceController, SERVICES } from './endpointslice/endpointslice-controller.js';
 import { ENDPOINTS, EndpointsController } from './endpoints/endpoints-controller.js';
 import { CRONJOBS, CronJobController } from './cronjob/cronjob-controller.js';
 import { TtlAfterFinishedController } from './ttlafterfinished/ttl-after-finished-controller.js';
+import { CONTROLLERREVISIONS, PVCS, STATEFULSETS, StatefulSetController } from './statefulset/statefulset-controller.js';
 
 /** What a controller offers the manager: start its workers, and stop them. */
 interface Controller {
@@ -43,9 +45,11 @@ const CONTROLLERS: Record<string, (c: Context) => Controller | Promise<Controlle
   deployment: ({ client, factory, log }) => new DeploymentController(client, factory.informerFor(DEPLOYMENTS), factory.informerFor(REPLICASETS), log),
   serviceaccount: ({ client, factory, log }) => new ServiceAccountController(client, factory.informerFor(NAMESPACES_REF), factory.informerFor(SERVICEACCOUNTS), log),
   job: ({ client, factory, log }) => new JobController(client, factory.informerFor(JOBS), factory.informerFor(PODS), log),
+  statefulset: ({ client, factory, log }) => new StatefulSetController(client, factory.informerFor(STATEFULSETS), factory.informerFor(PODS), factory.informerFor(CONTROLLERREVISIONS), factory.informerFor(PVCS), log),
   cronjob: ({ client, factory, log }) => new CronJobController(client, factory.informerFor(CRONJOBS), factory.informerFor(JOBS), log),
   ttlafterfinished: ({ client, factory, log }) => new TtlAfterFinishedController(client, factory.informerFor(JOBS), log),
   daemonset: ({ client, factory, log }) => new DaemonSetController(client, factory.informerFor(DAEMONSETS), factory.informerFor(PODS), factory.informerFor(NODES), log),
+  servicelb: ({ client, factory, log }) => new ServiceLbController(client, factory.informerFor(SERVICES_REF), factory.informerFor(INGRESSES_REF), factory.informerFor(NODES_REF), log),
   nodeipam: ({ client, factory, log, opts }) => new NodeIpamController(client, factory.informerFor(NODES_REF), { clusterCIDR: opts.clusterCIDR ?? '10.42.0.0/16', nodeMaskSize: opts.nodeCidrMaskSize ?? 24 }, log),
   endpointslice: ({ client, factory, log }) => new EndpointSliceController(client, factory.informerFor(SERVICES), factory.informerFor(PODS), factory.informerFor(ENDPOINTSLICES), log),
   endpoints: ({ client, factory, log }) => new EndpointsController(client, factory.informerFor(SERVICES), factory.informerFor(PODS), factory.informerFor(ENDPOINTS), log),

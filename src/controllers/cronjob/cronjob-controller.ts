@@ -100,7 +100,11 @@ export class CronJobController {
       const j = byName.get(name);
       return { kind: 'Job', namespace: ns, name, uid: j?.metadata.uid, apiVersion: 'batch/v1', resourceVersion: j?.metadata.resourceVersion };
     });
-    for (const r of status.active as Obj[]) if (r.uid === undefined) delete r.uid, delete r.resourceVersion;
+    for (const r of status.active as Obj[]) {
+      if (r.uid !== undefined) continue;
+      delete r.uid;
+      delete r.resourceVersion;
+    }
     if (!status.active.length) delete status.active;
     if (JSON.stringify(status) !== JSON.stringify(cj.status ?? {})) {
       await this.client.update(CRONJOBS, { ...cj, status }, 'status').catch((e) => {
