@@ -106,9 +106,16 @@ describe('services', () => {
     k(s, ['delete', 'svc', 'delta']);
     k(s, ['create', 'service', 'clusterip', 'delta2', '--tcp=80', '--clusterip=10.43.0.77']);
     // NodePort -> ClusterIP hands its node port back
-    k(s, ['patch', 'svc', 'gamma2', '--type=merge', '-p', '{"spec":{"type":"ClusterIP","ports":[{"port":80,"protocol":"TCP","targetPort":80,"name":"80"}]}}']);
+    k(s, ['patch', 'svc', 'gamma2', '--type=merge', '-p', '{"spec":{"type":"ClusterIP"}}']);
     assert.equal(json(s, ['get', 'svc', 'gamma2']).spec.ports[0].nodePort, undefined);
     k(s, ['create', 'service', 'nodeport', 'gamma3', '--tcp=80', '--node-port=30080']);
+    // ClusterIP -> ExternalName gives the IP back
+    const gammaIP = json(s, ['get', 'svc', 'gamma2']).spec.clusterIP;
+    k(s, ['patch', 'svc', 'gamma2', '--type=merge', '-p', '{"spec":{"type":"ExternalName","externalName":"example.com"}}']);
+    const ext = json(s, ['get', 'svc', 'gamma2']).spec;
+    assert.equal(ext.clusterIP, undefined);
+    assert.equal(ext.ipFamilies, undefined);
+    k(s, ['create', 'service', 'clusterip', 'gamma4', '--tcp=80', `--clusterip=${gammaIP}`]);
     // the ClusterIP is immutable
     const r = kubectl(s, ['patch', 'svc', 'alpha', '--type=merge', '-p', '{"spec":{"clusterIP":"10.43.0.99","clusterIPs":["10.43.0.99"]}}']);
     assert.notEqual(r.code, 0);

@@ -6,6 +6,7 @@ import { addDefaultTolerations, defaultPodSpec, validatePodSpec } from './pod-de
 import { hpaFromVersion, hpaToVersion } from '../conversion/hpa.js';
 import { coreEventToEventsV1, eventsV1ToCoreEvent } from '../conversion/events.js';
 import { defaultTemplate, immutableSelector, validateSelectorAndTemplate } from './workload-rules.js';
+import { dropTypeDependentFields } from './service-type-fields.js';
 
 type Obj = Record<string, any>;
 const spec = (o: KubeObject): Obj => ((o.spec ??= {}) as Obj);
@@ -254,6 +255,7 @@ const serviceStrategy: Strategy = {
       s.clusterIP = os.clusterIP;
       if (os.clusterIPs) s.clusterIPs = os.clusterIPs;
     }
+    if (s && os) dropTypeDependentFields(s, os);
   },
 };
 

@@ -74,7 +74,11 @@ export class ServiceAllocator {
   begin(obj: KubeObject, old: KubeObject | undefined): WriteReservation {
     const s = ((obj.spec ??= {}) as Obj);
     const os = (old?.spec ?? {}) as Obj;
-    dropTypeDependentFields(s, old ? os : undefined);
+    // ports get node ports written into them: never into objects the stored Service shares
+    if (Array.isArray(s.ports)) s.ports = structuredClone(s.ports);
+    // nothing of a type that does not use them survives (the strategy already dropped what the old type left)
+    if (!NODE_PORT_TYPES.has(s.type)) delete s.allocateLoadBalancerNodePorts;
+    if (!(s.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local')) delete s.healthCheckNodePort;
     const before = this.heldBy(old);
     const taken: Held = { ips: [], ports: [] };
     const causes: StatusCause[] = [];
@@ -211,26 +215,4 @@ export class ServiceAllocator {
     for (const ip of h.ips) this.ips.release(ip);
     for (const p of h.ports) this.ports.release(p);
   }
-}
-
-/** Fields a type change leaves behind, dropped as upstream's strategy does. */
-function dropTypeDependentFields(s: Obj, os: Obj | undefined): void {
-  if (s.type === 'ExternalName') {
-    // an update to ExternalName gives the IP back (it may carry the old one over)
-    if (os && (s.clusterIP === os.clusterIP || s.clusterIP === undefined)) {
-      delete s.clusterIP;
-      delete s.clusterIPs;
-    }
-    if (os) {
-      delete s.ipFamilies;
-      delete s.ipFamilyPolicy;
-      if (s.internalTrafficPolicy === os.internalTrafficPolicy) delete s.internalTrafficPolicy;
-    }
-  }
-  if (!NODE_PORT_TYPES.has(s.type)) {
-    if (os) for (const p of Array.isArray(s.ports) ? s.ports : []) if (p && typeof p === 'object') delete p.nodePort;
-    delete s.allocateLoadBalancerNodePorts;
-    if (os && s.externalTrafficPolicy === os.externalTrafficPolicy) delete s.externalTrafficPolicy;
-  }
-  if (!(s.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local')) delete s.healthCheckNodePort;
 }

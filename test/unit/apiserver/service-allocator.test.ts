@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { IpAllocator, ServiceCidrError } from '../../../src/apiserver/registry/ip-allocator.js';
 import { PortAllocator, PortRangeError } from '../../../src/apiserver/registry/port-allocator.js';
 import { ServiceAllocator } from '../../../src/apiserver/registry/service-allocator.js';
+import { dropTypeDependentFields } from '../../../src/api/kinds/service-type-fields.js';
 import { ApiError } from '../../../src/api/errors.js';
 import type { KubeObject } from '../../../src/api/object.js';
 
@@ -115,6 +116,8 @@ test('updates keep what they had, and a type change gives node ports and IPs bac
   assert.equal((kept.spec as any).ports[0].nodePort, ports[0].nodePort, 'left out, kept');
   const toClusterIP = structuredClone(kept);
   (toClusterIP.spec as any).type = 'ClusterIP';
+  // the strategy drops what the old type left before validation; the allocator then frees it
+  dropTypeDependentFields(toClusterIP.spec as object, kept.spec as object);
   const r = sa.begin(toClusterIP, kept);
   assert.ok(sa.ports.has(30053), 'released only once stored');
   r.commit();
@@ -122,9 +125,15 @@ test('updates keep what they had, and a type change gives node ports and IPs bac
   assert.equal((toClusterIP.spec as any).ports[0].nodePort, undefined);
   const toExternal = structuredClone(toClusterIP);
   Object.assign(toExternal.spec as object, { type: 'ExternalName', externalName: 'example.com' });
+  dropTypeDependentFields(toExternal.spec as object, toClusterIP.spec as object);
+  assert.equal((toExternal.spec as any).ipFamilies, undefined);
   sa.begin(toExternal, toClusterIP).commit();
   assert.ok(!sa.ips.has(ip));
   assert.equal((toExternal.spec as any).clusterIP, undefined);
+  // a node port the client changed while leaving NodePort stays, for validation to refuse
+  const changed = { type: 'ClusterIP', ports: [{ port: 80, nodePort: 30999 }] };
+  dropTypeDependentFields(changed, { type: 'NodePort', ports: [{ port: 80, nodePort: 30111 }] });
+  assert.equal(changed.ports[0].nodePort, 30999);
 });
 
 test('state rebuilt from stored Services refuses what they hold', () => {
