@@ -2,21 +2,31 @@
 // their binding is in flight) with the summed requests and host ports kept up to
 // date incrementally, so a scheduling cycle never walks every pod in the cluster.
 import type { KubeObject } from '../api/object.js';
-import { addPorts, addRequests, type NodeInfo } from './fit.js';
+import { addPorts, type NodeInfo } from './fit.js';
+import { addResources, allocatable, emptyResources, podRequests, type Resources } from './resources.js';
 import type { ClusterView } from './framework.js';
 import { hasAnyTerms, podTerms, type NamespaceLabels } from './inter-pod-affinity.js';
 
 export class CachedNode implements NodeInfo {
   readonly podMap = new Map<string, KubeObject>();
-  requested: Record<string, number> = {};
+  requested = emptyResources();
   usedPorts = new Set<string>();
+  allocatable: Resources;
   private list?: KubeObject[];
 
   /** present=false: a placeholder for pods on a node the cache has not seen (or no longer has) */
   constructor(
     public node: KubeObject,
     public present: boolean,
-  ) {}
+  ) {
+    this.allocatable = allocatable(node);
+  }
+
+  setNode(node: KubeObject): void {
+    this.node = node;
+    this.present = true;
+    this.allocatable = allocatable(node);
+  }
 
   get pods(): KubeObject[] {
     return (this.list ??= [...this.podMap.values()]);
@@ -25,7 +35,7 @@ export class CachedNode implements NodeInfo {
   add(key: string, pod: KubeObject): void {
     this.remove(key);
     this.podMap.set(key, pod);
-    addRequests(this.requested, pod);
+    addResources(this.requested, podRequests(pod));
     addPorts(this.usedPorts, pod);
     this.list = undefined;
   }
@@ -34,7 +44,7 @@ export class CachedNode implements NodeInfo {
     const old = this.podMap.get(key);
     if (!old) return;
     this.podMap.delete(key);
-    addRequests(this.requested, old, -1);
+    addResources(this.requested, podRequests(old), -1);
     this.usedPorts = new Set();
     for (const p of this.podMap.values()) addPorts(this.usedPorts, p);
     this.list = undefined;
@@ -60,8 +70,7 @@ export class SchedulerCache {
     const cur = this.nodes.get(name);
     if (cur) {
       if (!cur.present) this.order = undefined;
-      cur.node = node;
-      cur.present = true;
+      cur.setNode(node);
     } else {
       this.nodes.set(name, new CachedNode(node, true));
       this.order = undefined;

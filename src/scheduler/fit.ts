@@ -2,7 +2,7 @@
 // TaintToleration, NodeAffinity, NodeResourcesFit, NodePorts): which nodes a
 // pod may go to, and upstream's words for why not.
 import type { KubeObject } from '../api/object.js';
-import { parseQuantity } from '../kubelet/quantity.js';
+import { addResources, allocatable, emptyResources, insufficient, podRequests, type Resources } from './resources.js';
 
 type Obj = Record<string, any>;
 
@@ -11,64 +11,22 @@ export interface NodeInfo {
   /** pods bound (or assumed) to the node and not finished */
   pods: KubeObject[];
   /** sum of the pods' requests; the scheduler's cache keeps it up to date, else it is computed */
-  requested?: Record<string, number>;
+  requested?: Resources;
   /** host ports in use, "protocol/port" */
   usedPorts?: Set<string>;
+  /** the node's allocatable, parsed once by the cache */
+  allocatable?: Resources;
 }
 
-// upstream's defaults for containers without requests, used only for scoring so
-// that request-less pods still spread (schedutil.DefaultMilliCPURequest/DefaultMemoryRequest)
-export const DEFAULT_CPU = 0.1;
-export const DEFAULT_MEMORY = 200 * 1024 * 1024;
-
-const requestsCache = new WeakMap<object, Record<string, number>>();
-
-/** The pod's effective requests (init containers' largest counts if larger), plus one "pods" slot and scoring's non-zero cpu/memory. */
-export function podRequests(pod: KubeObject): Record<string, number> {
-  const hit = requestsCache.get(pod);
-  if (hit) return hit;
-  const spec = (pod.spec ?? {}) as Obj;
-  const sum: Record<string, number> = { cpu: 0, memory: 0, pods: 1 };
-  let nzCpu = 0;
-  let nzMem = 0;
-  for (const c of (spec.containers ?? []) as Obj[]) {
-    const req = (c.resources?.requests ?? c.resources?.limits ?? {}) as Record<string, string>;
-    for (const [r, q] of Object.entries(req)) sum[r] = (sum[r] ?? 0) + parseQuantity(String(q));
-    nzCpu += req.cpu !== undefined ? parseQuantity(String(req.cpu)) : DEFAULT_CPU;
-    nzMem += req.memory !== undefined ? parseQuantity(String(req.memory)) : DEFAULT_MEMORY;
-  }
-  // init containers run one at a time: the largest of them counts, if larger
-  for (const c of (spec.initContainers ?? []) as Obj[]) {
-    for (const [r, q] of Object.entries((c.resources?.requests ?? {}) as Record<string, string>)) sum[r] = Math.max(sum[r] ?? 0, parseQuantity(String(q)));
-  }
-  for (const [r, q] of Object.entries((spec.overhead ?? {}) as Record<string, string>)) sum[r] = (sum[r] ?? 0) + parseQuantity(String(q));
-  sum['nonzero.cpu'] = Math.max(nzCpu, sum.cpu);
-  sum['nonzero.memory'] = Math.max(nzMem, sum.memory);
-  requestsCache.set(pod, sum);
-  return sum;
+export function allocatableOf(info: NodeInfo): Resources {
+  return info.allocatable ?? allocatable(info.node);
 }
 
-export function addRequests(into: Record<string, number>, pod: KubeObject, sign = 1): void {
-  for (const [r, v] of Object.entries(podRequests(pod))) into[r] = (into[r] ?? 0) + sign * v;
-}
-
-export function requestedOn(info: NodeInfo): Record<string, number> {
+export function requestedOn(info: NodeInfo): Resources {
   if (info.requested) return info.requested;
-  const used: Record<string, number> = {};
-  for (const p of info.pods) addRequests(used, p);
+  const used = emptyResources();
+  for (const p of info.pods) addResources(used, podRequests(p));
   return used;
-}
-
-const allocCache = new WeakMap<object, Record<string, number>>();
-
-/** The node's allocatable as numbers; "pods" defaults to 110 as the kubelet's. */
-export function allocatable(node: KubeObject): Record<string, number> {
-  const hit = allocCache.get(node);
-  if (hit) return hit;
-  const out: Record<string, number> = { pods: 110 };
-  for (const [r, q] of Object.entries(((node.status as Obj)?.allocatable ?? {}) as Record<string, string>)) out[r] = parseQuantity(String(q));
-  allocCache.set(node, out);
-  return out;
 }
 
 export function ready(node: KubeObject): boolean {
@@ -120,6 +78,7 @@ export function nodeSelectorTermMatches(t: Obj, node: KubeObject): boolean {
 /** nodeSelector and required node affinity: what nodeAffinityPolicy=Honor also means for topology spread. */
 export function nodeAffinityOk(pod: KubeObject, node: KubeObject): boolean {
   const spec = (pod.spec ?? {}) as Obj;
+  if (!spec.nodeSelector && !spec.affinity?.nodeAffinity) return true;
   const labels = node.metadata.labels ?? {};
   for (const [k, v] of Object.entries((spec.nodeSelector ?? {}) as Record<string, string>)) if (labels[k] !== v) return false;
   const terms = (spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution?.nodeSelectorTerms ?? []) as Obj[];
@@ -153,9 +112,14 @@ export function nodeReason(pod: KubeObject, node: KubeObject): string | undefine
   return undefined;
 }
 
+const portsCache = new WeakMap<object, string[]>();
+
 function hostPorts(pod: KubeObject): string[] {
+  const hit = portsCache.get(pod);
+  if (hit) return hit;
   const out: string[] = [];
   for (const c of ((pod.spec as Obj)?.containers ?? []) as Obj[]) for (const p of (c.ports ?? []) as Obj[]) if (p.hostPort) out.push(`${p.protocol ?? 'TCP'}/${p.hostPort}`);
+  portsCache.set(pod, out);
   return out;
 }
 
@@ -165,16 +129,8 @@ export function addPorts(into: Set<string>, pod: KubeObject): void {
 
 /** Resources and host ports: what preemption can free. */
 export function resourceReason(pod: KubeObject, info: NodeInfo): string | undefined {
-  const alloc = allocatable(info.node);
-  const want = podRequests(pod);
-  const used = requestedOn(info);
-  for (const r in want) {
-    const v = want[r];
-    if (!v || r.startsWith('nonzero.')) continue;
-    const cap = alloc[r];
-    if (cap === undefined) return `Insufficient ${r}`;
-    if ((used[r] ?? 0) + v > cap) return r === 'pods' ? 'Too many pods' : `Insufficient ${r}`;
-  }
+  const short = insufficient(podRequests(pod), requestedOn(info), allocatableOf(info));
+  if (short) return short;
   const ports = hostPorts(pod);
   if (ports.length) {
     let used = info.usedPorts;

@@ -4,7 +4,8 @@
 // priority first, and choose the node whose victims matter least: the lowest
 // highest-victim priority, then the fewest victims, then the lowest priority sum.
 import type { KubeObject } from '../api/object.js';
-import { addPorts, addRequests, resolvableByPreemption, type NodeInfo } from './fit.js';
+import { addPorts, resolvableByPreemption, type NodeInfo } from './fit.js';
+import { addResources, emptyResources, podRequests } from './resources.js';
 import { filterNode, type ClusterView, type CycleState } from './framework.js';
 import { updateAffinityState } from './inter-pod-affinity.js';
 import { adjustSpread } from './topology-spread.js';
@@ -23,10 +24,10 @@ export interface Candidate {
 export type PreemptionResult = { candidate: Candidate; message?: undefined } | { candidate?: undefined; message: string };
 
 function simulated(node: KubeObject, pods: KubeObject[]): NodeInfo {
-  const requested: Record<string, number> = {};
+  const requested = emptyResources();
   const usedPorts = new Set<string>();
   for (const p of pods) {
-    addRequests(requested, p);
+    addResources(requested, podRequests(p));
     addPorts(usedPorts, p);
   }
   return { node, pods, requested, usedPorts };

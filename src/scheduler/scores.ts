@@ -2,7 +2,8 @@
 // MostAllocated, NodeResourcesBalancedAllocation, NodeAffinity, TaintToleration),
 // each 0-100 after its normalisation, and the normalisers the others share.
 import type { KubeObject } from '../api/object.js';
-import { allocatable, nodeSelectorTermMatches, podRequests, podTolerations, requestedOn, tolerates, type NodeInfo } from './fit.js';
+import { allocatableOf, nodeSelectorTermMatches, podTolerations, requestedOn, tolerates, type NodeInfo } from './fit.js';
+import { podRequests } from './resources.js';
 
 type Obj = Record<string, any>;
 
@@ -13,37 +14,32 @@ export const MAX_SCORE = 100;
 
 /** NodeResourcesFit: cpu and memory equally weighted, with the pod's non-zero requests added, as upstream. */
 export function resourceFitScore(pod: KubeObject, info: NodeInfo, strategy: ScoringStrategy): number {
-  const alloc = allocatable(info.node);
+  const alloc = allocatableOf(info);
   const want = podRequests(pod);
   const used = requestedOn(info);
-  let total = 0;
-  let weights = 0;
-  for (const r of ['cpu', 'memory']) {
-    const cap = alloc[r];
-    if (!cap) continue;
-    weights++;
-    const req = (used[`nonzero.${r}`] ?? 0) + want[`nonzero.${r}`];
-    if (req > cap) continue; // scores 0 either way
-    total += strategy === 'LeastAllocated' ? ((cap - req) * MAX_SCORE) / cap : (req * MAX_SCORE) / cap;
-  }
-  return weights ? Math.floor(total / weights) : 0;
+  const least = strategy === 'LeastAllocated';
+  if (alloc.cpu && alloc.memory) return Math.floor((fitOne(used.nzCpu + want.nzCpu, alloc.cpu, least) + fitOne(used.nzMemory + want.nzMemory, alloc.memory, least)) / 2);
+  if (alloc.cpu) return Math.floor(fitOne(used.nzCpu + want.nzCpu, alloc.cpu, least));
+  if (alloc.memory) return Math.floor(fitOne(used.nzMemory + want.nzMemory, alloc.memory, least));
+  return 0;
+}
+
+// a top-level function: a closure per call costs more than the arithmetic
+function fitOne(req: number, cap: number, least: boolean): number {
+  if (req > cap) return 0;
+  return least ? ((cap - req) * MAX_SCORE) / cap : (req * MAX_SCORE) / cap;
 }
 
 /** BalancedAllocation: 100 when cpu and memory are used in the same fraction (actual requests, capped at 1). */
 export function balancedAllocationScore(pod: KubeObject, info: NodeInfo): number {
-  const alloc = allocatable(info.node);
+  const alloc = allocatableOf(info);
+  if (!alloc.cpu || !alloc.memory) return MAX_SCORE;
   const want = podRequests(pod);
   const used = requestedOn(info);
-  const fractions: number[] = [];
-  for (const r of ['cpu', 'memory']) {
-    const cap = alloc[r];
-    if (!cap) continue;
-    fractions.push(Math.min(1, ((used[r] ?? 0) + want[r]) / cap));
-  }
-  if (fractions.length < 2) return MAX_SCORE;
+  const cpu = Math.min(1, (used.cpu + want.cpu) / alloc.cpu);
+  const memory = Math.min(1, (used.memory + want.memory) / alloc.memory);
   // the standard deviation of two values is half their distance
-  const std = Math.abs(fractions[0] - fractions[1]) / 2;
-  return Math.floor((1 - std) * MAX_SCORE);
+  return Math.floor((1 - Math.abs(cpu - memory) / 2) * MAX_SCORE);
 }
 
 /** NodeAffinity: the summed weights of the preferred terms the node matches (normalised later). */
