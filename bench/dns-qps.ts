@@ -20,7 +20,12 @@ const ENDPOINTS = 10;
 /** An informer-shaped cache filled in memory (the server reads nothing else). */
 function cache(items: KubeObject[]): Informer {
   const m = new Map(items.map((o) => [`${o.metadata.namespace}/${o.metadata.name}`, o]));
-  return { get: (k: string) => m.get(k), list: (ns?: string) => [...m.values()].filter((o) => ns === undefined || o.metadata.namespace === ns), addHandlers() {} } as unknown as Informer;
+  return {
+    get: (k: string) => m.get(k),
+    list: (ns?: string) => [...m.values()].filter((o) => ns === undefined || o.metadata.namespace === ns),
+    // a late handler sees the cache as adds, as the real informer does
+    addHandlers: (h: { onAdd?: (o: KubeObject) => void }) => m.forEach((o) => h.onAdd?.(o)),
+  } as unknown as Informer;
 }
 
 function world(): { services: KubeObject[]; slices: KubeObject[] } {
