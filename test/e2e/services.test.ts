@@ -116,6 +116,11 @@ describe('services', () => {
     assert.equal(ext.clusterIP, undefined);
     assert.equal(ext.ipFamilies, undefined);
     k(s, ['create', 'service', 'clusterip', 'gamma4', '--tcp=80', `--clusterip=${gammaIP}`]);
+    // a replace that leaves the IP empty keeps it
+    const alpha = json(s, ['get', 'svc', 'alpha']);
+    const replaced = { ...alpha, spec: { ...alpha.spec, clusterIP: '', clusterIPs: [] } };
+    k(s, ['replace', '-f', '-'], JSON.stringify(replaced));
+    assert.equal(json(s, ['get', 'svc', 'alpha']).spec.clusterIP, alpha.spec.clusterIP);
     // the ClusterIP is immutable
     const r = kubectl(s, ['patch', 'svc', 'alpha', '--type=merge', '-p', '{"spec":{"clusterIP":"10.43.0.99","clusterIPs":["10.43.0.99"]}}']);
     assert.notEqual(r.code, 0);

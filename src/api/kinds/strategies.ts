@@ -251,9 +251,10 @@ const serviceStrategy: Strategy = {
     o.status = old.status;
     const s = o.spec as Obj | undefined;
     const os = old.spec as Obj | undefined;
-    if (s && os && s.clusterIP === undefined && os.clusterIP) {
+    // an update that leaves the IP out (or empty) keeps it, as upstream's patchAllocatedValues
+    if (s && os && !s.clusterIP && os.clusterIP) {
       s.clusterIP = os.clusterIP;
-      if (os.clusterIPs) s.clusterIPs = os.clusterIPs;
+      if (os.clusterIPs && !(s.clusterIPs?.length)) s.clusterIPs = os.clusterIPs;
     }
     if (s && os) dropTypeDependentFields(s, os);
   },
