@@ -21,7 +21,8 @@ export function builtinBusyboxPuller(store: LayoutStore): Puller {
     async pull(ref) {
       // import once per process; later pulls only add the tag
       if (!digest || !store.hasBlob(digest)) digest = store.resolve('busybox:latest') ?? importBusybox(store, ['busybox:latest']);
-      store.tag(ref, digest);
+      // Always pulls on every container start: rewrite index.json only when the name moves
+      if (store.resolve(ref) !== digest) store.tag(ref, digest);
       return digest;
     },
   };
