@@ -45,10 +45,21 @@ export class ClusterDns {
 
   /** Listens on UDP and TCP at each address (port 0: any free port, the same for both). */
   async start(listen: { addresses: string[]; port: number }): Promise<void> {
+    try {
+      await this.listen(listen);
+    } catch (e) {
+      // an address that cannot be bound leaves nothing half-open behind
+      await this.stop();
+      throw e;
+    }
+  }
+
+  private async listen(listen: { addresses: string[]; port: number }): Promise<void> {
     for (const address of listen.addresses) {
       const family = net.isIPv6(address) ? 'udp6' : 'udp4';
       let port = listen.port;
       const sock = dgram.createSocket(family);
+      this.udp.push(sock);
       await new Promise<void>((resolve, reject) => {
         sock.once('error', reject);
         sock.bind(port, address, () => {
@@ -59,8 +70,8 @@ export class ClusterDns {
       port = sock.address().port;
       sock.on('message', (msg, rinfo) => void this.onUdp(sock, msg, rinfo));
       sock.on('error', (e) => this.opts.log?.('dns udp error', { error: String(e) }));
-      this.udp.push(sock);
       const server = net.createServer((c) => this.onTcp(c));
+      this.tcp.push(server);
       await new Promise<void>((resolve, reject) => {
         server.once('error', reject);
         server.listen(port, address, () => {
@@ -68,7 +79,6 @@ export class ClusterDns {
           resolve();
         });
       });
-      this.tcp.push(server);
       this.bound.push({ address, port });
     }
     const ours = (u: Upstream) => this.bound.some((b) => b.address === u.host && b.port === u.port);
@@ -81,9 +91,15 @@ export class ClusterDns {
   }
 
   async stop(): Promise<void> {
-    for (const s of this.udp) s.close();
+    for (const s of this.udp) {
+      try {
+        s.close();
+      } catch {
+        // never bound
+      }
+    }
     for (const c of this.conns) c.destroy();
-    await Promise.all(this.tcp.map((s) => new Promise<void>((r) => s.close(() => r()))));
+    await Promise.all(this.tcp.map((s) => new Promise<void>((r) => (s.listening ? s.close(() => r()) : r()))));
     this.udp.length = 0;
     this.tcp.length = 0;
     this.bound = [];

@@ -148,3 +148,16 @@ test('garbage gets FORMERR with the query ID; two questions are FORMERR too', as
     assert.equal(reply.readUInt16BE(2) & 0xf, 1);
   }
 });
+
+test('an address that cannot be bound fails start and lets go of the ones already bound', async () => {
+  const other = new ClusterDns({ services: services as unknown as Informer, endpointSlices: slices as unknown as Informer, upstreams: [] });
+  // 127.0.0.2:port is free, 127.0.0.1:port is the server above's
+  await assert.rejects(other.start({ addresses: ['127.0.0.2', '127.0.0.1'], port }), /EADDRINUSE/);
+  assert.deepEqual(other.addresses, []);
+  const again = net.createServer();
+  await new Promise<void>((resolve, reject) => {
+    again.once('error', reject);
+    again.listen(port, '127.0.0.2', () => resolve());
+  });
+  await new Promise((r) => again.close(r));
+});
