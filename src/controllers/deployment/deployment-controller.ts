@@ -2,7 +2,9 @@
 // (named by its pod-template-hash), rolled by RollingUpdate (maxSurge,
 // maxUnavailable) or Recreate, revisions in annotations so `kubectl rollout
 // history|undo` work, old sets pruned by revisionHistoryLimit, status and the
-// Available/Progressing conditions as `kubectl rollout status` reads them.
+// Available/Progressing conditions as `kubectl rollout status` reads them
+// (progressDeadlineSeconds in progress.ts), proportional scaling of a resized
+// rollout (proportional-scaling.ts), and pause.
 import { createHash } from 'node:crypto';
 import type { KubeObject } from '../../api/object.js';
 import { metaTime } from '../../api/object.js';
@@ -11,6 +13,8 @@ import { keyOf, type Informer } from '../../client/informer.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
 import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 import { REPLICASETS } from '../replicaset/replicaset-controller.js';
+import { progressingCondition } from './progress.js';
+import { DESIRED_REPLICAS, isScalingEvent, MAX_REPLICAS, proportionalSizes } from './proportional-scaling.js';
 
 type Obj = Record<string, any>;
 
@@ -98,7 +102,21 @@ export class DeploymentController {
       await this.client.patch(REPLICASETS, ns, newRs.metadata.name!, { metadata: { annotations: { [REVISION]: String(maxRevision + 1) } } });
     }
 
-    if (spec.paused) {
+    if (newRs && ((newRs.spec as Obj).minReadySeconds ?? 0) !== (spec.minReadySeconds ?? 0)) {
+      await this.client.patch(REPLICASETS, ns, newRs.metadata.name!, { spec: { minReadySeconds: spec.minReadySeconds ?? 0 } });
+    }
+    // a paused Deployment only scales; a resize mid-rollout is spread over the active sets
+    const active = owned.filter((rs) => (((rs.spec as Obj).replicas ?? 0) as number) > 0);
+    if (spec.paused || (isScalingEvent(desired, owned) && active.length > 1)) {
+      if (active.length > 1 && spec.strategy?.type !== 'Recreate') {
+        const surge = intOrPercent(spec.strategy?.rollingUpdate?.maxSurge ?? '25%', desired, true);
+        const age = (rs: KubeObject) => Number(rs.metadata.annotations?.[REVISION] ?? 0);
+        for (const [rs, size] of proportionalSizes(desired, surge, active, age)) await this.scale(d, rs, size);
+      } else if (spec.paused) {
+        const only = active[0] ?? newRs;
+        if (only) await this.scale(d, only, desired);
+      }
+      await this.cleanup(d, old);
       await this.writeStatus(d, newRs, owned);
       return;
     }
@@ -145,8 +163,14 @@ export class DeploymentController {
 
   private async scale(d: KubeObject, rs: KubeObject, to: number): Promise<void> {
     const from = ((rs.spec as Obj).replicas ?? 0) as number;
+    // each sizing records the Deployment size it was made for, for proportional scaling later
+    const spec = (d.spec ?? {}) as Obj;
+    const desired = (spec.replicas ?? 1) as number;
+    const annotations = { [DESIRED_REPLICAS]: String(desired), [MAX_REPLICAS]: String(desired + (spec.strategy?.type === 'Recreate' ? 0 : intOrPercent(spec.strategy?.rollingUpdate?.maxSurge ?? '25%', desired, true))) };
+    const stale = Object.entries(annotations).some(([k, v]) => rs.metadata.annotations?.[k] !== v);
+    if (from === to && !stale) return;
+    await this.client.patch(REPLICASETS, rs.metadata.namespace, rs.metadata.name!, { metadata: { annotations }, spec: { replicas: to } });
     if (from === to) return;
-    await this.client.patch(REPLICASETS, rs.metadata.namespace, rs.metadata.name!, { spec: { replicas: to } });
     this.recorder.event({ ...d, apiVersion: 'apps/v1', kind: 'Deployment' }, 'Normal', 'ScalingReplicaSet', `Scaled ${to > from ? 'up' : 'down'} replica set ${rs.metadata.name} from ${from} to ${to}`);
   }
 
@@ -161,17 +185,28 @@ export class DeploymentController {
     const total = replicasOf(newRs) + old.reduce((n, rs) => n + replicasOf(rs), 0);
     const newTarget = Math.min(desired, replicasOf(newRs) + Math.max(0, desired + surge - total));
     if (newTarget > replicasOf(newRs)) await this.scale(d, newRs, newTarget);
-    // scale down old sets as far as availability allows, oldest first
-    const available = availableOf(newRs) + old.reduce((n, rs) => n + availableOf(rs), 0);
-    const unavailableOld = old.reduce((n, rs) => n + Math.max(0, replicasOf(rs) - availableOf(rs)), 0);
-    let budget = Math.max(0, available - (desired - unavailable)) + unavailableOld;
+    // scale down old sets as far as availability allows, oldest first. As upstream, the
+    // bound counts pods by spec (statuses lag behind a scale just made), less the new
+    // set's pods not yet available: unhealthy old pods go first, then available ones.
+    const minAvailable = desired - unavailable;
+    const allPods = total - replicasOf(newRs) + newTarget;
+    const newUnavailable = Math.max(0, newTarget - availableOf(newRs));
+    let budget = allPods - minAvailable - newUnavailable;
     const byAge = [...old].sort((a, b) => Number(a.metadata.annotations?.[REVISION] ?? 0) - Number(b.metadata.annotations?.[REVISION] ?? 0));
+    const sizes = new Map(byAge.map((rs) => [rs, replicasOf(rs)]));
     for (const rs of byAge) {
-      if (budget <= 0) break;
-      const cut = Math.min(budget, replicasOf(rs));
-      if (cut > 0) await this.scale(d, rs, replicasOf(rs) - cut);
+      const cut = Math.min(Math.max(0, budget), Math.max(0, replicasOf(rs) - availableOf(rs)));
+      sizes.set(rs, replicasOf(rs) - cut);
       budget -= cut;
     }
+    const availableNow = availableOf(newRs) + byAge.reduce((n, rs) => n + Math.min(availableOf(rs), sizes.get(rs)!), 0);
+    let healthyCut = Math.min(Math.max(0, budget), availableNow - minAvailable);
+    for (const rs of byAge) {
+      const cut = Math.min(Math.max(0, healthyCut), sizes.get(rs)!);
+      sizes.set(rs, sizes.get(rs)! - cut);
+      healthyCut -= cut;
+    }
+    for (const rs of byAge) if (sizes.get(rs) !== replicasOf(rs)) await this.scale(d, rs, sizes.get(rs)!);
     // plain scaling of a finished rollout
     if (old.every((rs) => replicasOf(rs) === 0) && replicasOf(newRs) !== desired) await this.scale(d, newRs, desired);
   }
@@ -217,12 +252,23 @@ export class DeploymentController {
         available >= desired - (spec.strategy?.type === 'Recreate' ? 0 : unavailableAllowed)
           ? condition('Available', 'True', 'MinimumReplicasAvailable', 'Deployment has minimum availability.')
           : condition('Available', 'False', 'MinimumReplicasUnavailable', 'Deployment does not have minimum availability.'),
-        complete
-          ? condition('Progressing', 'True', 'NewReplicaSetAvailable', `ReplicaSet "${newRs!.metadata.name}" has successfully progressed.`)
-          : condition('Progressing', 'True', 'ReplicaSetUpdated', `ReplicaSet "${newRs?.metadata.name ?? d.metadata.name}" is progressing.`),
       ],
     };
     for (const k of ['replicas', 'updatedReplicas', 'readyReplicas', 'availableReplicas', 'unavailableReplicas']) if (status[k] === 0) delete status[k];
+    const progress = progressingCondition({
+      prev,
+      next: status,
+      paused: !!spec.paused,
+      complete: !!complete && !spec.paused,
+      newRsName: newRs?.metadata.name ?? d.metadata.name,
+      deadlineSeconds: spec.progressDeadlineSeconds,
+      now: Date.now(),
+    });
+    status.conditions.push(progress.condition);
+    if (progress.condition.reason === 'ProgressDeadlineExceeded' && ((prev.conditions ?? []) as Obj[]).find((c) => c.type === 'Progressing')?.reason !== 'ProgressDeadlineExceeded') {
+      this.recorder.event({ ...d, apiVersion: 'apps/v1', kind: 'Deployment' }, 'Warning', 'ProgressDeadlineExceeded', progress.condition.message);
+    }
+    if (progress.recheckInMs !== undefined && !complete) this.queue.addAfter(keyOf(d), progress.recheckInMs);
     const comparable = (s: Obj) => JSON.stringify(canonical({ ...s, conditions: ((s.conditions ?? []) as Obj[]).map((c) => ({ ...c, lastUpdateTime: undefined, lastTransitionTime: undefined })) }));
     const revision = newRs?.metadata.annotations?.[REVISION];
     if (revision && d.metadata.annotations?.[REVISION] !== revision) {

@@ -1,7 +1,8 @@
 // The Job controller, as upstream's: run pods (at most parallelism at a time)
 // until completions succeed, count failures against backoffLimit, honour
-// activeDeadlineSeconds, Indexed completion mode, and write the Complete or
-// Failed condition with startTime/completionTime.
+// activeDeadlineSeconds, Indexed completion mode (with backoffLimitPerIndex),
+// podFailurePolicy and suspend, and write the Complete or Failed condition with
+// startTime/completionTime.
 import type { KubeObject, OwnerReference } from '../../api/object.js';
 import { metaTime } from '../../api/object.js';
 import { EventRecorder } from '../../client/event-recorder.js';
@@ -9,6 +10,7 @@ import { keyOf, type Informer } from '../../client/informer.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
 import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 import { PODS_REF } from '../replicaset/replicaset-controller.js';
+import { judgeFailure } from './pod-failure-policy.js';
 
 type Obj = Record<string, any>;
 
@@ -72,49 +74,97 @@ export class JobController {
     const indexed = spec.completionMode === 'Indexed';
     const doneIndexes = new Set(succeededPods.map((p) => Number(p.metadata.annotations?.[INDEX])));
     const succeeded = indexed ? doneIndexes.size : succeededPods.length;
+    const failures = this.judgeFailures(job, failedPods);
     // restarts in place (OnFailure) count as failures too, as upstream
     const restarts = pods.reduce((n, p) => n + (((p.status as Obj)?.containerStatuses ?? []) as Obj[]).reduce((m, c) => m + (c.restartCount ?? 0), 0), 0);
-    const failed = failedPods.length + (spec.template?.spec?.restartPolicy === 'OnFailure' ? restarts : 0);
+    const failed = failures.counted + (spec.template?.spec?.restartPolicy === 'OnFailure' ? restarts : 0);
     const completions = spec.completions as number | undefined;
+    const perIndex = indexed ? (spec.backoffLimitPerIndex as number | undefined) : undefined;
     const status = { ...((job.status as Obj) ?? {}) };
-    status.startTime ??= metaTime();
+    const conditions = [...((status.conditions ?? []) as Obj[])];
+    const now = metaTime();
+    const wasSuspended = conditions.some((c) => c.type === 'Suspended' && c.status === 'True');
+    if (!finished(job) && !!spec.suspend !== wasSuspended) {
+      // suspending stops the pods; resuming restarts the clock of activeDeadlineSeconds
+      const c = spec.suspend
+        ? { type: 'Suspended', status: 'True', reason: 'JobSuspended', message: 'Job suspended' }
+        : { type: 'Suspended', status: 'False', reason: 'JobResumed', message: 'Job resumed' };
+      const i = conditions.findIndex((x) => x.type === 'Suspended');
+      conditions.splice(i < 0 ? conditions.length : i, i < 0 ? 0 : 1, { ...c, lastProbeTime: now, lastTransitionTime: now });
+      this.recorder.event({ ...job, apiVersion: 'batch/v1', kind: 'Job' }, 'Normal', spec.suspend ? 'Suspended' : 'Resumed', c.message);
+      if (!spec.suspend) status.startTime = now;
+    }
+    if (!spec.suspend) status.startTime ??= now;
     let condition: Obj | undefined;
     if (!finished(job)) {
-      if (completions !== undefined ? succeeded >= completions : succeeded > 0 && active.length === 0) {
+      const settled = succeeded + (perIndex !== undefined ? failures.failedIndexes.size : 0);
+      if (failures.failJob) {
+        condition = { type: 'Failed', status: 'True', reason: 'PodFailurePolicy', message: failures.failJob };
+      } else if (indexed && completions !== undefined && settled >= completions && failures.failedIndexes.size > 0) {
+        condition = { type: 'Failed', status: 'True', reason: 'FailedIndexes', message: 'Job has failed indexes' };
+      } else if (completions !== undefined ? succeeded >= completions : succeeded > 0 && active.length === 0) {
         condition = { type: 'Complete', status: 'True', reason: 'Completed', message: 'Reached expected number of succeeded pods' };
-      } else if (failed > (spec.backoffLimit ?? 6)) {
+      } else if (perIndex !== undefined && spec.maxFailedIndexes !== undefined && failures.failedIndexes.size > spec.maxFailedIndexes) {
+        condition = { type: 'Failed', status: 'True', reason: 'MaxFailedIndexesExceeded', message: 'Job has exceeded the specified maximal number of failed indexes' };
+      } else if (perIndex === undefined && failed > (spec.backoffLimit ?? 6)) {
         condition = { type: 'Failed', status: 'True', reason: 'BackoffLimitExceeded', message: 'Job has reached the specified backoff limit' };
-      } else if (spec.activeDeadlineSeconds !== undefined && Date.now() - Date.parse(status.startTime) > spec.activeDeadlineSeconds * 1000) {
+      } else if (!spec.suspend && spec.activeDeadlineSeconds !== undefined && status.startTime && Date.now() - Date.parse(status.startTime) > spec.activeDeadlineSeconds * 1000) {
         condition = { type: 'Failed', status: 'True', reason: 'DeadlineExceeded', message: 'Job was active longer than specified deadline' };
       }
     }
-    if (condition || finished(job)) {
-      // a finished job keeps no running pods
+    if (condition || finished(job) || spec.suspend) {
+      // a finished or suspended job keeps no running pods
       for (const p of active) await this.client.delete(PODS_REF, p.metadata.namespace, p.metadata.name!).catch(() => {});
-    } else if (!spec.suspend) {
+    } else {
       const parallelism = (spec.parallelism ?? 1) as number;
-      const remaining = completions === undefined ? parallelism : completions - succeeded;
+      const remaining = completions === undefined ? parallelism : completions - succeeded - (perIndex !== undefined ? failures.failedIndexes.size : 0);
       const want = Math.max(0, Math.min(parallelism, remaining) - active.length - (this.pendingCreates.get(key) ?? 0));
-      if (want > 0) await this.createPods(job, key, want, indexed ? this.freeIndexes(completions ?? 0, doneIndexes, active, want) : undefined);
+      const skip = new Set([...doneIndexes, ...failures.failedIndexes]);
+      if (want > 0) await this.createPods(job, key, want, indexed ? this.freeIndexes(completions ?? 0, skip, active, want) : undefined);
       else if (spec.activeDeadlineSeconds !== undefined) this.queue.addAfter(key, 1000);
     }
-    status.active = active.length || undefined;
+    status.active = (spec.suspend ? 0 : active.length) || undefined;
     status.succeeded = succeeded || undefined;
     status.failed = failed || undefined;
     status.ready = active.filter((p) => (((p.status as Obj)?.conditions ?? []) as Obj[]).some((c) => c.type === 'Ready' && c.status === 'True')).length;
     if (indexed) status.completedIndexes = [...doneIndexes].sort((a, b) => a - b).join(',') || undefined;
+    if (perIndex !== undefined) status.failedIndexes = [...failures.failedIndexes].sort((a, b) => a - b).join(',') || undefined;
     if (condition) {
-      const now = metaTime();
-      status.conditions = [...((status.conditions ?? []) as Obj[]), { ...condition, lastProbeTime: now, lastTransitionTime: now }];
+      conditions.push({ ...condition, lastProbeTime: now, lastTransitionTime: now });
       if (condition.type === 'Complete') status.completionTime = now;
       this.recorder.event({ ...job, apiVersion: 'batch/v1', kind: 'Job' }, condition.type === 'Complete' ? 'Normal' : 'Warning', condition.type === 'Complete' ? 'Completed' : condition.reason, condition.message);
     }
+    status.conditions = conditions.length ? conditions : undefined;
     for (const k of Object.keys(status)) if (status[k] === undefined) delete status[k];
     if (JSON.stringify(status) === JSON.stringify(job.status ?? {})) return;
     await this.client.update(JOBS, { ...job, status }, 'status').catch((e) => {
       if (![404, 409].includes((e as { code?: number }).code ?? 0)) throw e;
       this.queue.add(key);
     });
+  }
+
+  /** Failed pods through the podFailurePolicy and backoffLimitPerIndex: what counts, what fails. */
+  private judgeFailures(job: KubeObject, failedPods: KubeObject[]): { counted: number; failJob?: string; failedIndexes: Set<number> } {
+    const spec = (job.spec ?? {}) as Obj;
+    const perIndex = spec.completionMode === 'Indexed' ? (spec.backoffLimitPerIndex as number | undefined) : undefined;
+    const perIndexFailures = new Map<number, number>();
+    const failedIndexes = new Set<number>();
+    let counted = 0;
+    let failJob: string | undefined;
+    // oldest first, so the first FailJob match is the one reported
+    const byAge = [...failedPods].sort((a, b) => Date.parse(a.metadata.creationTimestamp ?? '') - Date.parse(b.metadata.creationTimestamp ?? ''));
+    for (const p of byAge) {
+      const verdict = judgeFailure(job, p);
+      if (verdict.action === 'Ignore') continue;
+      counted++;
+      if (verdict.action === 'FailJob') failJob ??= verdict.message;
+      if (perIndex === undefined) continue;
+      const index = Number(p.metadata.annotations?.[INDEX]);
+      const n = (perIndexFailures.get(index) ?? 0) + 1;
+      perIndexFailures.set(index, n);
+      if (verdict.action === 'FailIndex' || n > perIndex) failedIndexes.add(index);
+    }
+    return { counted, failJob, failedIndexes };
   }
 
   private freeIndexes(completions: number, done: Set<number>, active: KubeObject[], want: number): number[] {

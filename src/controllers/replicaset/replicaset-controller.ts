@@ -202,6 +202,9 @@ export class ReplicaSetController {
       const since = ((p.status as Obj)?.conditions ?? []).find((c: Obj) => c.type === 'Ready')?.lastTransitionTime;
       return minReady === 0 || (since && Date.now() - Date.parse(since) >= minReady);
     });
+    // look again when the next ready pod has been ready for minReadySeconds
+    const waits = ready.filter((p) => !available.includes(p)).map((p) => Date.parse(((p.status as Obj)?.conditions ?? []).find((c: Obj) => c.type === 'Ready')?.lastTransitionTime) + minReady - Date.now());
+    if (waits.length) this.queue.addAfter(keyOf(rs), Math.max(0, Math.min(...waits)) + 50);
     const status: Obj = {
       replicas: pods.length,
       fullyLabeledReplicas: pods.filter((p) => Object.entries(templateLabels).every(([k, v]) => p.metadata.labels?.[k] === v)).length,

@@ -172,10 +172,11 @@ export class StatefulSetController {
     for (const claim of claimsFor(set, ordinal)) {
       const existing = this.claims.get(`${set.metadata.namespace}/${claim.metadata.name}`);
       if (existing) {
-        const has = ownedBy(existing, set.metadata.uid);
-        if (has !== deleteWithSet) {
-          const refs = (existing.metadata.ownerReferences ?? []).filter((r) => r.uid !== set.metadata.uid);
-          await this.client.patch(PVCS, set.metadata.namespace, claim.metadata.name, { metadata: { ownerReferences: deleteWithSet ? [...refs, setRef] : refs } });
+        // a live ordinal's claim is never owned by a pod (left from a scale-down whose pod is gone)
+        const refs = (existing.metadata.ownerReferences ?? []).filter((r) => r.uid !== set.metadata.uid && r.kind !== 'Pod');
+        const want = deleteWithSet ? [...refs, setRef] : refs;
+        if (want.length !== (existing.metadata.ownerReferences ?? []).length || ownedBy(existing, set.metadata.uid) !== deleteWithSet) {
+          await this.client.patch(PVCS, set.metadata.namespace, claim.metadata.name, { metadata: { ownerReferences: want } });
         }
         continue;
       }
@@ -198,7 +199,9 @@ export class StatefulSetController {
       const existing = this.claims.get(`${set.metadata.namespace}/${claim.metadata.name}`);
       if (!existing || ownedBy(existing, pod.metadata.uid)) continue;
       const ref = { apiVersion: 'v1', kind: 'Pod', name: pod.metadata.name!, uid: pod.metadata.uid! };
-      await this.client.patch(PVCS, set.metadata.namespace, claim.metadata.name, { metadata: { ownerReferences: [...(existing.metadata.ownerReferences ?? []), ref] } }).catch((e) => {
+      // the pod alone owns it now, so the collector removes it once the pod is gone
+      const refs = (existing.metadata.ownerReferences ?? []).filter((r) => r.uid !== set.metadata.uid);
+      await this.client.patch(PVCS, set.metadata.namespace, claim.metadata.name, { metadata: { ownerReferences: [...refs, ref] } }).catch((e) => {
         if ((e as { code?: number }).code !== 404) throw e;
       });
     }
