@@ -5,8 +5,8 @@
 // packets lose their stream tags in a byte pipe. Output is read from the
 // container's log, which conmon writes as it reads, stream by stream.
 import { spawn } from 'node:child_process';
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { writeFile } from 'node:fs/promises';
+import { closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
+import { open, type FileHandle } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import type { AttachEndpoint } from '../runtime/runtime.js';
 import type { WebSocketConnection } from './websocket.js';
@@ -44,6 +44,27 @@ function followLog(path: string, emit: (stream: 'stdout' | 'stderr', data: Buffe
   return { drain, stop: () => clearInterval(timer) };
 }
 
+/**
+ * A line to conmon's control fifo; never waits on a fifo nobody reads (a blocked
+ * open would hold a libuv thread). conmon reopens its end after each writer
+ * leaves, so a brief ENXIO is retried.
+ */
+async function writeControl(path: string, line: string): Promise<void> {
+  for (let attempt = 0; attempt < 40; attempt++) {
+    let fh: FileHandle | undefined;
+    try {
+      fh = await open(path, constants.O_WRONLY | constants.O_NONBLOCK);
+      await fh.write(line);
+      return;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'ENXIO') return;
+      await new Promise((r) => setTimeout(r, 25));
+    } finally {
+      await fh?.close();
+    }
+  }
+}
+
 export function serveAttach(ws: WebSocketConnection, ep: AttachEndpoint, streams: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }, running: () => Promise<boolean>): void {
   const send = (channel: number, data: Buffer) => ws.send(Buffer.concat([Buffer.from([channel]), data]));
   let done = false;
@@ -73,6 +94,8 @@ export function serveAttach(ws: WebSocketConnection, ep: AttachEndpoint, streams
       if (!r) finish(true);
     });
   }, 250);
+  // one at a time and in order: kubectl sends size+1 then the size, and the last one must win
+  let resizes = Promise.resolve();
   ws.onMessage((msg) => {
     if (msg.length === 0 || done) return;
     const channel = msg[0];
@@ -81,7 +104,7 @@ export function serveAttach(ws: WebSocketConnection, ep: AttachEndpoint, streams
     else if (channel === 4 && ep.tty) {
       const size = parseResize(msg);
       // conmon's control fifo takes "<type> <rows> <cols>", type 1 being a resize, at most 1000 each
-      if (size) void writeFile(ep.controlPath, `1 ${Math.min(size.rows, 1000)} ${Math.min(size.cols, 1000)}\n`, { flag: 'a' }).catch(() => {});
+      if (size) resizes = resizes.then(() => writeControl(ep.controlPath, `1 ${Math.min(size.rows, 1000)} ${Math.min(size.cols, 1000)}\n`));
     }
   });
   ws.onClose(() => {

@@ -127,6 +127,8 @@ export class HeaderEncoder {
       head.writeUInt16LE(~chunk.length & 0xffff, 3);
       out.push(head, chunk);
     }
+    // an empty stored block, as a sync flush ends: inflaters (Go's among them) hand out what they hold when they reach it
+    out.push(Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]));
     return Buffer.concat(out);
   }
 }
