@@ -22,6 +22,7 @@ import { findCniBinDir } from '../network/cni.js';
 import { PodNetwork } from '../network/pod-network.js';
 import { ENDPOINT_SLICES, SERVICES, ServiceProxy } from '../network/proxy/service-proxy.js';
 import { ClusterDns } from '../network/dns/cluster-dns.js';
+import { INGRESSES, IngressProxy } from '../network/ingress/ingress-proxy.js';
 import { Informer } from '../client/informer.js';
 import { NodeRoutes } from '../network/node-routes.js';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -46,6 +47,8 @@ export interface AgentOptions {
   /** the kube-dns Service address pods are told to use (10.43.0.10); this node answers it itself */
   clusterDNS?: string;
   clusterDomain?: string;
+  /** the built-in ingress controller's port on the node (80); 0 turns it off */
+  ingressPort?: number;
 }
 
 export interface RunningAgent {
@@ -99,6 +102,13 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const proxy = new ServiceProxy(services, slices, { clusterCIDR: opts.clusterCIDR ?? '10.42.0.0/16', bridge: network.bridge, localDns: { serviceIP: clusterDNS, target: network.gateway, port: 53 } }, log);
   await proxy.start();
   const hostResolvConf = readFileSync('/etc/resolv.conf', 'utf8');
+  const ingressPort = opts.ingressPort ?? 80;
+  const ingresses = new Informer(client, INGRESSES, { onError });
+  const ingress = new IngressProxy(ingresses, services, slices, log);
+  if (ingressPort) {
+    ingresses.start();
+    await ingress.start(ingressPort);
+  }
   const images = new LayoutStore(imageStore);
   const kubelet = new Kubelet(client, runtime, storeImages(images, [builtinBusyboxPuller(images)]), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, network, dns: { clusterDNS: [clusterDNS], clusterDomain: opts.clusterDomain, hostResolvConf } }, log);
   await kubelet.start();
@@ -115,6 +125,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       routes.stop();
       await proxy.stop();
       await dns.stop();
+      ingress.stop();
+      ingresses.stop();
       services.stop();
       slices.stop();
       await kubelet.stop();

@@ -91,6 +91,7 @@ async function main(argv: string[]): Promise<number> {
           'cni-bin-dir': { type: 'string' },
           'cluster-cidr': { type: 'string', default: '10.42.0.0/16' },
           'cni-bridge': { type: 'string', default: 'cni0' },
+          'ingress-port': { type: 'string', default: '80' },
           token: { type: 'string' },
           'token-file': { type: 'string' },
         },
@@ -105,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write('skiff agent: --token needs --server https://HOST:PORT\n');
         return 2;
       }
-      return runAgent({ token, kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']), podCIDR: values['pod-cidr'], cniBinDir: values['cni-bin-dir'], clusterCIDR: values['cluster-cidr'], cniBridge: values['cni-bridge'] });
+      return runAgent({ token, kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']), podCIDR: values['pod-cidr'], cniBinDir: values['cni-bin-dir'], clusterCIDR: values['cluster-cidr'], cniBridge: values['cni-bridge'], ingressPort: Number(values['ingress-port']) });
     }
     case 'image':
       return runImageCommand(rest);

@@ -64,7 +64,8 @@ export function serviceRules(services: KubeObject[], slicesByService: Map<string
       rules.push({
         id: `${key}:${p.name ?? ''}`,
         clusterIPs,
-        externalIPs: ((spec.externalIPs ?? []) as string[]).filter((ip) => !ip.includes(':')),
+        // a LoadBalancer's addresses (the built-in one lists the nodes') are served like externalIPs
+        externalIPs: [...((spec.externalIPs ?? []) as string[]), ...(spec.type === 'LoadBalancer' ? (((svc.status as Obj | undefined)?.loadBalancer?.ingress ?? []) as Obj[]).map((i) => i.ip as string).filter(Boolean) : [])].filter((ip) => !ip.includes(':')),
         port: p.port,
         nodePort: spec.type === 'NodePort' || spec.type === 'LoadBalancer' ? p.nodePort : undefined,
         protocol: protocol.toLowerCase() as ServicePortRule['protocol'],

@@ -1,0 +1,84 @@
+// The built-in ingress controller of a node: an HTTP reverse proxy on the node's
+// port 80 serving the Ingresses of class "skiff", straight to ready endpoints
+// (pod IPs) of the backend Service, as ingress-nginx does. 404 when no rule
+// matches, 503 when the backend has no ready endpoint, 502 when it fails.
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { KubeObject } from '../../api/object.js';
+import type { Informer } from '../../client/informer.js';
+import type { ResourceRef } from '../../client/rest-client.js';
+import { SERVICE_NAME_LABEL, serviceRules, type Endpoint } from '../proxy/service-model.js';
+import { route, type Backend } from './ingress-routes.js';
+import { isOurIngress } from '../../controllers/servicelb/servicelb-controller.js';
+
+export const INGRESSES: ResourceRef = { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', namespaced: true };
+
+type Obj = Record<string, any>;
+
+export class IngressProxy {
+  private server?: Server;
+  private next = 0;
+
+  constructor(
+    private readonly ingresses: Informer,
+    private readonly services: Informer,
+    private readonly slices: Informer,
+    private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+  ) {}
+
+  /** Ready endpoints of a Service port given by number or name. */
+  endpoints(b: Backend): Endpoint[] | undefined {
+    const svc = this.services.get(`${b.namespace}/${b.service}`);
+    if (!svc) return undefined;
+    const port = (((svc.spec ?? {}) as Obj).ports ?? []).find((p: Obj) => (typeof b.port === 'number' ? p.port === b.port : p.name === b.port));
+    if (!port) return undefined;
+    const slices = this.slices.list(b.namespace).filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === b.service);
+    const rule = serviceRules([{ ...svc, spec: { ...(svc.spec as Obj), clusterIP: '0.0.0.0', clusterIPs: ['0.0.0.0'], ports: [port], type: 'ClusterIP' } } as KubeObject], new Map([[`${b.namespace}/${b.service}`, slices]]))[0];
+    return rule?.endpoints;
+  }
+
+  private handle(req: IncomingMessage, res: ServerResponse): void {
+    const ours = this.ingresses.list().filter((i) => isOurIngress(i) && !i.metadata.deletionTimestamp);
+    const backend = route(ours, req.headers.host, req.url ?? '/');
+    const fail = (code: number, msg: string) => {
+      if (!res.headersSent) res.writeHead(code, { 'content-type': 'text/plain; charset=utf-8' });
+      res.end(`${msg}\n`);
+    };
+    if (!backend) return fail(404, 'default backend - 404');
+    const eps = this.endpoints(backend);
+    if (!eps?.length) return fail(503, `no ready endpoints for service ${backend.namespace}/${backend.service}`);
+    const ep = eps[this.next++ % eps.length]!;
+    const fwd = req.socket.remoteAddress ?? '';
+    const headers = { ...req.headers, 'x-forwarded-for': req.headers['x-forwarded-for'] ? `${req.headers['x-forwarded-for']}, ${fwd}` : fwd, 'x-forwarded-host': req.headers.host ?? '', 'x-forwarded-proto': 'http', 'x-real-ip': fwd };
+    const up = request({ host: ep.ip, port: ep.port, method: req.method, path: req.url, headers, timeout: 60_000 }, (r) => {
+      res.writeHead(r.statusCode ?? 502, r.headers);
+      r.pipe(res);
+    });
+    up.on('timeout', () => up.destroy(new Error('upstream timed out')));
+    up.on('error', (e) => {
+      this.log('ingress upstream failed', { backend: `${backend.namespace}/${backend.service}`, endpoint: `${ep.ip}:${ep.port}`, error: String(e) });
+      fail(502, 'bad gateway');
+    });
+    req.pipe(up);
+  }
+
+  /** Listens; a port taken by something else is reported, not fatal (the node still runs pods). */
+  async start(port: number, host = '0.0.0.0'): Promise<void> {
+    await Promise.all([this.ingresses.waitForSync(), this.services.waitForSync(), this.slices.waitForSync()]);
+    const server = createServer((req, res) => this.handle(req, res));
+    await new Promise<void>((resolve) => {
+      server.once('error', (e) => {
+        this.log('ingress proxy not started: its port is taken (--ingress-port 0 turns it off)', { port, error: String(e) });
+        resolve();
+      });
+      server.listen(port, host, () => {
+        this.server = server;
+        resolve();
+      });
+    });
+  }
+
+  stop(): void {
+    this.server?.close();
+    this.server?.closeAllConnections();
+  }
+}
