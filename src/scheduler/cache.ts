@@ -64,6 +64,29 @@ export class SchedulerCache {
   private readonly withAffinity = new Set<string>();
   private readonly withAnti = new Set<string>();
   private order?: CachedNode[];
+  private readonly nominatedTo = new Map<string, { node: string; pod: KubeObject }>();
+  private nominatedByNode?: Map<string, KubeObject[]>;
+
+  /** A pending pod nominated to node by a preemption (node undefined: no longer). */
+  nominate(key: string, pod: KubeObject, node: string | undefined): void {
+    const cur = this.nominatedTo.get(key);
+    if (!node && !cur) return;
+    if (node) this.nominatedTo.set(key, { node, pod });
+    else this.nominatedTo.delete(key);
+    this.nominatedByNode = undefined;
+  }
+
+  private nominated(): Map<string, KubeObject[]> {
+    if (!this.nominatedByNode) {
+      this.nominatedByNode = new Map();
+      for (const { node, pod } of this.nominatedTo.values()) {
+        const l = this.nominatedByNode.get(node) ?? [];
+        l.push(pod);
+        this.nominatedByNode.set(node, l);
+      }
+    }
+    return this.nominatedByNode;
+  }
 
   setNode(node: KubeObject): void {
     const name = node.metadata.name!;
@@ -140,6 +163,7 @@ export class SchedulerCache {
       antiPods: { [Symbol.iterator]: () => this.placed(this.withAnti)[Symbol.iterator]() },
       affinityPods: { [Symbol.iterator]: () => this.placed(this.withAffinity)[Symbol.iterator]() },
       nsLabels,
+      nominated: this.nominatedTo.size ? this.nominated() : undefined,
     };
   }
 }

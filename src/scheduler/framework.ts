@@ -3,7 +3,8 @@
 // start until enough feasible ones are found (percentageOfNodesToScore), score
 // them with the weighted plugins, pick the best (ties at random).
 import type { KubeObject } from '../api/object.js';
-import { unfitReason, type NodeInfo } from './fit.js';
+import { requestedOn, unfitReason, type NodeInfo } from './fit.js';
+import { addResources, podRequests } from './resources.js';
 import { affinityReason, affinityScore, preFilterAffinity, preScoreAffinity, type AffinityState, type NamespaceLabels } from './inter-pod-affinity.js';
 import { balancedAllocationScore, nodeAffinityScore, normalize, normalizeMinMax, resourceFitScore, taintTolerationScore, type ScoringStrategy } from './scores.js';
 import { preFilterSpread, spreadReason, spreadScores, type SpreadState } from './topology-spread.js';
@@ -18,6 +19,8 @@ export interface ClusterView {
   /** existing pods with any pod (anti-)affinity terms */
   affinityPods: Iterable<{ pod: KubeObject; node: KubeObject }>;
   nsLabels: NamespaceLabels;
+  /** pending pods nominated to a node by an earlier preemption, by node name */
+  nominated?: Map<string, KubeObject[]>;
 }
 
 export interface CycleOptions {
@@ -61,7 +64,16 @@ export interface FilterResult {
   processed: number;
 }
 
-export function findFeasible(pod: KubeObject, state: CycleState, nodes: NodeInfo[], opts: CycleOptions): FilterResult {
+/** The node as if the pods nominated to it with at least this pod's priority were there (upstream's addNominatedPods). */
+export function withNominated(pod: KubeObject, info: NodeInfo, nominated: Map<string, KubeObject[]> | undefined): NodeInfo {
+  const others = nominated?.get(info.node.metadata.name!)?.filter((p) => p.metadata.uid !== pod.metadata.uid && Number((p.spec as Obj | undefined)?.priority ?? 0) >= Number((pod.spec as Obj | undefined)?.priority ?? 0));
+  if (!others?.length) return info;
+  const requested = { ...requestedOn(info) };
+  for (const p of others) addResources(requested, podRequests(p));
+  return { ...info, pods: [...info.pods, ...others], requested };
+}
+
+export function findFeasible(pod: KubeObject, state: CycleState, nodes: NodeInfo[], opts: CycleOptions, nominatedPods?: Map<string, KubeObject[]>): FilterResult {
   const n = nodes.length;
   const want = numFeasibleNodesToFind(n, opts.percentageOfNodesToScore);
   const feasible: NodeInfo[] = [];
@@ -72,11 +84,11 @@ export function findFeasible(pod: KubeObject, state: CycleState, nodes: NodeInfo
   const nominated = ((pod.status as Obj | undefined)?.nominatedNodeName ?? '') as string;
   if (nominated) {
     const info = nodes.find((i) => i.node.metadata.name === nominated);
-    if (info && !filterNode(pod, state, info)) return { feasible: [info], rejected, processed: 0 };
+    if (info && !filterNode(pod, state, withNominated(pod, info, nominatedPods))) return { feasible: [info], rejected, processed: 0 };
   }
   for (; processed < n && feasible.length < want; processed++) {
     const info = nodes[(start + processed) % n];
-    const why = filterNode(pod, state, info);
+    const why = filterNode(pod, state, nominatedPods ? withNominated(pod, info, nominatedPods) : info);
     if (why) rejected.set(info, why);
     else feasible.push(info);
   }
@@ -124,7 +136,7 @@ export type CycleResult = { node: NodeInfo; processed: number } | { node?: undef
 
 export function schedulePod(pod: KubeObject, view: ClusterView, opts: CycleOptions): CycleResult {
   const state = preFilter(pod, view);
-  const r = findFeasible(pod, state, view.nodes, opts);
+  const r = findFeasible(pod, state, view.nodes, opts, view.nominated?.size ? view.nominated : undefined);
   if (r.feasible.length === 0) return { rejected: r.rejected, state, processed: r.processed };
   if (r.feasible.length === 1) return { node: r.feasible[0], processed: r.processed };
   return { node: selectHost(r.feasible, scoreNodes(pod, r.feasible, view, opts.strategy)), processed: r.processed };

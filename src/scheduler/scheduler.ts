@@ -70,6 +70,7 @@ export class Scheduler {
   private onPod(old: KubeObject | undefined, p: KubeObject): void {
     const key = keyOf(p);
     const node = (p.spec as Obj | undefined)?.nodeName as string | undefined;
+    this.cache.nominate(key, p, node || p.metadata.deletionTimestamp ? undefined : (p.status as Obj | undefined)?.nominatedNodeName);
     if (node) {
       this.queue.delete(key);
       if (finished(p)) {
@@ -90,6 +91,7 @@ export class Scheduler {
 
   private onPodDelete(p: KubeObject): void {
     const key = keyOf(p);
+    this.cache.nominate(key, p, undefined);
     this.queue.delete(key);
     if (this.cache.placement(key) !== undefined) {
       this.cache.removePod(key);
@@ -100,7 +102,7 @@ export class Scheduler {
   private onNode(n: KubeObject, old?: KubeObject): void {
     this.cache.setNode(n);
     // heartbeats alone change nothing a filter looks at
-    if (old && JSON.stringify(old.spec) === JSON.stringify(n.spec) && JSON.stringify(old.metadata.labels) === JSON.stringify(n.metadata.labels) && JSON.stringify(old.status?.['allocatable' as never]) === JSON.stringify((n.status as Obj)?.allocatable) && readyOf(old) === readyOf(n)) return;
+    if (old && JSON.stringify(old.spec) === JSON.stringify(n.spec) && JSON.stringify(old.metadata.labels) === JSON.stringify(n.metadata.labels) && JSON.stringify((old.status as Obj | undefined)?.allocatable) === JSON.stringify((n.status as Obj | undefined)?.allocatable) && readyOf(old) === readyOf(n)) return;
     this.queue.moveAllToActive();
   }
 

@@ -63,3 +63,15 @@ test('a nominated pod waits while its victims terminate', () => {
   const p = { ...pod('p', { cpu: '1', priority: 10 }), status: { nominatedNodeName: 'n1' } };
   assert.equal(preempt(p, view([n])).message, 'preemption: not eligible due to a terminating pod on the nominated node.');
 });
+
+test('space freed for a nominated pod is not taken by a pod of lower priority', () => {
+  const n = info(node('n1', { cpu: '1' }));
+  const nominated = { ...pod('boss', { cpu: '1', priority: 100 }), status: { nominatedNodeName: 'n1' } };
+  const v = { ...view([n]), nominated: new Map([['n1', [nominated]]]) };
+  const low = pod('low', { cpu: '1', priority: 1 });
+  assert.equal(findFeasible(low, preFilter(low, v), v.nodes, { strategy: 'LeastAllocated' }, v.nominated).feasible.length, 0);
+  const higher = pod('higher', { cpu: '1', priority: 1000 });
+  assert.equal(findFeasible(higher, preFilter(higher, v), v.nodes, { strategy: 'LeastAllocated' }, v.nominated).feasible.length, 1);
+  // the nominated pod itself fits there
+  assert.equal(findFeasible(nominated, preFilter(nominated, v), v.nodes, { strategy: 'LeastAllocated' }, v.nominated).feasible.length, 1);
+});
