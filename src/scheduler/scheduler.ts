@@ -149,7 +149,8 @@ export class Scheduler {
       if (this.binding.size >= MAX_BINDING) await Promise.race(this.binding);
       return;
     }
-    const fit = fitErrorMessage(view.nodes.length, r.rejected);
+    // upstream's ErrNoNodesAvailable when the cluster has no nodes at all
+    const fit = view.nodes.length ? fitErrorMessage(view.nodes.length, r.rejected) : 'no nodes available to schedule pods';
     const pre = view.nodes.length ? findPreemption(pod, view, r.rejected, r.state) : { message: '' };
     this.queue.unschedulableNow(qp);
     if (pre.candidate) {

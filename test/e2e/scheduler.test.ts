@@ -67,6 +67,13 @@ describe('scheduler (fake nodes, no agents)', () => {
   });
   after(() => s?.cleanup());
 
+  test('with no nodes at all the pod waits with upstream\'s message', async () => {
+    k(s, ['create', 'namespace', 'empty']);
+    k(s, ['-n', 'empty', 'apply', '-f', '-'], podJson('lonely'));
+    assert.equal(await until('FailedScheduling for lonely', () => failedScheduling(s, 'empty', 'lonely')), 'no nodes available to schedule pods');
+    k(s, ['-n', 'empty', 'delete', 'pod', 'lonely']);
+  });
+
   test('required anti-affinity spreads pods one per node; the one too many gets FailedScheduling as upstream words it', async () => {
     k(s, ['create', 'namespace', 'anti']);
     makeNodes(s, [{ name: 'anti-1' }, { name: 'anti-2' }, { name: 'anti-3' }]);
