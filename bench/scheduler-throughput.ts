@@ -3,7 +3,7 @@
 // status subresource), then P pods created by many concurrent keep-alive
 // requests. Measures pods/s from the first create to the last bind, and the
 // create->bound latency from the pod watch (ADDED to the first event with a node).
-// Run: node --import tsx bench/scheduler-throughput.ts [--nodes 1000,5000] [--pods 10000] [--concurrency 64] [--cycles-only]
+// Run: node --import tsx bench/scheduler-throughput.ts [--nodes 1000,5000] [--pods 10000] [--concurrency 64] [--cycles-only | --creates-only]
 //      SKIFF_USE_DIST=1 uses the compiled build; SKIFF_CPU_PROF=DIR profiles the server (node --cpu-prof).
 import { spawn } from 'node:child_process';
 import https from 'node:https';
@@ -23,6 +23,8 @@ const { values } = parseArgs({
     pods: { type: 'string', default: '10000' },
     concurrency: { type: 'string', default: '64' },
     'cycles-only': { type: 'boolean', default: false },
+    // the same creates with no scheduler running: the API's own ceiling, for comparison
+    'creates-only': { type: 'boolean', default: false },
   },
 });
 const podCount = Number(values.pods);
@@ -58,7 +60,8 @@ async function startProfiled(args: string[], dir: string) {
 }
 
 async function run(nodeCount: number): Promise<void> {
-  const args = ALL_CONTROLLERS.filter((c) => c !== 'scheduler').flatMap((c) => ['--disable-controller', c]);
+  const createsOnly = values['creates-only'];
+  const args = ALL_CONTROLLERS.filter((c) => createsOnly || c !== 'scheduler').flatMap((c) => ['--disable-controller', c]);
   const s = process.env.SKIFF_CPU_PROF ? await startProfiled(args, process.env.SKIFF_CPU_PROF) : await startServer({ args });
   try {
     const c = adminClient(s.kubeconfig, s.port, concurrency);
@@ -146,6 +149,12 @@ async function run(nodeCount: number): Promise<void> {
       if (r.code !== 201) throw new Error(`pod create ${r.code} ${r.body}`);
     });
     createdAt = performance.now();
+    if (createsOnly) {
+      console.log(`   no scheduler: ${podCount} pods created in ${((createdAt - t) / 1000).toFixed(1)}s (${(podCount / ((createdAt - t) / 1000)).toFixed(0)} creates/s)`);
+      await stop();
+      c.agent.destroy();
+      return;
+    }
     const timeout = setTimeout(() => resolveAll(), Number(process.env.SKIFF_BENCH_TIMEOUT_MS) || 300_000);
     await allBound;
     clearTimeout(timeout);

@@ -28,6 +28,11 @@ export class EventRecorder {
     void this.record(obj, type, reason, message, fieldPath).catch(this.onError);
   }
 
+  /** As event(), for callers that pace their own event traffic: resolves when written (or failed and reported). */
+  eventAndWait(obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string, fieldPath?: string): Promise<void> {
+    return this.record(obj, type, reason, message, fieldPath).catch(this.onError);
+  }
+
   private async record(obj: KubeObject, type: string, reason: string, message: string, fieldPath?: string): Promise<void> {
     const namespace = obj.metadata.namespace ?? 'default';
     const key = `${obj.metadata.uid}|${fieldPath ?? ''}|${type}|${reason}|${message}`;

@@ -10,6 +10,7 @@ import { EventRecorder } from '../client/event-recorder.js';
 import { keyOf, type Informer } from '../client/informer.js';
 import type { ResourceRef, RestClient } from '../client/rest-client.js';
 import { SchedulerCache } from './cache.js';
+import { EventPacer } from './event-pacer.js';
 import { fitErrorMessage, schedulePod, type CycleOptions } from './framework.js';
 import { findPreemption, podPriority, type Candidate } from './preemption.js';
 import type { ScoringStrategy } from './scores.js';
@@ -45,6 +46,7 @@ export class Scheduler {
   private readonly cache = new SchedulerCache();
   private readonly recorder: EventRecorder;
   private readonly binding = new Set<Promise<void>>();
+  private readonly scheduledEvents = new EventPacer();
   private readonly cycle: CycleOptions;
   private startIndex = 0;
   private loop?: Promise<void>;
@@ -177,7 +179,7 @@ export class Scheduler {
       if (code !== 409 && this.pods.get(key)) this.queue.retry(qp);
       return;
     }
-    this.recorder.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${node}`);
+    this.scheduledEvents.add(() => this.recorder.eventAndWait({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Normal', 'Scheduled', `Successfully assigned ${pod.metadata.namespace}/${pod.metadata.name} to ${node}`));
   }
 
   /** Victims are deleted gracefully with a DisruptionTarget condition and a Preempted event; the preemptor is nominated to the node. */
