@@ -78,7 +78,11 @@ export class Scheduler {
       if (finished(p)) {
         this.cache.removePod(key);
         this.queue.moveAllToActive();
-      } else this.cache.addPod(key, p, node, false);
+      } else {
+        const placedNow = this.cache.placement(key) === undefined || this.cache.isAssumed(key);
+        this.cache.addPod(key, p, node, false);
+        if (placedNow) this.queue.movePodsWaitingOnPods();
+      }
       return;
     }
     if (!needsScheduling(p)) {
@@ -154,7 +158,7 @@ export class Scheduler {
     // upstream's ErrNoNodesAvailable when the cluster has no nodes at all
     const fit = view.nodes.length ? fitErrorMessage(view.nodes.length, r.rejected) : 'no nodes available to schedule pods';
     const pre = view.nodes.length ? findPreemption(pod, view, r.rejected, r.state) : { message: '' };
-    this.queue.unschedulableNow(qp);
+    this.queue.unschedulableNow(qp, [...r.rejected.values()].some(waitsOnPods));
     if (pre.candidate) {
       await this.preempt(pod, pre.candidate);
       await this.markUnschedulable(pod, fit);
@@ -211,6 +215,10 @@ export class Scheduler {
       if (![404, 409].includes((e as { code?: number }).code ?? 0)) throw e;
     });
   }
+}
+
+function waitsOnPods(reason: string): boolean {
+  return reason.includes('pod affinity') || reason.includes('pod anti-affinity') || reason.includes('anti-affinity rules') || reason.includes('topology spread');
 }
 
 function readyOf(n: KubeObject): string | undefined {

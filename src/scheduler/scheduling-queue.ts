@@ -10,6 +10,8 @@ export interface QueuedPod {
   attempts: number;
   /** the move count when this pod was popped */
   popCycle: number;
+  /** it failed on other pods (affinity, spread): a pod being placed may make it fit */
+  waitsOnPods?: boolean;
 }
 
 const INITIAL_BACKOFF_MS = 1000;
@@ -72,8 +74,9 @@ export class SchedulingQueue {
   }
 
   /** It fits nowhere now: wait for a cluster event (or retry at once if one came meanwhile). */
-  unschedulableNow(p: QueuedPod): void {
+  unschedulableNow(p: QueuedPod, waitsOnPods = false): void {
     this.inFlight.delete(p.key);
+    p.waitsOnPods = waitsOnPods;
     if (this.closed) return;
     p.attempts++;
     if (p.popCycle < this.moveCycle) this.backoff(p);
@@ -93,6 +96,17 @@ export class SchedulingQueue {
     this.moveCycle++;
     for (const { pod } of this.unschedulable.values()) this.backoff(pod);
     this.unschedulable.clear();
+  }
+
+  /** A pod was placed on a node: only pods that failed on pod (anti-)affinity or spread may now fit. */
+  movePodsWaitingOnPods(): void {
+    if (this.unschedulable.size === 0) return;
+    this.moveCycle++;
+    for (const [k, { pod }] of this.unschedulable) {
+      if (!pod.waitsOnPods) continue;
+      this.unschedulable.delete(k);
+      this.backoff(pod);
+    }
   }
 
   get pending(): number {

@@ -96,6 +96,19 @@ describe('scheduler (fake nodes, no agents)', () => {
     cleanup(s, 'anti', ['anti-1', 'anti-2', 'anti-3', 'anti-4']);
   });
 
+  test('required pod affinity: the pod waits for its partner and follows it once that is placed', async () => {
+    k(s, ['create', 'namespace', 'aff']);
+    makeNodes(s, [{ name: 'aff-1', labels: { zone: 'a' } }, { name: 'aff-2', labels: { zone: 'b' } }]);
+    const spec = { affinity: { podAffinity: { requiredDuringSchedulingIgnoredDuringExecution: [{ topologyKey: 'zone', labelSelector: { matchLabels: { app: 'cache' } } }] } } };
+    k(s, ['-n', 'aff', 'apply', '-f', '-'], podJson('follower', spec));
+    const msg = await until('FailedScheduling for follower', () => failedScheduling(s, 'aff', 'follower'));
+    assert.match(msg, /^0\/2 nodes are available: 2 node\(s\) didn't match pod affinity rules\./);
+    k(s, ['-n', 'aff', 'apply', '-f', '-'], podJson('cache', { nodeSelector: { zone: 'b' } }, { app: 'cache' }));
+    // well within upstream's 5-minute retry of waiting pods: the placement itself moves it
+    await until('follower in zone b', () => nodeOf(s, 'aff', 'follower') === 'aff-2', 15_000);
+    cleanup(s, 'aff', ['aff-1', 'aff-2']);
+  });
+
   test('topology spread DoNotSchedule keeps the zone skew within maxSkew', async () => {
     k(s, ['create', 'namespace', 'spread']);
     makeNodes(s, [

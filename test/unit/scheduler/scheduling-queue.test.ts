@@ -60,3 +60,19 @@ test('deleted pods leave the queue', async () => {
   assert.equal((await q.pop())?.key, 'b');
   q.close();
 });
+
+test('a pod placed elsewhere moves only the pods that failed on other pods', async () => {
+  const q = new SchedulingQueue();
+  q.add('affinity', 0);
+  q.add('cpu', 0);
+  const a = (await q.pop())!;
+  const b = (await q.pop())!;
+  q.unschedulableNow(a, true);
+  q.unschedulableNow(b, false);
+  q.movePodsWaitingOnPods();
+  const hold = setInterval(() => {}, 100);
+  assert.equal((await q.pop())?.key, 'affinity');
+  clearInterval(hold);
+  assert.equal(q.pending, 1, 'the cpu-bound pod still waits');
+  q.close();
+});
