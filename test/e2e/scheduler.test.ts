@@ -177,6 +177,15 @@ describe('scheduler (fake nodes, no agents)', () => {
     // the kubelet's part: the victim's containers are gone
     k(s, ['-n', 'prio', 'delete', 'pod', 'victim', '--grace-period=0', '--force']);
     await until('boss bound to small', () => nodeOf(s, 'prio', 'boss') === 'small');
+    // a global default class gives pods without a class its value
+    k(s, ['create', 'priorityclass', 'everyone', '--value=7', '--global-default']);
+    await until('the default applies', () => {
+      kubectl(s, ['-n', 'prio', 'delete', 'pod', 'plain', '--ignore-not-found', '--grace-period=0', '--force']);
+      k(s, ['-n', 'prio', 'apply', '-f', '-'], podJson('plain'));
+      const p = getPod(s, 'prio', 'plain')!;
+      return p.spec.priority === 7 && p.spec.priorityClassName === 'everyone';
+    }, 5000);
+    k(s, ['delete', 'priorityclass', 'everyone']);
     cleanup(s, 'prio', ['small']);
   });
 });
