@@ -76,7 +76,7 @@ export class SchedulerCache {
     this.nominatedByNode = undefined;
   }
 
-  private nominated(): Map<string, KubeObject[]> {
+  nominated(): Map<string, KubeObject[]> {
     if (!this.nominatedByNode) {
       this.nominatedByNode = new Map();
       for (const { node, pod } of this.nominatedTo.values()) {

@@ -199,10 +199,17 @@ export class Scheduler {
         if ((e as { code?: number }).code !== 404) throw e;
       });
     }
-    const path = `/api/v1/namespaces/${encodeURIComponent(pod.metadata.namespace!)}/pods/${encodeURIComponent(pod.metadata.name!)}/status`;
-    await this.client.request('PATCH', path, { status: { nominatedNodeName: node } }, 'application/merge-patch+json').catch((e) => {
-      if (![404, 409].includes((e as { code?: number }).code ?? 0)) throw e;
-    });
+    const nominate = async (p: KubeObject, value: string | null) => {
+      const path = `/api/v1/namespaces/${encodeURIComponent(p.metadata.namespace!)}/pods/${encodeURIComponent(p.metadata.name!)}/status`;
+      await this.client.request('PATCH', path, { status: { nominatedNodeName: value } }, 'application/merge-patch+json').catch((e) => {
+        if (![404, 409].includes((e as { code?: number }).code ?? 0)) throw e;
+      });
+    };
+    await nominate(pod, node);
+    // lower-priority pods nominated there lose the claim, as upstream: this pod takes the room
+    for (const other of this.cache.nominated().get(node) ?? []) {
+      if (other.metadata.uid !== pod.metadata.uid && podPriority(other) < podPriority(pod)) await nominate(other, null);
+    }
   }
 
   private async markUnschedulable(pod: KubeObject, message: string): Promise<void> {
