@@ -157,10 +157,9 @@ describe('a three-node cluster', () => {
       return podIPs.every((ip) => out.includes(ip)) ? out : undefined;
     }, 20_000);
     assert.ok(!headless.includes(clusterIP));
-    // SRV for the named port: one record per ready endpoint, port 80 (the port named "http")
+    // SRV for the named port of a headless Service: a record per ready endpoint, its port (8080) and a name per pod address
     const srv = lookup('-type=srv _http._tcp.web-headless.default.svc.cluster.local').stdout;
-    assert.match(srv, /web-headless\.default\.svc\.cluster\.local/);
-    assert.match(srv, /\b80\b/);
+    assert.match(srv, /service = 0 100 8080 10-42-\d+-\d+\.web-headless\.default\.svc\.cluster\.local/);
   });
 
   test('a replica that turns unready leaves the rotation, and comes back', async () => {
@@ -179,6 +178,41 @@ describe('a three-node cluster', () => {
     assert.ok(out.trim().split('\n').length >= 18, `the others keep answering:\n${out}`);
     k(c.s, ['exec', victim, '--', 'touch', '/tmp/ready']);
     await until('victim back in rotation', () => kubectl(c.s, ['exec', 'client', '--', 'sh', '-c', `for i in $(seq 20); do ${get(clusterIP, 80)}; done`]).stdout.includes(victim), 20_000);
+  });
+
+  test('a LoadBalancer Service gets the nodes\' addresses and answers there; an Ingress routes by host and path on every node', async () => {
+    k(c.s, ['expose', 'deployment', 'web', '--name', 'web-lb', '--port', '8088', '--target-port', 'http', '--type', 'LoadBalancer']);
+    const ips = await until('load balancer addresses', () => {
+      const ing = json(['get', 'svc', 'web-lb']).status?.loadBalancer?.ingress as any[] | undefined;
+      return ing?.length === 3 ? ing.map((i) => i.ip as string).sort() : undefined;
+    }, 20_000);
+    assert.deepEqual(ips, c.nodes.map((n) => n.ip).sort());
+    assert.match(k(c.s, ['get', 'svc', 'web-lb']), new RegExp(c.nodes[0]!.ip.replace(/\./g, '\\.')));
+    for (const n of c.nodes) {
+      await until(`LoadBalancer port on ${n.name}`, () => /web-/.test(c.inNetns(c.client.netns, 'busybox', ['sh', '-c', get(n.ip, 8088)])), 20_000);
+    }
+
+    k(c.s, ['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', metadata: { name: 'site' },
+      spec: { rules: [
+        { host: 'web.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }] } },
+        { host: 'missing.test', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'nothing-here', port: { number: 80 } } } }] } },
+      ] },
+    }));
+    assert.equal(JSON.parse(k(c.s, ['get', 'ingressclass', 'skiff', '-o', 'json'])).spec.controller, 'skiff.io/ingress');
+    await until('ingress status', () => (json(['get', 'ingress', 'site']).status?.loadBalancer?.ingress ?? []).length === 3, 20_000);
+    const req = (ip: string, host: string, path = '/') => c.inNetns(c.client.netns, 'busybox', ['sh', '-c', `(printf 'GET ${path} HTTP/1.0\\r\\nHost: ${host}\\r\\n\\r\\n'; sleep 1) | busybox nc -w 3 ${ip} 80`]);
+    for (const n of c.nodes) {
+      const out = await until(`ingress on ${n.name}`, () => {
+        const r = req(n.ip, 'web.test');
+        return /200 OK/.test(r) && /web-/.test(r) ? r : undefined;
+      }, 20_000);
+      assert.match(out, /web-/);
+    }
+    assert.match(req(c.nodes[1]!.ip, 'unknown.test'), /404/);
+    assert.match(req(c.nodes[1]!.ip, 'missing.test'), /503/);
+    k(c.s, ['delete', 'ingress', 'site']);
+    k(c.s, ['delete', 'svc', 'web-lb']);
   });
 
   test('scaled to zero, the service refuses at once; scaled back, it answers again', async () => {

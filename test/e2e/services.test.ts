@@ -332,7 +332,9 @@ describe('services', () => {
     test('a large answer is truncated over UDP and whole over TCP', async () => {
       const udp = await dig('+ignore', '+bufsize=512', 'many.dns.svc.cluster.local');
       assert.match(udp, /flags: qr aa tc rd ra/);
-      assert.match(udp, /ANSWER: 0/);
+      // as many whole answers as fit in 512 bytes, TC telling the client the rest is over TCP
+      const partial = Number(/ANSWER: (\d+)/.exec(udp)?.[1]);
+      assert.ok(partial > 0 && partial < 100, `partial answer count ${partial}`);
       const tcp = await dig('+tcp', '+noall', '+answer', 'many.dns.svc.cluster.local');
       assert.equal(answers(tcp).length, 100);
       // dig without +ignore retries over TCP by itself

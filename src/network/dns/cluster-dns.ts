@@ -176,7 +176,17 @@ export class ClusterDns {
     const packet: Packet = { id: q.id, type: 'response', flags, questions: q.questions, answers: a.answers, authorities: a.authorities, additionals: [...a.additionals, ...optRecord] };
     const out = dnsPacket.encode(packet);
     if (out.length <= limit) return out;
-    // too big for this UDP client: header and question only, TC set, and it comes back over TCP
+    // too big for this UDP client: the additional section goes first (no TC needed for it, RFC 2181 9)
+    const bare = dnsPacket.encode({ ...packet, additionals: optRecord });
+    if (bare.length <= limit) return bare;
+    // then as many whole answers as fit, TC set, as CoreDNS does: clients that
+    // cannot retry over TCP (busybox nslookup) still get some, the rest come back over TCP
+    const answers = [...a.answers];
+    while (answers.length) {
+      answers.pop();
+      const cut = dnsPacket.encode({ ...packet, flags: flags | dnsPacket.TRUNCATED_RESPONSE, answers, authorities: [], additionals: optRecord });
+      if (cut.length <= limit) return cut;
+    }
     return dnsPacket.encode({ ...packet, flags: flags | dnsPacket.TRUNCATED_RESPONSE, answers: [], authorities: [], additionals: optRecord });
   }
 }

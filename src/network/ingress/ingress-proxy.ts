@@ -14,6 +14,9 @@ export const INGRESSES: ResourceRef = { group: 'networking.k8s.io', version: 'v1
 
 type Obj = Record<string, any>;
 
+/** Per-connection headers a proxy must not forward (RFC 9110 7.6.1); each side frames its own. */
+const HOP_BY_HOP = ['connection', 'keep-alive', 'proxy-connection', 'transfer-encoding', 'te', 'trailer', 'upgrade', 'proxy-authorization', 'proxy-authenticate'];
+
 export class IngressProxy {
   private server?: Server;
   private next = 0;
@@ -49,8 +52,11 @@ export class IngressProxy {
     const ep = eps[this.next++ % eps.length]!;
     const fwd = req.socket.remoteAddress ?? '';
     const headers = { ...req.headers, 'x-forwarded-for': req.headers['x-forwarded-for'] ? `${req.headers['x-forwarded-for']}, ${fwd}` : fwd, 'x-forwarded-host': req.headers.host ?? '', 'x-forwarded-proto': 'http', 'x-real-ip': fwd };
+    for (const h of HOP_BY_HOP) delete headers[h];
     const up = request({ host: ep.ip, port: ep.port, method: req.method, path: req.url, headers, timeout: 60_000 }, (r) => {
-      res.writeHead(r.statusCode ?? 502, r.headers);
+      const out = { ...r.headers };
+      for (const h of HOP_BY_HOP) delete out[h];
+      res.writeHead(r.statusCode ?? 502, out);
       r.pipe(res);
     });
     up.on('timeout', () => up.destroy(new Error('upstream timed out')));
@@ -65,6 +71,9 @@ export class IngressProxy {
   async start(port: number, host = '0.0.0.0'): Promise<void> {
     await Promise.all([this.ingresses.waitForSync(), this.services.waitForSync(), this.slices.waitForSync()]);
     const server = createServer((req, res) => this.handle(req, res));
+    // a client that half-closes after its request (nc, some HTTP/1.0 tools) still gets the
+    // proxied answer: Node would otherwise end the socket before the backend replies
+    (server as Server & { httpAllowHalfOpen: boolean }).httpAllowHalfOpen = true;
     await new Promise<void>((resolve) => {
       server.once('error', (e) => {
         this.log('ingress proxy not started: its port is taken (--ingress-port 0 turns it off)', { port, error: String(e) });
