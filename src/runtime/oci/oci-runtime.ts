@@ -142,7 +142,7 @@ export class OciRuntime implements Runtime {
       // stdin and a terminal are kept by conmon and reached through its attach socket, as CRI-O does
       ...(io.stdin ? ['--stdin', ...(io.stdinOnce ? [] : ['--leave-stdin-open'])] : []),
       ...(io.tty ? ['--terminal'] : []),
-    ]);
+    ], { cwd: dir }); // conmon also drops an "oom" marker in its working directory: keep it in the container's
     // conmon returns once it has forked; the container exists when runc wrote its pid
     const deadline = Date.now() + 10_000;
     while (!existsSync(join(dir, 'pid'))) {
