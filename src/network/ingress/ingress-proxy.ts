@@ -51,10 +51,10 @@ export class IngressProxy {
     if (!eps?.length) return fail(503, `no ready endpoints for service ${backend.namespace}/${backend.service}`);
     const ep = eps[this.next++ % eps.length]!;
     const fwd = req.socket.remoteAddress ?? '';
-    const headers = { ...req.headers, 'x-forwarded-for': req.headers['x-forwarded-for'] ? `${req.headers['x-forwarded-for']}, ${fwd}` : fwd, 'x-forwarded-host': req.headers.host ?? '', 'x-forwarded-proto': 'http', 'x-real-ip': fwd };
+    const headers: Record<string, string | string[] | undefined> = { ...req.headers, 'x-forwarded-for': req.headers['x-forwarded-for'] ? `${req.headers['x-forwarded-for']}, ${fwd}` : fwd, 'x-forwarded-host': req.headers.host ?? '', 'x-forwarded-proto': 'http', 'x-real-ip': fwd };
     for (const h of HOP_BY_HOP) delete headers[h];
     const up = request({ host: ep.ip, port: ep.port, method: req.method, path: req.url, headers, timeout: 60_000 }, (r) => {
-      const out = { ...r.headers };
+      const out: Record<string, string | string[] | undefined> = { ...r.headers };
       for (const h of HOP_BY_HOP) delete out[h];
       res.writeHead(r.statusCode ?? 502, out);
       r.pipe(res);

@@ -37,7 +37,7 @@ test('the SPDY/3 dictionary has the spec length', () => {
   assert.equal(SPDY3_DICTIONARY.length, 1423);
 });
 
-test('header blocks: ours inflate with any zlib, a real deflater's blocks decode in sequence', async () => {
+test("header blocks: ours inflate with any zlib, a real deflater's blocks decode in sequence", async () => {
   const enc = new HeaderEncoder();
   const stream = Buffer.concat([enc.encode({}), enc.encode({ a: 'b' })]);
   // one zlib stream across both blocks
