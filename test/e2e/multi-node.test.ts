@@ -215,6 +215,29 @@ describe('a three-node cluster', () => {
     k(c.s, ['delete', 'svc', 'web-lb']);
   });
 
+  test('NetworkPolicy: deny-all ingress, then allow from a label, enforced across nodes and through the ClusterIP', async () => {
+    const clusterIP = json(['get', 'svc', 'web']).spec.clusterIP as string;
+    const webIPs = (json(['get', 'pods', '-l', 'app=web']).items as any[]).map((p) => p.status.podIP as string);
+    k(c.s, ['run', 'friend', '--image=busybox', '--restart=Never', '--labels=role=friend', '--', 'sleep', '3600']);
+    await until('friend running', () => json(['get', 'pod', 'friend']).status.phase === 'Running');
+    const reaches = (from: string, ip: string, port: number) => /web-/.test(kubectl(c.s, ['exec', from, '--', 'sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${ip} ${port} | tail -n 1`]).stdout);
+    assert.ok(reaches('client', clusterIP, 80), 'open before any policy');
+
+    k(c.s, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'web-deny' }, spec: { podSelector: { matchLabels: { app: 'web' } }, policyTypes: ['Ingress'] } }));
+    await until('deny-all enforced on every web pod', () => webIPs.every((ip) => !reaches('client', ip, 8080)), 30_000);
+    assert.ok(!reaches('client', clusterIP, 80));
+    assert.ok(!reaches('friend', webIPs[0]!, 8080));
+
+    k(c.s, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'networking.k8s.io/v1', kind: 'NetworkPolicy', metadata: { name: 'web-allow-friends' }, spec: { podSelector: { matchLabels: { app: 'web' } }, ingress: [{ from: [{ podSelector: { matchLabels: { role: 'friend' } } }], ports: [{ port: 'http' }] }] } }));
+    await until('friends let in to every web pod', () => webIPs.every((ip) => reaches('friend', ip, 8080)), 30_000);
+    assert.ok(reaches('friend', clusterIP, 80));
+    assert.ok(webIPs.every((ip) => !reaches('client', ip, 8080)), 'others still kept out');
+
+    k(c.s, ['delete', 'networkpolicy', 'web-deny', 'web-allow-friends']);
+    await until('open again', () => webIPs.every((ip) => reaches('client', ip, 8080)), 30_000);
+    k(c.s, ['delete', 'pod', 'friend', '--grace-period=1']);
+  });
+
   test('scaled to zero, the service refuses at once; scaled back, it answers again', async () => {
     const svc = json(['get', 'svc', 'web']);
     const clusterIP = svc.spec.clusterIP as string;
