@@ -23,7 +23,7 @@ import { PodNetwork } from '../network/pod-network.js';
 import { ENDPOINT_SLICES, SERVICES, ServiceProxy } from '../network/proxy/service-proxy.js';
 import { ClusterDns } from '../network/dns/cluster-dns.js';
 import { INGRESSES, IngressProxy } from '../network/ingress/ingress-proxy.js';
-import { PolicyEnforcer } from '../network/netpol/policy-enforcer.js';
+import { NetworkPolicyRunner } from '../network/policy/policy-runner.js';
 import { Informer } from '../client/informer.js';
 import { NodeRoutes } from '../network/node-routes.js';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -103,7 +103,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const proxy = new ServiceProxy(services, slices, { clusterCIDR: opts.clusterCIDR ?? '10.42.0.0/16', bridge: network.bridge, localDns: { serviceIP: clusterDNS, target: network.gateway, port: 53 } }, log);
   await proxy.start();
   const hostResolvConf = readFileSync('/etc/resolv.conf', 'utf8');
-  const policies = new PolicyEnforcer(client, nodeName, log);
+  const policies = new NetworkPolicyRunner(client, nodeName, log);
   await policies.start();
   const ingressPort = opts.ingressPort ?? 80;
   const ingresses = new Informer(client, INGRESSES, { onError });
@@ -128,7 +128,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       routes.stop();
       await proxy.stop();
       await dns.stop();
-      await policies.stop();
+      policies.stop();
       ingress.stop();
       ingresses.stop();
       services.stop();
