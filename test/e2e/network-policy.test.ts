@@ -42,7 +42,7 @@ describe('NetworkPolicy on a two-node cluster', () => {
 
   /** Which of the targets ("ip:port") the pod reaches: every connection tried at once, so one call costs one timeout. */
   function reaches(from: string, targets: string[], ns = 'default'): Record<string, boolean> {
-    const script = `for t in ${targets.join(' ')}; do (r=$(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 \${t%:*} \${t#*:} 2>/dev/null | tail -n 1); echo "$t \${r:-NONE}") & done; wait`;
+    const script = `for t in ${targets.join(' ')}; do (r=$(printf 'GET / HTTP/1.0\\r\\n\\r\\n' | timeout 2 nc \${t%:*} \${t#*:} 2>/dev/null | tail -n 1); echo "$t \${r:-NONE}") & done; wait`;
     const out = kubectl(c.s, ['exec', '-n', ns, from, '--', 'sh', '-c', script]).stdout;
     const got: Record<string, boolean> = {};
     for (const t of targets) {
@@ -288,7 +288,7 @@ describe('NetworkPolicy on a two-node cluster', () => {
         '--',
         'sh',
         '-c',
-        `for i in 1 2 3 4 5 6; do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 1 ${clusterIP} 80 | tail -n 1; echo; done`,
+        `for i in 1 2 3 4 5 6; do printf 'GET / HTTP/1.0\\r\\n\\r\\n' | timeout 2 nc ${clusterIP} 80 | tail -n 1; echo; done`,
       ]).stdout;
       assert.doesNotMatch(r, /web-0/);
       viaService.add(/web-1/.test(r));
