@@ -16,6 +16,8 @@ import { ensureBusyboxRootfs } from '../image/builtin-busybox.js';
 import { logger } from '../apiserver/log.js';
 import { createCa } from '../apiserver/pki/certificates.js';
 import { startKubeletServer } from '../kubelet/kubelet-server.js';
+import { StatsProvider } from '../kubelet/stats-provider.js';
+import { serveStats } from '../kubelet/stats-server.js';
 import { resolvePodCIDR } from '../kubelet/pod-cidr.js';
 import { joinCluster } from '../kubelet/node-bootstrap.js';
 import { findCniBinDir } from '../network/cni.js';
@@ -119,11 +121,14 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   // callers must prove themselves with a cluster-CA client certificate
   serving ??= await createCa(`kubelet-${nodeName}`, new Date(), 365);
   if (!config.ca) throw new Error('the kubeconfig has no certificate-authority data; the node endpoint needs the cluster CA');
-  const endpoint = await startKubeletServer({ port: kubeletPort, bindAddress: '0.0.0.0', certPem: serving.certPem, keyPem: serving.keyPem, clusterCaPem: config.ca.toString() }, kubelet);
+  const stats = new StatsProvider(runtime, () => kubelet.podsForStats(), nodeName);
+  stats.start();
+  const endpoint = await startKubeletServer({ port: kubeletPort, bindAddress: '0.0.0.0', certPem: serving.certPem, keyPem: serving.keyPem, clusterCaPem: config.ca.toString(), routes: (req, res, url) => serveStats(stats, req, res, url) }, kubelet);
   log('agent ready');
   return {
     async stop() {
       endpoint.close();
+      stats.stop();
       node.stop();
       routes.stop();
       await proxy.stop();

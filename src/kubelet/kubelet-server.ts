@@ -33,6 +33,8 @@ export interface KubeletServerOptions {
   certPem: string;
   keyPem: string;
   clusterCaPem: string;
+  /** more GET routes (stats): answer and return true, or return false to pass */
+  routes?: (req: IncomingMessage, res: ServerResponse, url: URL) => boolean;
 }
 
 function fail(res: ServerResponse, code: number, message: string): void {
@@ -46,6 +48,7 @@ export function startKubeletServer(opts: KubeletServerOptions, logs: LogSource):
     if (!(req.socket as TLSSocket).authorized) return fail(res, 401, 'Unauthorized');
     const url = new URL(req.url ?? '/', 'https://node');
     if (url.pathname === '/healthz') return fail(res, 200, 'ok');
+    if (opts.routes?.(req, res, url)) return;
     const m = /^\/containerLogs\/([^/]+)\/([^/]+)\/([^/]+)$/.exec(url.pathname);
     if (!m || req.method !== 'GET') return fail(res, 404, 'not found');
     const [ns, pod, container] = m.slice(1).map(decodeURIComponent);

@@ -11,6 +11,7 @@ import { EventRecorder } from '../client/event-recorder.js';
 import { busyboxBinary } from '../image/builtin-busybox.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import type { NodeDns } from './dns-config.js';
+import type { PodContainers } from './stats-provider.js';
 
 const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 
@@ -124,6 +125,24 @@ export class Kubelet {
   private async runningContainer(namespace: string, pod: string, container: string): Promise<string | undefined> {
     const id = this.workers.get(`${namespace}/${pod}`)?.state.containers.get(container)?.id;
     return id && (await this.runtime.containerStatus(id))?.state === 'running' ? id : undefined;
+  }
+
+  /** For the node's stats: each pod here with its app containers' ids. */
+  podsForStats(): PodContainers[] {
+    return [...this.workers.values()].map((w) => {
+      const pod = w.current;
+      const names = ((pod.spec as { containers?: Array<{ name: string }> })?.containers ?? []).map((c) => c.name);
+      return {
+        namespace: pod.metadata.namespace!,
+        name: pod.metadata.name!,
+        uid: pod.metadata.uid!,
+        startTime: (pod.status as { startTime?: string } | undefined)?.startTime,
+        containers: names.flatMap((name) => {
+          const id = w.state.containers.get(name)?.id;
+          return id ? [{ name, id }] : [];
+        }),
+      };
+    });
   }
 
   /** For the node's log endpoint. */

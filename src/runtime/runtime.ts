@@ -94,6 +94,14 @@ export interface TtyProcess {
   kill(): void;
 }
 
+/** A container's resource usage, read from its cgroup (cumulative CPU time, current working set). */
+export interface ContainerStats {
+  cpuUsageNanos: number;
+  memoryWorkingSetBytes: number;
+  /** when it was read */
+  timestamp: number;
+}
+
 export interface Runtime {
   runSandbox(cfg: SandboxConfig): Promise<SandboxStatus>;
   sandboxStatus(id: string): Promise<SandboxStatus | undefined>;
@@ -116,4 +124,6 @@ export interface Runtime {
   /** where a container's log is (kept after the container is removed, until removeLog) */
   logPath(id: string): string;
   removeLog(id: string): void;
+  /** CPU and memory usage of a container, or undefined when it has no cgroup (not running) */
+  containerStats?(id: string): Promise<ContainerStats | undefined>;
 }

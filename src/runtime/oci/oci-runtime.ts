@@ -7,9 +7,10 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, r
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isMounted, mountOverlay } from './mounts.js';
-import type { AttachEndpoint, ContainerConfig, ContainerStatus, Runtime, SandboxConfig, SandboxStatus, TtyProcess } from '../runtime.js';
+import type { AttachEndpoint, ContainerConfig, ContainerStats, ContainerStatus, Runtime, SandboxConfig, SandboxStatus, TtyProcess } from '../runtime.js';
 import { spawnTtyExec } from './tty-exec.js';
 import { ociSpec } from './oci-spec.js';
+import { cgroupUsage } from './cgroup-stats.js';
 
 const run = promisify(execFile);
 
@@ -238,6 +239,17 @@ export class OciRuntime implements Runtime {
     } catch {
       return { id, state: 'unknown', startedAt: meta.startedAt, logPath };
     }
+  }
+
+  async containerStats(id: string): Promise<ContainerStats | undefined> {
+    let cgroupsPath: string | undefined;
+    try {
+      cgroupsPath = (JSON.parse(readFileSync(join(this.dir(id), 'bundle', 'config.json'), 'utf8')) as { linux?: { cgroupsPath?: string } }).linux?.cgroupsPath;
+    } catch {
+      return undefined;
+    }
+    const usage = cgroupsPath ? cgroupUsage(cgroupsPath) : undefined;
+    return usage && { ...usage, timestamp: Date.now() };
   }
 
   async listContainers(): Promise<string[]> {
