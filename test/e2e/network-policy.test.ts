@@ -196,6 +196,30 @@ describe('NetworkPolicy on a two-node cluster', () => {
     await expectReach('other', { [at('web-0', 8080)]: true, [at('web-1', 8080)]: true });
   });
 
+  test('a policy that cannot be enforced as written is refused with its causes', () => {
+    const r = kubectl(
+      c.s,
+      ['apply', '-f', '-'],
+      netpol('bad', {
+        podSelector: {},
+        ingress: [
+          {
+            from: [{ ipBlock: { cidr: '10.0.0.0/8', except: ['11.0.0.0/16'] } }],
+            ports: [{ port: 'http', endPort: 90 }],
+          },
+        ],
+      }),
+    );
+    assert.notEqual(r.code, 0);
+    assert.match(r.stderr, /The NetworkPolicy "bad" is invalid/);
+    assert.match(
+      r.stderr,
+      /spec\.ingress\[0\]\.from\[0\]\.ipBlock\.except\[0\]: Invalid value: "11\.0\.0\.0\/16": must be a strict subset of `cidr`/,
+    );
+    assert.match(r.stderr, /spec\.ingress\[0\]\.ports\[0\]\.endPort/);
+    assert.equal(kubectl(c.s, ['get', 'networkpolicy', 'bad']).code, 1);
+  });
+
   test('namespaceSelector alone lets in every pod of the namespace; with a podSelector only the matching ones', async () => {
     k(
       c.s,

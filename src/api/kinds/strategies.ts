@@ -7,6 +7,7 @@ import { hpaFromVersion, hpaToVersion } from '../conversion/hpa.js';
 import { coreEventToEventsV1, eventsV1ToCoreEvent } from '../conversion/events.js';
 import { defaultTemplate, immutableSelector, validateSelectorAndTemplate } from './workload-rules.js';
 import { dropTypeDependentFields } from './service-type-fields.js';
+import { networkPolicyStrategy } from './network-policy-rules.js';
 
 type Obj = Record<string, any>;
 const spec = (o: KubeObject): Obj => ((o.spec ??= {}) as Obj);
@@ -425,6 +426,7 @@ export const strategies: Record<string, Strategy> = {
   'events.events.k8s.io': { toVersion: (o) => coreEventToEventsV1(o), fromVersion: (o) => eventsV1ToCoreEvent(o) },
   'poddisruptionbudgets.policy': statusOnly,
   'ingresses.networking.k8s.io': statusOnly,
+  'networkpolicies.networking.k8s.io': networkPolicyStrategy,
   'persistentvolumeclaims.': { prepareForCreate: (o) => void (o.status = { phase: 'Pending' }) },
   'persistentvolumes.': { prepareForCreate: (o) => void (o.status = { phase: 'Pending' }) },
   'resourcequotas.': statusOnly,
