@@ -2,7 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from '../api/errors.js';
 import { sendError, send, sendRaw } from './http/respond.js';
-import { requestInfo } from './request-info.js';
+import { requestInfo, type ResourceRequest } from './request-info.js';
 import { AGGREGATED_V2, AGGREGATED_V2BETA1, type Discovery } from './handlers/discovery.js';
 import type { ResourceHandler } from './handlers/resource-handler.js';
 import type { OpenApiHandler } from './handlers/openapi.js';
@@ -21,6 +21,8 @@ export interface RouterDeps {
   openapi: OpenApiHandler;
   authenticate(req: IncomingMessage): UserInfo | null;
   ready(): boolean;
+  /** metrics.k8s.io, served from the metrics scraper rather than storage */
+  metrics?: { handle(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, q: URLSearchParams): Promise<void> };
   log(msg: string, extra?: Record<string, unknown>): void;
 }
 
@@ -100,6 +102,7 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, url: URL, dep
   }
   const info = deps.discovery.findByPlural(ri.group, ri.version, ri.resource);
   if (!info) throw notFoundPath();
+  if (ri.group === 'metrics.k8s.io' && deps.metrics) return deps.metrics.handle(req, res, ri, url.searchParams);
   if (isReview(ri.group, ri.resource) && !ri.name) return handleReview(req, res, user!, ri.group, ri.version, ri.resource, ri.namespace);
   await deps.resources.handle(req, res, ri, info, url.searchParams);
 }

@@ -25,6 +25,10 @@ import { logger } from './log.js';
 import { ALL_CONTROLLERS, startControllers, type RunningControllers } from '../controllers/manager.js';
 import { writeKubeconfig } from './pki/kubeconfig.js';
 import { join } from 'node:path';
+import { METRICS_RESOURCES } from './metrics/metrics-resources.js';
+import { MetricsScraper } from './metrics/metrics-scraper.js';
+import { MetricsApi } from './metrics/metrics-api.js';
+import { findResource } from '../api/kinds/resources.js';
 
 export interface ApiServerOptions {
   dataDir: string;
@@ -58,6 +62,7 @@ export class ApiServer {
   private controllers?: RunningControllers;
   private controllersStarting?: Promise<void>;
   private clusterServices?: ClusterServices;
+  private metricsScraper?: MetricsScraper;
   /** the API server's client certificate towards nodes (logs, exec) */
   private nodeCredentials?: { certPem: string; keyPem: string };
   registry?: GenericRegistry;
@@ -103,7 +108,14 @@ export class ApiServer {
     const registry = new GenericRegistry(storage, { ...registryHooks(), ...serviceAllocator.hooks(), admit: (info, obj) => priority.admit(info, obj) });
     this.registry = registry;
     await loadServiceAllocations(registry, serviceAllocator);
-    const discovery = new Discovery(resources, () => `${bindAddress}:${port}`);
+    const discovery = new Discovery([...resources, ...METRICS_RESOURCES], () => `${bindAddress}:${port}`);
+    // SKIFF_METRIC_RESOLUTION_MS shortens the scrape period (metrics-server's --metric-resolution, 15 s) for tests
+    this.metricsScraper = new MetricsScraper({
+      resolutionMs: Number(process.env.SKIFF_METRIC_RESOLUTION_MS) || undefined,
+      listNodes: async () => (await registry.list(findResource('', 'nodes')!, 'v1', undefined, {})).items,
+      credentials: () => this.nodeCredentials,
+      log: (msg, extra) => logger.info(msg, { component: 'metrics-scraper', ...extra }),
+    });
     const authenticate = createAuthenticator({ dataDir, pki: this.pki });
     const nodeJoin = new NodeJoin(dataDir, this.pki);
     this.nodeTokenPath = nodeJoin.tokenPath;
@@ -113,6 +125,7 @@ export class ApiServer {
       openapi: new OpenApiHandler(),
       authenticate,
       ready: () => this.isReady,
+      metrics: new MetricsApi(registry, this.metricsScraper),
       log: (msg, extra) => logger.info(msg, extra),
     });
     const server = https.createServer(
@@ -162,6 +175,7 @@ export class ApiServer {
     });
     await this.clusterServices.start();
     this.isReady = true;
+    this.metricsScraper.start();
     // the controllers catch up through their informers; readiness does not wait for them
     this.controllersStarting = this.startControllers().catch((e) => logger.error('controller manager failed to start', { error: String(e) }));
     this.certTimer = setInterval(() => void this.rotateCertificates(), this.opts.certCheckIntervalMs ?? 3600_000);
@@ -195,6 +209,7 @@ export class ApiServer {
     this.isReady = false;
     if (this.certTimer) clearInterval(this.certTimer);
     this.clusterServices?.stop();
+    await this.metricsScraper?.stop();
     await this.controllersStarting;
     await this.controllers?.stop().catch(() => {});
     const server = this.server;

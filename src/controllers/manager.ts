@@ -21,6 +21,8 @@ import { ENDPOINTS, EndpointsController } from './endpoints/endpoints-controller
 import { CRONJOBS, CronJobController } from './cronjob/cronjob-controller.js';
 import { TtlAfterFinishedController } from './ttlafterfinished/ttl-after-finished-controller.js';
 import { CONTROLLERREVISIONS, PVCS, STATEFULSETS, StatefulSetController } from './statefulset/statefulset-controller.js';
+import { HPAS, HorizontalPodAutoscalerController, hpaOptionsFromEnv } from './hpa/hpa-controller.js';
+import { ResourceMetricsClient } from './hpa/resource-metrics-client.js';
 
 /** What a controller offers the manager: start its workers, and stop them. */
 interface Controller {
@@ -53,6 +55,7 @@ const CONTROLLERS: Record<string, (c: Context) => Controller | Promise<Controlle
   nodeipam: ({ client, factory, log, opts }) => new NodeIpamController(client, factory.informerFor(NODES_REF), { clusterCIDR: opts.clusterCIDR ?? '10.42.0.0/16', nodeMaskSize: opts.nodeCidrMaskSize ?? 24 }, log),
   endpointslice: ({ client, factory, log }) => new EndpointSliceController(client, factory.informerFor(SERVICES), factory.informerFor(PODS), factory.informerFor(ENDPOINTSLICES), log),
   endpoints: ({ client, factory, log }) => new EndpointsController(client, factory.informerFor(SERVICES), factory.informerFor(PODS), factory.informerFor(ENDPOINTS), log),
+  horizontalpodautoscaling: ({ client, factory, log }) => new HorizontalPodAutoscalerController(client, factory.informerFor(HPAS), factory.informerFor(PODS), new ResourceMetricsClient(client), log, hpaOptionsFromEnv()),
   nodelifecycle: ({ client, factory, log }) => {
     // SKIFF_NODE_GRACE_SECONDS shortens upstream's 40 s node-monitor grace period (tests)
     const grace = Number(process.env.SKIFF_NODE_GRACE_SECONDS) || 40;
