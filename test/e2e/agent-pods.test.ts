@@ -92,7 +92,7 @@ describe('node agent runs pods as containers', () => {
     k(s, ['apply', '-f', '-'], pod('web', [
       { name: 'main', image: 'busybox:1.36', command: ['sh', '-c', 'echo started in $(hostname); trap "exit 0" TERM; while true; do sleep 1; done'] },
       { name: 'crash', image: 'busybox', command: ['sh', '-c', 'echo crashing now; exit 3'] },
-    ]));
+    ], 'Always', 120)); // a long grace of its own: the deletion test below overrides it
     await until('main running', () => status('web').containerStatuses?.find((c: any) => c.name === 'main')?.state?.running);
     const st = await until('crash restarted', () => {
       const c = status('web').containerStatuses?.find((x: any) => x.name === 'crash');
@@ -525,9 +525,11 @@ describe('node agent runs pods as containers', () => {
     const uid: string = JSON.parse(k(s, ['get', 'pod', 'web', '-o', 'json'])).metadata.uid;
     assert.ok(runcList().some((id) => id.startsWith(uid.slice(0, 13))), 'web has containers before');
     const t0 = Date.now();
-    k(s, ['delete', 'pod', 'web', '--grace-period=2', '--timeout=30s']);
+    k(s, ['delete', 'pod', 'web', '--grace-period=2', '--timeout=100s']);
     const took = Date.now() - t0;
-    assert.ok(took < 15_000, `deletion took ${took} ms`);
+    // the pod's own grace is 120 s: finishing well before it shows the delete's 2 s
+    // was honoured (the margin absorbs teardown on a loaded machine)
+    assert.ok(took < 60_000, `deletion took ${took} ms`);
     assert.equal(kubectl(s, ['get', 'pod', 'web']).code, 1);
     assert.deepEqual(runcList().filter((id) => id.startsWith(uid.slice(0, 13)) || id === `pod-${uid}`), [], 'no container of web is left');
     assert.ok(!existsSync(`/sys/fs/cgroup/memory${cgroupParent}/pod${uid}`), 'its cgroup is gone');
