@@ -13,6 +13,13 @@ import { debootstrapImage } from '../image/debootstrap.js';
 import { familiarName, InvalidReference, normalizeReference } from '../image/reference.js';
 import { LayoutStore } from '../image/store.js';
 import { removeUnusedLayers } from '../image/layer-gc.js';
+import { CredentialsError, loadDockerConfig } from '../image/registry/credentials.js';
+import { ManifestError } from '../image/registry/manifests.js';
+import { pullFromRegistry } from '../image/registry/pull.js';
+import { pushToRegistry, PushError } from '../image/registry/push.js';
+import { RegistryError } from '../image/registry/registry-errors.js';
+import { locateImage } from '../image/registry/registry-name.js';
+import { progressPrinter } from './transfer-progress.js';
 
 const USAGE = `Usage:
   skiff image ls                          [--data-dir DIR]
@@ -23,6 +30,11 @@ const USAGE = `Usage:
   skiff image import FILE [-t NAME]       (docker save or OCI layout archive)
   skiff image export NAME... -o FILE      (docker save + OCI layout archive)
   skiff image import-busybox
+  skiff image tag SOURCE TARGET
+  skiff image pull NAME [--username U --password P] [--insecure-registry HOST[:PORT]]... [--ca-file PEM]
+  skiff image push NAME [--username U --password P] [--insecure-registry HOST[:PORT]]... [--ca-file PEM]
+                                          (credentials otherwise from $DOCKER_CONFIG or ~/.docker/config.json;
+                                           loopback registries speak plain HTTP, others HTTPS unless insecure)
   skiff image debootstrap [--suite bookworm] [-t debian:bookworm]... [--mirror URL]
 `;
 
@@ -73,6 +85,10 @@ export async function runImageCommand(argv: string[]): Promise<number> {
         suite: { type: 'string', default: 'bookworm' },
         mirror: { type: 'string' },
         'cgroup-parent': { type: 'string', default: '/skiff-build' },
+        username: { type: 'string', short: 'u' },
+        password: { type: 'string', short: 'p' },
+        'insecure-registry': { type: 'string', multiple: true, default: [] },
+        'ca-file': { type: 'string' },
       },
       strict: true,
     });
@@ -147,6 +163,33 @@ export async function runImageCommand(argv: string[]): Promise<number> {
         out(`Exported ${pos.join(', ')} to ${v.output} (${humanSize(statSync(v.output).size)})`);
         return 0;
       }
+      case 'tag': {
+        if (pos.length !== 2) return fail('needs SOURCE and TARGET', 2);
+        const digest = store.resolve(pos[0]);
+        if (!digest) return fail(`no such image: ${pos[0]}`);
+        store.tag(pos[1], digest);
+        return 0;
+      }
+      case 'pull':
+      case 'push': {
+        if (pos.length !== 1) return fail('needs exactly one image NAME', 2);
+        if ((v.username === undefined) !== (v.password === undefined)) return fail('--username and --password go together', 2);
+        const name = normalizeReference(pos[0]);
+        const { registry } = locateImage(name);
+        const credentials = v.username !== undefined ? [{ prefix: registry, username: v.username, password: v.password }] : loadDockerConfig();
+        const registryOpts = { credentials, insecureRegistries: v['insecure-registry'], caFile: v['ca-file'], onProgress: progressPrinter(out) };
+        if (sub === 'pull') {
+          out(`Pulling from ${familiarName(name)}`);
+          const r = await pullFromRegistry(store, name, registryOpts);
+          out(`Digest: ${r.digest}`);
+          out(`Status: ${r.downloaded ? 'Downloaded newer image' : 'Image is up to date'} for ${familiarName(r.name)} (${humanSize(r.size)})`);
+        } else {
+          out(`The push refers to repository [${locateImage(name).ref.repository}]`);
+          const r = await pushToRegistry(store, name, registryOpts);
+          out(`${locateImage(name).reference}: digest: ${r.digest} size: ${r.size}`);
+        }
+        return 0;
+      }
       case 'import-busybox': {
         const digest = importBusybox(store, ['busybox:latest']);
         out(`Loaded image: busybox:latest (${digest.slice(7, 19)})`);
@@ -179,6 +222,7 @@ export async function runImageCommand(argv: string[]): Promise<number> {
     }
   } catch (e) {
     if (e instanceof DockerfileError || e instanceof BuildFailed || e instanceof ImportError || e instanceof InvalidReference) return fail(e.message);
+    if (e instanceof RegistryError || e instanceof PushError || e instanceof ManifestError || e instanceof CredentialsError) return fail(e.message);
     throw e;
   }
 }

@@ -35,8 +35,11 @@ export function parseReference(ref: string): ImageRef {
   const parts = rest.split('/');
   // the first part is a registry when it looks like a host (a dot, a port, or localhost)
   const hasRegistry = parts.length > 1 && (/[.:]/.test(parts[0]) || parts[0] === 'localhost');
-  let repository = hasRegistry ? rest : `${DEFAULT_REGISTRY}/${rest}`;
-  if (!hasRegistry && parts.length === 1) repository = `${DEFAULT_REGISTRY}/library/${rest}`;
+  // Docker Hub's other spelling and its official images: docker.io/busybox is docker.io/library/busybox
+  const registry = hasRegistry ? (parts[0] === 'index.docker.io' ? DEFAULT_REGISTRY : parts[0]) : DEFAULT_REGISTRY;
+  const path = hasRegistry ? parts.slice(1) : parts;
+  if (registry === DEFAULT_REGISTRY && path.length === 1) path.unshift('library');
+  const repository = `${registry}/${path.join('/')}`;
   if (!tag && !digest) tag = 'latest';
   return { repository, tag, digest };
 }
