@@ -4,8 +4,8 @@
 // the matching pods of the matching namespaces; an ipBlock is a CIDR less its
 // exceptions. An empty list stands for everyone.
 import type { KubeObject } from '../../api/object.js';
-import { selectorFromLabelSelector } from '../../api/selectors/label-selector.js';
-import { cidrContains, formatCidr, parseCidr, type Cidr } from '../cidr.js';
+import { selectorFromLabelSelector, type Selector } from '../../api/selectors/label-selector.js';
+import { formatCidr, ipToInt, parseCidr, type Cidr } from '../cidr.js';
 
 type Obj = Record<string, any>;
 
@@ -22,27 +22,51 @@ export interface Peers {
   blocks: IpBlock[];
 }
 
-/** The IPv4 address traffic of a pod carries, if it has one and still runs. */
+const addresses = new WeakMap<KubeObject, string | null>();
+const IPV4 = /^(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(\.(25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}$/;
+
+/** The IPv4 address traffic of a pod carries, if it has one and still runs (remembered per pod object: informer objects are replaced, never changed). */
 export function podIPv4(p: KubeObject): string | undefined {
-  const spec = (p.spec ?? {}) as Obj;
-  const status = (p.status ?? {}) as Obj;
-  // host-network pods share their node's address: selectors cannot single them out (as upstream)
-  if (spec.hostNetwork || status.phase === 'Succeeded' || status.phase === 'Failed')
-    return undefined;
-  const ip = status.podIP;
-  return typeof ip === 'string' &&
-    /^\d{1,3}(\.\d{1,3}){3}$/.test(ip) &&
-    ip.split('.').every((o) => Number(o) <= 255)
-    ? ip
-    : undefined;
+  let ip = addresses.get(p);
+  if (ip === undefined) {
+    const spec = (p.spec ?? {}) as Obj;
+    const status = (p.status ?? {}) as Obj;
+    // host-network pods share their node's address: selectors cannot single them out (as upstream)
+    const running = !spec.hostNetwork && status.phase !== 'Succeeded' && status.phase !== 'Failed';
+    ip =
+      running && typeof status.podIP === 'string' && IPV4.test(status.podIP) ? status.podIP : null;
+    addresses.set(p, ip);
+  }
+  return ip ?? undefined;
 }
 
-export function selects(selector: unknown, labels: Record<string, string> | undefined): boolean {
-  try {
-    return selectorFromLabelSelector(selector).matches(labels ?? {});
-  } catch {
-    return false; // a selector that does not parse selects nothing
+const numbers = new WeakMap<KubeObject, number>();
+
+/** The pod's IPv4 address as a number (for block membership), if it has one. */
+export function podIPv4Number(p: KubeObject): number | undefined {
+  let n = numbers.get(p);
+  if (n === undefined) {
+    const ip = podIPv4(p);
+    if (!ip) return undefined;
+    numbers.set(p, (n = ipToInt(ip)));
   }
+  return n;
+}
+
+const parsed = new WeakMap<object, Selector | null>();
+
+export function selects(selector: unknown, labels: Record<string, string> | undefined): boolean {
+  if (selector === null || typeof selector !== 'object') return false;
+  let sel = parsed.get(selector);
+  if (sel === undefined) {
+    try {
+      sel = selectorFromLabelSelector(selector);
+    } catch {
+      sel = null; // a selector that does not parse selects nothing
+    }
+    parsed.set(selector, sel);
+  }
+  return sel !== null && sel.matches(labels ?? {});
 }
 
 /** Namespace labels, with the name label the API server puts on every namespace. */
@@ -66,16 +90,32 @@ function ipv4Block(block: Obj): IpBlock | undefined {
   }
 }
 
-export function inBlock(b: IpBlock, ip: string): boolean {
-  return cidrContains(b.cidr, ip) && !b.except.some((e) => cidrContains(e, ip));
+const within = (c: Cidr, n: number) => n >= c.base && n < c.base + 2 ** (32 - c.bits);
+
+/** Whether an address (as a number) is in the block and in none of its exceptions. */
+export function inBlock(b: IpBlock, n: number): boolean {
+  return within(b.cidr, n) && !b.except.some((e) => within(e, n));
 }
 
 export const cidrText = (c: Cidr): string => formatCidr(c);
 
+/** The addressed pods of each namespace: a peer only looks at the namespaces it can pick from. */
+export function podsByNamespace(pods: KubeObject[]): Map<string, KubeObject[]> {
+  const out = new Map<string, KubeObject[]>();
+  for (const p of pods) {
+    if (!podIPv4(p)) continue;
+    const ns = p.metadata.namespace!;
+    const list = out.get(ns);
+    if (list) list.push(p);
+    else out.set(ns, [p]);
+  }
+  return out;
+}
+
 export function resolvePeers(
   policyNamespace: string,
   peers: Obj[] | undefined,
-  pods: KubeObject[],
+  pods: Map<string, KubeObject[]>,
   nsLabels: Map<string, Record<string, string>>,
 ): Peers {
   if (!peers || peers.length === 0) return { any: true, pods: [], blocks: [] };
@@ -88,15 +128,20 @@ export function resolvePeers(
       continue;
     }
     if (!peer.podSelector && !peer.namespaceSelector) continue;
-    for (const p of pods) {
-      const ip = podIPv4(p);
-      if (!ip) continue;
-      const ns = p.metadata.namespace!;
-      const nsOk = peer.namespaceSelector
-        ? selects(peer.namespaceSelector, nsLabels.get(ns) ?? { 'kubernetes.io/metadata.name': ns })
-        : ns === policyNamespace;
-      if (nsOk && (!peer.podSelector || selects(peer.podSelector, p.metadata.labels)))
-        picked.set(ip, p);
+    // a podSelector alone looks at the policy's namespace only
+    const namespaces = peer.namespaceSelector
+      ? [...pods.keys()].filter((ns) =>
+          selects(
+            peer.namespaceSelector,
+            nsLabels.get(ns) ?? { 'kubernetes.io/metadata.name': ns },
+          ),
+        )
+      : [policyNamespace];
+    for (const ns of namespaces) {
+      for (const p of pods.get(ns) ?? []) {
+        if (!peer.podSelector || selects(peer.podSelector, p.metadata.labels))
+          picked.set(podIPv4(p)!, p);
+      }
     }
   }
   return { any: false, pods: [...picked.values()], blocks };

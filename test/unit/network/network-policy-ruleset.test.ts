@@ -63,7 +63,20 @@ const build = (policies: KubeObject[], more: Partial<PolicyInput> = {}) => {
   });
 };
 
-/** The rules of the chain a local pod jumps to for a direction, or undefined if it is not isolated. */
+/** The elements of a named set of the table. */
+function setElements(ruleset: string, name: string): string {
+  const m = new RegExp(`set ${name} \\{\\n\\s+type [^\\n]+\\n\\s+elements = (\\{[^}]*\\})\\n`).exec(
+    ruleset,
+  );
+  assert.ok(m, `set ${name} is declared`);
+  return m[1]!;
+}
+
+/**
+ * The rules of the chain a local pod jumps to for a direction, or undefined if
+ * it is not isolated; a named set stands in by its elements, so the rules read
+ * the same whether a peer list is inline or shared.
+ */
 function chainOf(ruleset: string, dir: 'ingress' | 'egress', ip: string): string[] | undefined {
   const vmap =
     new RegExp(`ip ${dir === 'ingress' ? 'daddr' : 'saddr'} vmap \\{([^}]*)\\}`).exec(
@@ -72,7 +85,9 @@ function chainOf(ruleset: string, dir: 'ingress' | 'egress', ip: string): string
   const name = new RegExp(`${ip.replace(/\./g, '\\.')} : jump ([a-z]+-[0-9a-f]+)`).exec(vmap)?.[1];
   if (!name) return undefined;
   const body = new RegExp(`chain ${name} \\{\\n([\\s\\S]*?)\\n  \\}`).exec(ruleset)![1]!;
-  return body.split('\n').map((l) => l.trim());
+  return body
+    .split('\n')
+    .map((l) => l.trim().replace(/@(s-[0-9a-f]+)/g, (_, set: string) => setElements(ruleset, set)));
 }
 
 let netns = '';
@@ -334,6 +349,132 @@ describe('NetworkPolicy ruleset', () => {
     ]);
     assert.equal((r.match(/ : jump /g) ?? []).length, 2, 'only the two addressed local pods');
     nftAccepts(r);
+  });
+
+  test('a peer list of several addresses is one named set, declared once however many chains use it; one address stays inline', () => {
+    const from = [{ namespaceSelector: {} }];
+    const r = build([
+      policy('a', 'default', {
+        podSelector: { matchLabels: { app: 'web' } },
+        ingress: [{ from, ports: [{ port: 'http' }] }],
+      }),
+      policy('b', 'default', {
+        podSelector: { matchLabels: { app: 'web' } },
+        ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }] }],
+      }),
+    ]);
+    // web-a and web-b differ by their named port's number, so they have a chain each
+    assert.equal(r.match(/chain in-/g)!.length, 2);
+    const sets = r.match(/^ {2}set s-[0-9a-f]+ \{$/gm) ?? [];
+    assert.equal(sets.length, 1, r);
+    const name = /set (s-[0-9a-f]+)/.exec(sets[0]!)![1]!;
+    assert.equal(r.split(`ip saddr @${name} meta l4proto tcp th dport`).length - 1, 2);
+    assert.deepEqual(chainOf(r, 'ingress', '10.42.0.3'), [
+      'ip saddr { 10.42.0.2, 10.42.0.3, 10.42.1.3, 10.42.1.4, 10.42.2.5, 10.42.2.6, 10.42.2.7 } meta l4proto tcp th dport 9090 return',
+      'ip saddr { 10.42.1.3 } return',
+      'counter drop',
+    ]);
+    assert.match(r, /ip saddr \{ 10\.42\.1\.3 \} return/);
+    nftAccepts(r);
+  });
+
+  test('a rule that two policies repeat is written once in the chain, in the place of its first copy', () => {
+    const ingress = [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }] }];
+    const r = build([
+      policy('a', 'default', { podSelector: {}, ingress }),
+      policy('b', 'default', {
+        podSelector: {},
+        ingress: [{ ports: [{ port: 443 }] }, ...ingress],
+      }),
+    ]);
+    assert.deepEqual(chainOf(r, 'ingress', '10.42.0.2'), [
+      'ip saddr { 10.42.1.3 } return',
+      'meta l4proto tcp th dport 443 return',
+      'counter drop',
+    ]);
+  });
+
+  test('an egress rule open to everyone and one whose peers match nobody do not share lines', () => {
+    const more = [...pods, pod('solo', 'default', '10.42.0.9', { app: 'solo' }, 'n1')];
+    const r = build(
+      [
+        policy('any', 'default', {
+          podSelector: { matchLabels: { app: 'web' } },
+          policyTypes: ['Egress'],
+          egress: [{ ports: [{ protocol: 'UDP', port: 53 }] }],
+        }),
+        policy('none', 'default', {
+          podSelector: { matchLabels: { app: 'solo' } },
+          policyTypes: ['Egress'],
+          egress: [
+            {
+              to: [{ podSelector: { matchLabels: { nobody: 'x' } } }],
+              ports: [{ protocol: 'UDP', port: 53 }],
+            },
+          ],
+        }),
+      ],
+      { pods: more, localPods: more.filter((p) => (p.spec as any).nodeName === 'n1') },
+    );
+    assert.deepEqual(chainOf(r, 'egress', '10.42.0.2'), [
+      'meta l4proto udp th dport 53 return',
+      'counter drop',
+    ]);
+    assert.deepEqual(chainOf(r, 'egress', '10.42.0.9'), ['counter drop']);
+  });
+
+  test('a pod or policy replaced by a newer object (as informers do) is read afresh', () => {
+    const pol = policy('p', 'default', {
+      podSelector: {},
+      ingress: [{ from: [{ podSelector: { matchLabels: { role: 'client' } } }] }],
+    });
+    assert.deepEqual(chainOf(build([pol]), 'ingress', '10.42.0.2'), [
+      'ip saddr { 10.42.1.3 } return',
+      'counter drop',
+    ]);
+    // the client moved to another address and the other pod became a client
+    const moved = pods.map((p) =>
+      p.metadata.name === 'client'
+        ? pod('client', 'default', '10.42.1.30', { role: 'client' }, 'n2')
+        : p.metadata.name === 'other'
+          ? pod('other', 'default', '10.42.1.4', { role: 'client' }, 'n2')
+          : p,
+    );
+    assert.deepEqual(chainOf(build([pol], { pods: moved }), 'ingress', '10.42.0.2'), [
+      'ip saddr { 10.42.1.30, 10.42.1.4 } return',
+      'counter drop',
+    ]);
+    const changed = policy('p', 'default', {
+      podSelector: {},
+      ingress: [{ from: [{ podSelector: { matchLabels: { role: 'other' } } }] }],
+    });
+    assert.deepEqual(chainOf(build([changed]), 'ingress', '10.42.0.2'), [
+      'ip saddr { 10.42.1.4 } return',
+      'counter drop',
+    ]);
+  });
+
+  test('a namespaceSelector on the name label picks pods of a namespace with no Namespace object yet', () => {
+    const more = [...pods, pod('lost', 'fresh', '10.42.3.3', {}, 'n3')];
+    const r = build(
+      [
+        policy('p', 'default', {
+          podSelector: { matchLabels: { app: 'web' } },
+          ingress: [
+            {
+              from: [
+                { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'fresh' } } },
+              ],
+            },
+          ],
+        }),
+      ],
+      { pods: more, localPods: more.filter((p) => (p.spec as any).nodeName === 'n1') },
+    );
+    assert.deepEqual(chainOf(r, 'ingress', '10.42.0.2'), [
+      'ip saddr { 10.42.3.3 } return',
+      'counter drop',
+    ]);
   });
 
   test('the same input gives the same text (so an unchanged cluster causes no nft call)', () => {
