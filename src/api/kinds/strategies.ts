@@ -8,6 +8,7 @@ import { coreEventToEventsV1, eventsV1ToCoreEvent } from '../conversion/events.j
 import { defaultTemplate, immutableSelector, validateSelectorAndTemplate } from './workload-rules.js';
 import { dropTypeDependentFields } from './service-type-fields.js';
 import { networkPolicyStrategy } from './network-policy-rules.js';
+import { pdbStrategy } from './pdb-rules.js';
 
 type Obj = Record<string, any>;
 const spec = (o: KubeObject): Obj => ((o.spec ??= {}) as Obj);
@@ -424,7 +425,7 @@ export const strategies: Record<string, Strategy> = {
     fromVersion: hpaFromVersion,
   },
   'events.events.k8s.io': { toVersion: (o) => coreEventToEventsV1(o), fromVersion: (o) => eventsV1ToCoreEvent(o) },
-  'poddisruptionbudgets.policy': statusOnly,
+  'poddisruptionbudgets.policy': pdbStrategy,
   'ingresses.networking.k8s.io': statusOnly,
   'networkpolicies.networking.k8s.io': networkPolicyStrategy,
   'persistentvolumeclaims.': { prepareForCreate: (o) => void (o.status = { phase: 'Pending' }) },
