@@ -23,6 +23,7 @@ import { TtlAfterFinishedController } from './ttlafterfinished/ttl-after-finishe
 import { CONTROLLERREVISIONS, PVCS, STATEFULSETS, StatefulSetController } from './statefulset/statefulset-controller.js';
 import { HPAS, HorizontalPodAutoscalerController, hpaOptionsFromEnv } from './hpa/hpa-controller.js';
 import { ResourceMetricsClient } from './hpa/resource-metrics-client.js';
+import { DisruptionController, PDBS } from './disruption/disruption-controller.js';
 
 /** What a controller offers the manager: start its workers, and stop them. */
 interface Controller {
@@ -56,6 +57,7 @@ const CONTROLLERS: Record<string, (c: Context) => Controller | Promise<Controlle
   endpointslice: ({ client, factory, log }) => new EndpointSliceController(client, factory.informerFor(SERVICES), factory.informerFor(PODS), factory.informerFor(ENDPOINTSLICES), log),
   endpoints: ({ client, factory, log }) => new EndpointsController(client, factory.informerFor(SERVICES), factory.informerFor(PODS), factory.informerFor(ENDPOINTS), log),
   horizontalpodautoscaling: ({ client, factory, log }) => new HorizontalPodAutoscalerController(client, factory.informerFor(HPAS), factory.informerFor(PODS), new ResourceMetricsClient(client), log, hpaOptionsFromEnv()),
+  disruption: ({ client, factory, log }) => new DisruptionController(client, factory.informerFor(PDBS), factory.informerFor(PODS), { replicaSets: factory.informerFor(REPLICASETS), deployments: factory.informerFor(DEPLOYMENTS), statefulSets: factory.informerFor(STATEFULSETS), replicationControllers: factory.informerFor(REPLICATIONCONTROLLERS) }, log),
   nodelifecycle: ({ client, factory, log }) => {
     // SKIFF_NODE_GRACE_SECONDS shortens upstream's 40 s node-monitor grace period (tests)
     const grace = Number(process.env.SKIFF_NODE_GRACE_SECONDS) || 40;
