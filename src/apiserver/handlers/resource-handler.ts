@@ -10,6 +10,7 @@ import { negotiate, type Negotiated, type Transform } from '../http/negotiate.js
 import { send } from '../http/respond.js';
 import type { ResourceRequest } from '../request-info.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
+import { evictPod } from '../registry/eviction.js';
 import { deleteOptions, intParam, boolParam, listOptions, writeOptions } from './query.js';
 import { buildPredicate } from './predicate.js';
 import { includeObjectParam } from '../../api/printers/index.js';
@@ -488,21 +489,13 @@ export class ResourceHandler {
     }
   }
 
-  /** Eviction is accepted and becomes a delete; disruption budgets are checked by a later controller. */
+  /** Eviction honours the pod's disruption budget (registry/eviction.ts). */
   private async evict(
     ns: string,
     name: string,
     body: Record<string, unknown>,
     dryRun: boolean,
   ): Promise<void> {
-    const pods = findResource('', 'pods')!;
-    const del = (body.deleteOptions ?? {}) as Record<string, unknown>;
-    const grace = typeof del.gracePeriodSeconds === 'number' ? del.gracePeriodSeconds : undefined;
-    const pre = del.preconditions as { uid?: string; resourceVersion?: string } | undefined;
-    await this.registry.delete(pods, 'v1', ns, name, {
-      gracePeriodSeconds: grace,
-      preconditions: pre,
-      dryRun,
-    });
+    await evictPod(this.registry, ns, name, body, dryRun);
   }
 }
