@@ -61,7 +61,7 @@ export async function startServer(opts: StartOptions = {}): Promise<ServerHandle
   proc.stdout!.on('data', (d) => (out += d));
   proc.stderr!.on('data', (d) => (out += d));
   await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not become ready:\n${out}`)), 30_000);
+    const timer = setTimeout(() => reject(new Error(`server did not become ready:\n${out}`)), 90_000); // generous: a loaded machine compiles slowly
     const check = () => {
       if (out.includes(opts.command === 'up' ? 'skiff node agent running' : 'skiff server ready')) {
         clearTimeout(timer);

@@ -11,6 +11,7 @@ import type { AttachEndpoint, ContainerConfig, ContainerStats, ContainerStatus, 
 import { spawnTtyExec } from './tty-exec.js';
 import { ociSpec } from './oci-spec.js';
 import { cgroupUsage } from './cgroup-stats.js';
+import { runningPid } from './live-state.js';
 
 const run = promisify(execFile);
 
@@ -231,6 +232,9 @@ export class OciRuntime implements Runtime {
       const code = Number(readFileSync(exitFile, 'utf8').trim());
       return { id, state: 'exited', exitCode: Number.isFinite(code) ? code : 255, startedAt: meta.startedAt, finishedAt: statSync(exitFile).mtime.toISOString(), logPath, oomKilled: oomHappened(dir) };
     }
+    // the common case needs no runtime process (live-state.ts)
+    const pid = runningPid(dir, !!meta.startedAt);
+    if (pid) return { id, state: 'running', pid, startedAt: meta.startedAt, logPath };
     try {
       const { stdout } = await this.runc(['state', id]);
       const s = JSON.parse(stdout) as { status: string; pid?: number };

@@ -1,0 +1,57 @@
+// A started container's liveness read from what runc and conmon leave behind,
+// so the kubelet's status checks (every pod, every second) spawn no `runc
+// state` process while containers run. runc writes the pid file at create;
+// conmon writes the exit file when the container ends. A live pid with no exit
+// file is a running container. Anything less certain (pid gone but no exit
+// file yet, a pid that may have been reused after a reboot) returns undefined
+// and the caller asks the runtime itself.
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+/** Clock ticks per second of /proc/<pid>/stat's starttime (USER_HZ is 100 on Linux). */
+const USER_HZ = 100;
+
+let bootTimeMs: number | undefined;
+
+function bootTime(): number {
+  if (bootTimeMs === undefined) {
+    const m = /^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'));
+    bootTimeMs = m ? Number(m[1]) * 1000 : 0;
+  }
+  return bootTimeMs;
+}
+
+/** Process state letter and start time (ms since the epoch) of a pid, or undefined when it is gone. */
+export function processInfo(pid: number): { state: string; startMs: number } | undefined {
+  let stat: string;
+  try {
+    stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  // the command name may hold spaces and parentheses: fields follow the last ')'
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const state = fields[0] ?? '?';
+  const startTicks = Number(fields[19]);
+  return { state, startMs: bootTime() + (startTicks * 1000) / USER_HZ };
+}
+
+/** The running container's pid, when the files on disk say so with certainty. */
+export function runningPid(containerDir: string, started: boolean): number | undefined {
+  if (!started) return undefined;
+  let pid: number;
+  let written: number;
+  try {
+    const pidFile = join(containerDir, 'pid');
+    pid = Number(readFileSync(pidFile, 'utf8').trim());
+    written = statSync(pidFile).mtimeMs;
+  } catch {
+    return undefined;
+  }
+  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+  const info = processInfo(pid);
+  if (!info || info.state === 'Z' || info.state === 'X') return undefined;
+  // a process started after the pid file was written is another process with the same number
+  if (info.startMs > written + 2000) return undefined;
+  return pid;
+}

@@ -1,0 +1,54 @@
+// live-state.ts reads a container's liveness from its pid file and /proc; real
+// processes stand in for containers here (the pid file is what runc writes).
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { processInfo, runningPid } from '../../../src/runtime/oci/live-state.js';
+
+test('a live process behind the pid file is running; not before start, not after exit', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'live-state-'));
+  const child = spawn('sleep', ['30']);
+  try {
+    writeFileSync(join(dir, 'pid'), `${child.pid}`);
+    assert.equal(runningPid(dir, true), child.pid);
+    assert.equal(runningPid(dir, false), undefined, 'created but not started: the runtime decides');
+    const info = processInfo(child.pid!)!;
+    assert.ok(Math.abs(info.startMs - Date.now()) < 10_000, `start time ${new Date(info.startMs).toISOString()} is about now`);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    assert.equal(runningPid(dir, true), undefined, 'an exited process is not running');
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a pid file older than the process with its number is a reused pid', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'live-state-'));
+  const child = spawn('sleep', ['30']);
+  try {
+    writeFileSync(join(dir, 'pid'), `${child.pid}`);
+    const hourAgo = new Date(Date.now() - 3600_000);
+    utimesSync(join(dir, 'pid'), hourAgo, hourAgo);
+    assert.equal(runningPid(dir, true), undefined);
+  } finally {
+    child.kill('SIGKILL');
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('missing or garbled pid files say nothing', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'live-state-'));
+  try {
+    assert.equal(runningPid(dir, true), undefined);
+    writeFileSync(join(dir, 'pid'), 'not a pid');
+    assert.equal(runningPid(dir, true), undefined);
+    writeFileSync(join(dir, 'pid'), '0');
+    assert.equal(runningPid(dir, true), undefined);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
