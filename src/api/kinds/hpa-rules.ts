@@ -58,9 +58,10 @@ export function validateHpa(o: KubeObject): StatusCause[] {
   const ref = spec.scaleTargetRef ?? {};
   if (!ref.kind) out.push(field.required('spec.scaleTargetRef.kind'));
   if (!ref.name) out.push(field.required('spec.scaleTargetRef.name'));
-  if (!isInt(spec.maxReplicas) || spec.maxReplicas < 1) out.push(field.invalid('spec.maxReplicas', spec.maxReplicas, 'must be greater than or equal to 1'));
+  // as upstream: each bound on its own, then their order
   if (spec.minReplicas !== undefined && (!isInt(spec.minReplicas) || spec.minReplicas < 1)) out.push(field.invalid('spec.minReplicas', spec.minReplicas, 'must be greater than or equal to 1'));
-  else if (isInt(spec.maxReplicas) && isInt(spec.minReplicas) && spec.minReplicas > spec.maxReplicas) out.push(field.invalid('spec.maxReplicas', spec.maxReplicas, 'must be greater than or equal to `minReplicas`'));
+  if (!isInt(spec.maxReplicas) || spec.maxReplicas < 1) out.push(field.invalid('spec.maxReplicas', spec.maxReplicas ?? 0, 'must be greater than 0'));
+  if (isInt(spec.maxReplicas) && isInt(spec.minReplicas) && spec.minReplicas > spec.maxReplicas) out.push(field.invalid('spec.maxReplicas', spec.maxReplicas, 'must be greater than or equal to `minReplicas`'));
   (spec.metrics ?? []).forEach((m: Obj, i: number) => {
     const path = `spec.metrics[${i}]`;
     if (!['Object', 'Pods', 'Resource', 'ContainerResource', 'External'].includes(m.type)) return out.push(field.notSupported(`${path}.type`, m.type, ['ContainerResource', 'External', 'Object', 'Pods', 'Resource']));

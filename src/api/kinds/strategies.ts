@@ -4,6 +4,7 @@ import type { KubeObject } from '../object.js';
 import { field, type StatusCause } from '../errors.js';
 import { addDefaultTolerations, defaultPodSpec, validatePodSpec } from './pod-defaults.js';
 import { hpaFromVersion, hpaToVersion } from '../conversion/hpa.js';
+import { defaultHpa, validateHpa } from './hpa-rules.js';
 import { coreEventToEventsV1, eventsV1ToCoreEvent } from '../conversion/events.js';
 import { defaultTemplate, immutableSelector, validateSelectorAndTemplate } from './workload-rules.js';
 import { dropTypeDependentFields } from './service-type-fields.js';
@@ -418,9 +419,8 @@ export const strategies: Record<string, Strategy> = {
   'storageclasses.storage.k8s.io': storageClassStrategy,
   'horizontalpodautoscalers.autoscaling': {
     ...statusOnly,
-    defaults(o) {
-      spec(o).minReplicas ??= 1;
-    },
+    defaults: defaultHpa,
+    validate: validateHpa,
     toVersion: hpaToVersion,
     fromVersion: hpaFromVersion,
   },

@@ -49,6 +49,8 @@ export class HorizontalPodAutoscalerController {
   private readonly history: ScalingHistory;
   private readonly syncPeriodMs: number;
   private readonly now: () => number;
+  /** the last rescale per HPA: a sync that starts from a cache not yet showing it must not drop it */
+  private readonly lastScale = new Map<string, string>();
   private workers?: Promise<void[]>;
 
   constructor(
@@ -70,7 +72,10 @@ export class HorizontalPodAutoscalerController {
       onUpdate: (o, n) => {
         if (JSON.stringify(o.spec) !== JSON.stringify(n.spec)) enqueue(n);
       },
-      onDelete: (o) => this.history.forget(keyOf(o)),
+      onDelete: (o) => {
+        this.history.forget(keyOf(o));
+        this.lastScale.delete(keyOf(o));
+      },
     });
   }
 
@@ -170,6 +175,7 @@ export class HorizontalPodAutoscalerController {
       this.history.recordScale(key, spec.behavior, current, desired, this.now());
       this.log('hpa rescaled', { hpa: key, target: refDesc, from: current, to: desired, reason: rescaleReason });
       status.lastScaleTime = metaNow(this.now());
+      this.lastScale.set(key, status.lastScaleTime);
     } else desired = current;
     status.currentReplicas = current;
     status.desiredReplicas = desired;
@@ -242,14 +248,26 @@ export class HorizontalPodAutoscalerController {
   }
 
   private async writeStatus(hpa: KubeObject, before: string): Promise<void> {
+    const status = hpa.status as Obj;
+    const scaled = this.lastScale.get(keyOf(hpa));
+    // RFC 3339 times of one format compare as strings
+    if (scaled && !(status.lastScaleTime >= scaled)) status.lastScaleTime = scaled;
     if (JSON.stringify(hpa.status) === before) return;
     // the informer's copy carries defaults the stored object may not have: write status only
-    const fresh = this.hpas.get(keyOf(hpa));
-    if (!fresh) return;
-    try {
-      await this.client.update(HPAS, { ...fresh, status: hpa.status }, 'status');
-    } catch (e) {
-      if ((e as { code?: number }).code !== 409 && (e as { code?: number }).code !== 404) throw e;
+    let fresh: KubeObject | undefined = this.hpas.get(keyOf(hpa));
+    // a spec edit racing this sync (kubectl patch right after autoscale) is a 409; the
+    // status is ours alone, so it goes onto the newest object rather than being lost
+    // with the lastScaleTime of a rescale already made
+    for (let attempt = 0; fresh && attempt < 3; attempt++) {
+      try {
+        await this.client.update(HPAS, { ...fresh, status: hpa.status }, 'status');
+        return;
+      } catch (e) {
+        const code = (e as { code?: number }).code;
+        if (code === 404) return;
+        if (code !== 409) throw e;
+        fresh = await this.client.get<KubeObject>(HPAS, hpa.metadata.namespace, hpa.metadata.name!).catch(() => undefined);
+      }
     }
   }
 }
