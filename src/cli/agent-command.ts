@@ -1,5 +1,5 @@
 // `skiff agent`: a node. Registers the Node, renews its Lease and runs the pods
-// bound to it as runc containers, talking to the control plane only through the API.
+// bound to it as runc (or crun) containers, talking to the control plane only through the API.
 import { mkdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +12,9 @@ import { LayoutStore } from '../image/store.js';
 import { builtinBusyboxPuller } from '../image/puller.js';
 import { internalIp } from '../kubelet/node-status.js';
 import { OciRuntime } from '../runtime/oci/oci-runtime.js';
+import { runtimeVersion } from '../runtime/oci/runtime-handlers.js';
+import { DEFAULT_EVICTION_HARD, parseDurationMs, parseEvictionHard } from '../kubelet/eviction-thresholds.js';
+import { NodePressure, observeNode } from '../kubelet/node-pressure.js';
 import { ensureBusyboxRootfs } from '../image/builtin-busybox.js';
 import { logger } from '../apiserver/log.js';
 import { createCa } from '../apiserver/pki/certificates.js';
@@ -52,6 +55,16 @@ export interface AgentOptions {
   clusterDomain?: string;
   /** the built-in ingress controller's port on the node (80); 0 turns it off */
   ingressPort?: number;
+  /** the default OCI runtime: runc (default) or crun; the other, when installed, serves RuntimeClasses */
+  runtime?: string;
+  /** a runtime binary to use as the default instead */
+  ociRuntime?: string;
+  /** hard eviction thresholds ("memory.available<100Mi,..."); upstream's defaults when absent */
+  evictionHard?: string;
+  /** how long a pressure condition stays after its threshold stops being met ("5m") */
+  evictionPressureTransitionPeriod?: string;
+  /** RuntimeDefault seccomp for containers that name no profile (upstream's --seccomp-default) */
+  seccompDefault?: boolean;
 }
 
 export interface RunningAgent {
@@ -77,9 +90,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const client = new RestClient(config);
   const log = (msg: string, extra?: Record<string, unknown>) => logger.info(msg, { component: 'agent', node: nodeName, ...extra });
   const imageStore = join(dataDir, 'images');
-  const runtime = new OciRuntime({ stateDir: join(dataDir, 'runtime'), sandboxRoot: ensureBusyboxRootfs(imageStore) });
+  const runtime = new OciRuntime({ stateDir: join(dataDir, 'runtime'), sandboxRoot: ensureBusyboxRootfs(imageStore), runtime: { runtime: opts.runtime, runtimePath: opts.ociRuntime } });
+  log('container runtimes', { default: runtime.defaultHandler.name, handlers: runtime.handlerNames });
   const kubeletPort = opts.kubeletPort ?? 10250;
-  const node = new NodeAgent(client, { name: nodeName, runtimeVersion: 'runc://1.1', nodeIp, kubeletPort }, log);
+  const evictionHard = parseEvictionHard(opts.evictionHard ?? DEFAULT_EVICTION_HARD);
+  const pressure = new NodePressure(evictionHard, () => observeNode(dataDir, imageStore), parseDurationMs(opts.evictionPressureTransitionPeriod ?? '5m'));
+  const node = new NodeAgent(client, { name: nodeName, runtimeVersion: `${runtime.defaultHandler.name}://${runtimeVersion(runtime.defaultHandler)}`, nodeIp, kubeletPort, evictionHard, pressure: () => pressure.check() }, log);
   await node.register();
   node.start();
   const cniBinDir = opts.cniBinDir ?? findCniBinDir();
@@ -115,7 +131,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     await ingress.start(ingressPort);
   }
   const images = new LayoutStore(imageStore);
-  const kubelet = new Kubelet(client, runtime, storeImages(images, [builtinBusyboxPuller(images)]), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, network, dns: { clusterDNS: [clusterDNS], clusterDomain: opts.clusterDomain, hostResolvConf } }, log);
+  const kubelet = new Kubelet(client, runtime, storeImages(images, [builtinBusyboxPuller(images)]), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, seccompDefault: opts.seccompDefault, network, dns: { clusterDNS: [clusterDNS], clusterDomain: opts.clusterDomain, hostResolvConf } }, log);
   await kubelet.start();
   // joined nodes serve with a CA-signed certificate; otherwise a self-signed one. Either way
   // callers must prove themselves with a cluster-CA client certificate

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { runServer } from './server-command.js';
 import { runAgent } from './agent-run.js';
 import { runImageCommand } from './image-command.js';
+import { NODE_RUNTIME_FLAGS, NODE_RUNTIME_USAGE, nodeRuntimeOptions } from './node-runtime-flags.js';
 
 const USAGE = `skiff — a Kubernetes-compatible cluster in one program
 
@@ -15,6 +16,7 @@ Usage:
   skiff up     [--data-dir DIR] [--port PORT] [--bind-address ADDR]   (server and a node in one process)
   skiff agent  --server URL --token TOKEN|--token-file FILE  (or --kubeconfig FILE) [--node-name NAME] [--data-dir DIR] [--cgroup-parent /skiff]
                [--node-ip IP] [--pod-cidr CIDR] [--cni-bin-dir DIR]
+  skiff agent and skiff up: ${NODE_RUNTIME_USAGE}
   skiff image  ls|build|inspect|rm|import|export|import-busybox|debootstrap [--data-dir DIR]
   skiff version
 
@@ -45,6 +47,7 @@ async function main(argv: string[]): Promise<number> {
           'service-node-port-range': { type: 'string', default: '30000-32767' },
           'advertise-address': { type: 'string' },
           'scheduler-score': { type: 'string', default: 'LeastAllocated' },
+          ...NODE_RUNTIME_FLAGS,
         },
         strict: true,
       });
@@ -58,7 +61,13 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`skiff: --scheduler-score must be LeastAllocated or MostAllocated, got ${score}\n`);
         return 2;
       }
+      const nodeRuntime = nodeRuntimeOptions(values);
+      if ('error' in nodeRuntime) {
+        process.stderr.write(`skiff: ${nodeRuntime.error}\n`);
+        return 2;
+      }
       return runServer({
+        nodeRuntime,
         schedulerScore: score,
         withAgent: cmd === 'up',
         nodeName: values['node-name'],
@@ -94,6 +103,7 @@ async function main(argv: string[]): Promise<number> {
           'ingress-port': { type: 'string', default: '80' },
           token: { type: 'string' },
           'token-file': { type: 'string' },
+          ...NODE_RUNTIME_FLAGS,
         },
         strict: true,
       });
@@ -106,7 +116,12 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write('skiff agent: --token needs --server https://HOST:PORT\n');
         return 2;
       }
-      return runAgent({ token, kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']), podCIDR: values['pod-cidr'], cniBinDir: values['cni-bin-dir'], clusterCIDR: values['cluster-cidr'], cniBridge: values['cni-bridge'], ingressPort: Number(values['ingress-port']) });
+      const nodeRuntime = nodeRuntimeOptions(values);
+      if ('error' in nodeRuntime) {
+        process.stderr.write(`skiff agent: ${nodeRuntime.error}\n`);
+        return 2;
+      }
+      return runAgent({ ...nodeRuntime, token, kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']), podCIDR: values['pod-cidr'], cniBinDir: values['cni-bin-dir'], clusterCIDR: values['cluster-cidr'], cniBridge: values['cni-bridge'], ingressPort: Number(values['ingress-port']) });
     }
     case 'image':
       return runImageCommand(rest);

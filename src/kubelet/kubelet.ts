@@ -27,7 +27,11 @@ export interface KubeletOptions {
   network?: PodNetwork;
   /** what pods' resolv.conf is made from */
   dns?: NodeDns;
+  /** containers without a seccompProfile get RuntimeDefault (upstream's --seccomp-default) */
+  seccompDefault?: boolean;
 }
+
+const RUNTIME_CLASSES: ResourceRef = { group: 'node.k8s.io', version: 'v1', plural: 'runtimeclasses', namespaced: false };
 
 export class Kubelet {
   private readonly informer: Informer;
@@ -78,13 +82,13 @@ export class Kubelet {
   // pod sync reads its sources, but the API sees at most one read per object a few seconds
   private readonly objectCache = new Map<string, { at: number; obj: KubeObject | undefined }>();
 
-  private async getObject(kind: 'configmaps' | 'secrets', namespace: string, name: string): Promise<KubeObject | undefined> {
+  private async getObject(kind: 'configmaps' | 'secrets' | 'runtimeclasses', namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     const key = `${kind}/${namespace}/${name}`;
     const hit = this.objectCache.get(key);
     if (hit && Date.now() - hit.at < 2000) return hit.obj;
     let obj: KubeObject | undefined;
     try {
-      obj = await this.client.get<KubeObject>({ group: '', version: 'v1', plural: kind, namespaced: true }, namespace, name);
+      obj = await this.client.get<KubeObject>(kind === 'runtimeclasses' ? RUNTIME_CLASSES : { group: '', version: 'v1', plural: kind, namespaced: true }, namespace, name);
     } catch (e) {
       if ((e as { code?: number }).code !== 404) throw e;
     }
@@ -173,7 +177,7 @@ export class Kubelet {
       worker = undefined;
     }
     if (!worker) {
-      worker = new PodWorker(pod, this.runtime, this.images, { cgroupParent: this.opts.cgroupParent, nodeName: this.opts.nodeName, hostIP: this.opts.hostIP, rootDir: this.opts.rootDir, network: this.opts.network, dns: this.opts.dns, get: (kind, ns, name) => this.getObject(kind, ns, name), event: (p, type, reason, message, fieldPath) => this.recorder.event({ ...p, apiVersion: 'v1', kind: 'Pod' }, type, reason, message, fieldPath) });
+      worker = new PodWorker(pod, this.runtime, this.images, { cgroupParent: this.opts.cgroupParent, nodeName: this.opts.nodeName, hostIP: this.opts.hostIP, rootDir: this.opts.rootDir, network: this.opts.network, dns: this.opts.dns, seccompDefault: this.opts.seccompDefault, runtimeClass: (name) => this.getObject('runtimeclasses', undefined, name), get: (kind, ns, name) => this.getObject(kind, ns, name), event: (p, type, reason, message, fieldPath) => this.recorder.event({ ...p, apiVersion: 'v1', kind: 'Pod' }, type, reason, message, fieldPath) });
       this.workers.set(key, worker);
     }
     worker.update(pod);

@@ -3,6 +3,8 @@
 import { cpus, hostname, networkInterfaces, release, totalmem } from 'node:os';
 import { readFileSync } from 'node:fs';
 import type { KubeObject } from '../api/object.js';
+import { thresholdValue, type Threshold } from './eviction-thresholds.js';
+import type { PressureState } from './node-pressure.js';
 
 export interface NodeOptions {
   name: string;
@@ -14,6 +16,10 @@ export interface NodeOptions {
   /** address the API server reaches this node at; detected when absent */
   nodeIp?: string;
   kubeletPort?: number;
+  /** measured pressure, checked at every status update; none when absent */
+  pressure?: () => PressureState;
+  /** hard eviction thresholds: memory.available is held back from allocatable, as upstream */
+  evictionHard?: Threshold[];
 }
 
 function osImage(): string {
@@ -60,8 +66,18 @@ export function nodeObject(o: NodeOptions): KubeObject {
   };
 }
 
+/** capacity less the memory the hard eviction threshold keeps free (never below zero) */
+function allocatable(o: NodeOptions, capacity: Record<string, string>): Record<string, string> {
+  const t = o.evictionHard?.find((x) => x.signal === 'memory.available');
+  if (!t) return capacity;
+  const mem = Number(capacity.memory!.replace(/Ki$/, '')) * 1024;
+  const left = Math.max(0, Math.floor((mem - thresholdValue(t, mem)) / 1024));
+  return { ...capacity, memory: `${left}Ki` };
+}
+
 export function nodeStatus(o: NodeOptions, now: string, previous?: Record<string, any>): Record<string, unknown> {
   const capacity = nodeCapacity(o);
+  const pressure = o.pressure?.().conditions;
   const ip = o.nodeIp ?? internalIp() ?? '127.0.0.1';
   const prevReady = (previous?.conditions ?? []).find((c: any) => c.type === 'Ready');
   const cond = (type: string, status: string, reason: string, message: string) => {
@@ -71,11 +87,18 @@ export function nodeStatus(o: NodeOptions, now: string, previous?: Record<string
   void prevReady;
   return {
     capacity,
-    allocatable: capacity,
+    allocatable: allocatable(o, capacity),
+    // upstream's reasons and messages, word for word
     conditions: [
-      cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
-      cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
-      cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
+      pressure?.MemoryPressure
+        ? cond('MemoryPressure', 'True', 'KubeletHasInsufficientMemory', 'kubelet has insufficient memory available')
+        : cond('MemoryPressure', 'False', 'KubeletHasSufficientMemory', 'kubelet has sufficient memory available'),
+      pressure?.DiskPressure
+        ? cond('DiskPressure', 'True', 'KubeletHasDiskPressure', 'kubelet has disk pressure')
+        : cond('DiskPressure', 'False', 'KubeletHasNoDiskPressure', 'kubelet has no disk pressure'),
+      pressure?.PIDPressure
+        ? cond('PIDPressure', 'True', 'KubeletHasInsufficientPID', 'kubelet has insufficient PID available')
+        : cond('PIDPressure', 'False', 'KubeletHasSufficientPID', 'kubelet has sufficient PID available'),
       cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
     ],
     addresses: [...(ip ? [{ type: 'InternalIP', address: ip }] : []), { type: 'Hostname', address: o.name }],

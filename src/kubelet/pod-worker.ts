@@ -3,7 +3,9 @@
 // and the status written back. sync() is idempotent and called again whenever
 // the pod or its containers change.
 import { metaTime, type KubeObject } from '../api/object.js';
-import type { ContainerStatus, Runtime } from '../runtime/runtime.js';
+import { RuntimeHandlerError, type ContainerStatus, type Runtime } from '../runtime/runtime.js';
+import { containerSeccomp, SeccompConfigError } from './seccomp.js';
+import { podRuntimeHandler, RuntimeClassError, type RuntimeClassGetter } from './runtime-class.js';
 import { mergeEnv, type ImageResolver } from './images.js';
 import { parseQuantity } from './quantity.js';
 import { removeCgroup } from '../runtime/oci/cgroups.js';
@@ -76,7 +78,7 @@ export class PodWorker {
     private pod: KubeObject,
     private readonly runtime: Runtime,
     private readonly images: ImageResolver,
-    private readonly opts: { cgroupParent: string; nodeName: string; hostIP?: string; rootDir: string; get: ObjectGetter; event?: PodEventSink; network?: PodNetwork; dns?: NodeDns },
+    private readonly opts: { cgroupParent: string; nodeName: string; hostIP?: string; rootDir: string; get: ObjectGetter; event?: PodEventSink; network?: PodNetwork; dns?: NodeDns; runtimeClass?: RuntimeClassGetter; seccompDefault?: boolean },
   ) {
     this.state = { sandboxId: sandboxIdFor(pod), containers: new Map(), initDone: new Set() };
   }
@@ -106,7 +108,20 @@ export class PodWorker {
       await this.stopAll(0, false);
       return this.status();
     }
-    const sandbox = await this.runtime.runSandbox({ id: this.state.sandboxId, hostname: pod.metadata.name!.slice(0, 63), cgroupParent: this.cgroupParent, hostNetwork: !!spec.hostNetwork });
+    let runtimeHandler: string | undefined;
+    try {
+      runtimeHandler = await podRuntimeHandler(pod, this.opts.runtimeClass);
+    } catch (e) {
+      if (!(e instanceof RuntimeClassError)) throw e;
+      return this.sandboxFailed(e.message);
+    }
+    let sandbox;
+    try {
+      sandbox = await this.runtime.runSandbox({ id: this.state.sandboxId, hostname: pod.metadata.name!.slice(0, 63), cgroupParent: this.cgroupParent, hostNetwork: !!spec.hostNetwork, runtimeHandler });
+    } catch (e) {
+      if (!(e instanceof RuntimeHandlerError)) throw e;
+      return this.sandboxFailed(e.message);
+    }
     if (!sandbox.running) throw new Error('pod sandbox is not running');
     this.sandboxPid = sandbox.pid;
     await this.setUpNetwork(spec, sandbox.pid!);
@@ -137,6 +152,16 @@ export class PodWorker {
       const st = await this.ensureContainer(c, spec.restartPolicy ?? 'Always');
       if (st?.state === 'running') await this.probe(c, st);
     }
+    return this.status();
+  }
+
+  /** No sandbox can be made (RuntimeClass missing, its runtime absent): upstream's FailedCreatePodSandBox, the pod waits. */
+  private sandboxFailed(why: string): Promise<Obj> {
+    const message = `Failed to create pod sandbox: ${why}`;
+    const spec = (this.pod.spec ?? {}) as Obj;
+    const names = [...((spec.initContainers ?? []) as Obj[]), ...((spec.containers ?? []) as Obj[])].map((c) => c.name as string);
+    if (names.some((n) => this.waiting.get(n)?.message !== message)) this.event('Warning', 'FailedCreatePodSandBox', message);
+    for (const n of names) this.waiting.set(n, { reason: 'ContainerCreating', message });
     return this.status();
   }
 
@@ -205,7 +230,17 @@ export class PodWorker {
       return undefined;
     }
     const cpuRequest = requests.cpu ?? limits.cpu;
+    let seccomp;
+    try {
+      seccomp = containerSeccomp(this.pod as Obj, c, { rootDir: this.opts.rootDir, seccompDefault: this.opts.seccompDefault });
+    } catch (e) {
+      if (!(e instanceof SeccompConfigError)) throw e;
+      if (this.waiting.get(c.name)?.message !== e.message) this.event('Warning', 'Failed', `Error: ${e.message}`, c.name);
+      this.waiting.set(c.name, { reason: 'CreateContainerError', message: e.message });
+      return undefined;
+    }
     await this.runtime.createContainer({
+      seccomp,
       id: rec.id,
       sandboxId: this.state.sandboxId,
       lowerDirs: image.lowers,

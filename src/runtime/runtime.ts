@@ -24,6 +24,8 @@ export interface SandboxConfig {
   cgroupParent: string;
   /** share the node's network namespace (spec.hostNetwork) instead of getting a new one */
   hostNetwork?: boolean;
+  /** which OCI runtime runs this pod (a RuntimeClass's handler: runc, crun); the node's default when absent */
+  runtimeHandler?: string;
 }
 
 export interface SandboxStatus {
@@ -58,6 +60,8 @@ export interface ContainerConfig {
   stdinOnce?: boolean;
   /** give the main process a terminal (spec.containers[].tty) */
   tty?: boolean;
+  /** seccomp filter: the runtime's default profile, none (the default), or a given OCI linux.seccomp profile */
+  seccomp?: { type: 'RuntimeDefault' } | { type: 'Unconfined' } | { type: 'Localhost'; profile: object };
 }
 
 /** Where a running container's main process can be attached to (conmon's attach socket and control fifo). */
@@ -101,6 +105,9 @@ export interface ContainerStats {
   /** when it was read */
   timestamp: number;
 }
+
+/** The runtime cannot run a pod with the handler it asked for (unknown, or its binary is missing). */
+export class RuntimeHandlerError extends Error {}
 
 export interface Runtime {
   runSandbox(cfg: SandboxConfig): Promise<SandboxStatus>;

@@ -42,11 +42,14 @@ export async function removeCgroupParent(cgroupParent: string): Promise<void> {
   }
 }
 
-/** Containers and rootfs mounts under a data dir, all ours. */
+/** Containers and rootfs mounts under a data dir, all ours (each OCI runtime keeps its own state root). */
 export function removeContainers(dataDir: string): void {
-  const root = join(dataDir, 'agent/runtime/runc');
-  const ids = existsSync(root) ? execFileSync('runc', ['--root', root, 'list', '-q'], { encoding: 'utf8' }).split('\n').filter(Boolean) : [];
-  for (const id of ids) execFileSync('runc', ['--root', root, 'delete', '--force', id]);
+  for (const runtime of ['runc', 'crun']) {
+    const root = join(dataDir, 'agent/runtime', runtime);
+    if (!existsSync(root) || readdirSync(root).length === 0) continue;
+    const ids = execFileSync(runtime, ['--root', root, 'list', '-q'], { encoding: 'utf8' }).split('\n').filter(Boolean);
+    for (const id of ids) execFileSync(runtime, ['--root', root, 'delete', '--force', id]);
+  }
   const containers = join(dataDir, 'agent/runtime/containers');
   for (const c of existsSync(containers) ? readdirSync(containers) : []) {
     try {

@@ -8,6 +8,7 @@ import { defaultHpa, validateHpa } from './hpa-rules.js';
 import { coreEventToEventsV1, eventsV1ToCoreEvent } from '../conversion/events.js';
 import { defaultTemplate, immutableSelector, validateSelectorAndTemplate } from './workload-rules.js';
 import { dropTypeDependentFields } from './service-type-fields.js';
+import { runtimeClassStrategy } from './runtime-class-rules.js';
 import { networkPolicyStrategy } from './network-policy-rules.js';
 import { pdbStrategy } from './pdb-rules.js';
 
@@ -416,6 +417,7 @@ export const strategies: Record<string, Strategy> = {
   'rolebindings.rbac.authorization.k8s.io': roleBindingStrategy,
   'clusterrolebindings.rbac.authorization.k8s.io': roleBindingStrategy,
   'priorityclasses.scheduling.k8s.io': priorityClassStrategy,
+  'runtimeclasses.node.k8s.io': runtimeClassStrategy,
   'storageclasses.storage.k8s.io': storageClassStrategy,
   'horizontalpodautoscalers.autoscaling': {
     ...statusOnly,

@@ -1,4 +1,4 @@
-// Cluster objects: Namespaces, Nodes, Leases and PriorityClasses.
+// Cluster objects: Namespaces, Nodes, Leases, PriorityClasses and RuntimeClasses.
 import type { Printer } from './table-types.js';
 import { AGE, NAME, col, str, wide, type Obj } from './columns.js';
 import { DOCS } from './docs.js';
@@ -99,4 +99,10 @@ export const priorityClassPrinter: Printer = {
       str(o.preemptionPolicy),
     ],
   ],
+};
+
+// upstream's RuntimeClass columns: NAME, HANDLER, AGE
+export const runtimeClassPrinter: Printer = {
+  columns: [NAME, col('Handler', 'Handler specifies the underlying runtime and configuration that the CRI implementation will use to handle pods of this class.'), AGE],
+  rows: (o: Obj, now) => [[o.metadata.name, str(o.handler), since(o.metadata.creationTimestamp, now)]],
 };

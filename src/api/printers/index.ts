@@ -54,6 +54,7 @@ const PRINTERS: Record<string, Printer> = {
   'rolebindings.rbac.authorization.k8s.io': roleBindingPrinter,
   'clusterrolebindings.rbac.authorization.k8s.io': clusterRoleBindingPrinter,
   'priorityclasses.scheduling.k8s.io': cluster.priorityClassPrinter,
+  'runtimeclasses.node.k8s.io': cluster.runtimeClassPrinter,
   'storageclasses.storage.k8s.io': storage.storageClassPrinter,
 };
 

@@ -3,6 +3,9 @@
 // pods there that do not tolerate it are evicted after their
 // tolerationSeconds, so their controllers recreate them elsewhere. A node that
 // renews again loses the taint (the kubelet reports Ready itself).
+// Conditions become NoSchedule taints (upstream's TaintNodesByCondition):
+// MemoryPressure, DiskPressure and PIDPressure True put
+// node.kubernetes.io/{memory,disk,pid}-pressure on the node while they last.
 import type { KubeObject } from '../../api/object.js';
 import { metaTime } from '../../api/object.js';
 import { EventRecorder } from '../../client/event-recorder.js';
@@ -15,6 +18,26 @@ type Obj = Record<string, any>;
 export const LEASES: ResourceRef = { group: 'coordination.k8s.io', version: 'v1', plural: 'leases', namespaced: true };
 const NODES: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
 const UNREACHABLE = 'node.kubernetes.io/unreachable';
+/** condition (when True) → the NoSchedule taint it sets */
+const CONDITION_TAINTS: Record<string, string> = {
+  MemoryPressure: 'node.kubernetes.io/memory-pressure',
+  DiskPressure: 'node.kubernetes.io/disk-pressure',
+  PIDPressure: 'node.kubernetes.io/pid-pressure',
+};
+const CONDITION_TAINT_KEYS = new Set(Object.values(CONDITION_TAINTS));
+
+/** The node's taints with the condition taints made to match its conditions; undefined when they already do. */
+export function conditionTaints(node: KubeObject): Obj[] | undefined {
+  const taints = (((node.spec as Obj)?.taints ?? []) as Obj[]);
+  const want = ((((node.status as Obj)?.conditions ?? []) as Obj[]))
+    .filter((c) => c.status === 'True' && CONDITION_TAINTS[c.type])
+    .map((c) => CONDITION_TAINTS[c.type]!)
+    .sort();
+  const have = taints.filter((t) => CONDITION_TAINT_KEYS.has(t.key) && t.effect === 'NoSchedule').map((t) => t.key as string).sort();
+  if (want.join() === have.join()) return undefined;
+  const kept = taints.filter((t) => !(CONDITION_TAINT_KEYS.has(t.key) && t.effect === 'NoSchedule'));
+  return [...kept, ...want.map((key) => ({ key, effect: 'NoSchedule' }))];
+}
 
 export interface NodeLifecycleOptions {
   /** how long a silent node stays Ready (upstream's node-monitor-grace-period, 40 s) */
@@ -73,7 +96,19 @@ export class NodeLifecycleController {
       else if (!silent && tainted) await this.markReachable(node);
       if (silent) await this.evict(name, now);
       else this.taintedAt.delete(name);
+      if (conditionTaints(node)) await this.syncConditionTaints(name);
     }
+  }
+
+  /** Read fresh and write with its resourceVersion, so a taint set meanwhile by anyone is kept (409: next pass). */
+  private async syncConditionTaints(name: string): Promise<void> {
+    const fresh = await this.client.get<KubeObject>(NODES, undefined, name);
+    const taints = conditionTaints(fresh);
+    if (!taints) return;
+    await this.client.update(NODES, { ...fresh, spec: { ...(fresh.spec as Obj), taints: taints.length ? taints : undefined } }).catch((e) => {
+      if ((e as { code?: number }).code !== 409) throw e;
+    });
+    this.log('node condition taints', { node: name, taints: taints.map((t) => t.key) });
   }
 
   private async markUnreachable(node: KubeObject): Promise<void> {

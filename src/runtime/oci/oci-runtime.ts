@@ -1,4 +1,5 @@
-// Runs sandboxes and containers with runc through OCI bundles, each under a
+// Runs sandboxes and containers with runc (or crun, per pod: RuntimeClass
+// handlers) through OCI bundles, each under a
 // conmon monitor that keeps its exit code and writes its log in the CRI format,
 // so nothing is lost when the agent restarts. Root filesystems are overlayfs
 // mounts: the image's layers as read-only lowers, a writable upper per container.
@@ -7,9 +8,11 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, r
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isMounted, mountOverlay } from './mounts.js';
-import type { AttachEndpoint, ContainerConfig, ContainerStats, ContainerStatus, Runtime, SandboxConfig, SandboxStatus, TtyProcess } from '../runtime.js';
+import { RuntimeHandlerError, type AttachEndpoint, type ContainerConfig, type ContainerStats, type ContainerStatus, type Runtime, type SandboxConfig, type SandboxStatus, type TtyProcess } from '../runtime.js';
 import { spawnTtyExec } from './tty-exec.js';
-import { ociSpec } from './oci-spec.js';
+import { capabilitySet, ociSpec } from './oci-spec.js';
+import { missingRuntimeMessage, resolveHandlers, type HandlerChoice, type OciRuntimeHandler } from './runtime-handlers.js';
+import { defaultSeccompProfile } from './seccomp-profile.js';
 import { cgroupUsage } from './cgroup-stats.js';
 import { runningPid } from './live-state.js';
 
@@ -20,14 +23,15 @@ export interface OciRuntimeOptions {
   stateDir: string;
   /** root filesystem used for pod sandboxes (busybox) */
   sandboxRoot: string;
-  runtimePath?: string;
+  /** the default runtime (runc unless chosen otherwise); other installed ones serve RuntimeClasses */
+  runtime?: HandlerChoice;
   conmonPath?: string;
-  /** runc --root, so skiff's containers are listed apart from anyone else's */
-  runtimeRoot?: string;
 }
 
 interface ContainerMeta {
   id: string;
+  /** the runtime that created it (absent: the default, as before handlers existed) */
+  handler?: string;
   startedAt?: string;
   sandboxId?: string;
   stdin?: boolean;
@@ -35,30 +39,61 @@ interface ContainerMeta {
 }
 
 export class OciRuntime implements Runtime {
-  private readonly runtimePath: string;
   private readonly conmonPath: string;
-  private readonly runtimeRoot: string;
+  /** by handler name; the first is the node's default */
+  private readonly handlers: Map<string, OciRuntimeHandler>;
+  readonly defaultHandler: OciRuntimeHandler;
 
   constructor(private readonly opts: OciRuntimeOptions) {
-    this.runtimePath = opts.runtimePath ?? findBinary(['/usr/sbin/runc', '/usr/bin/runc', '/usr/local/bin/runc'], 'runc (apt-get install runc)');
     this.conmonPath = opts.conmonPath ?? findBinary(['/usr/bin/conmon', '/usr/local/bin/conmon', '/usr/libexec/podman/conmon'], 'conmon (apt-get install conmon)');
-    this.runtimeRoot = opts.runtimeRoot ?? join(opts.stateDir, 'runc');
-    mkdirSync(this.runtimeRoot, { recursive: true });
+    const handlers = resolveHandlers(opts.stateDir, opts.runtime);
+    this.defaultHandler = handlers[0]!;
+    this.handlers = new Map(handlers.map((h) => [h.name, h]));
+  }
+
+  /** The handlers this node can run pods with (for RuntimeClass lookups and the Node's status). */
+  get handlerNames(): string[] {
+    return [...this.handlers.keys()];
   }
 
   private dir(id: string): string {
     return join(this.opts.stateDir, 'containers', id);
   }
 
-  private runc(args: string[]): Promise<{ stdout: string; stderr: string }> {
-    return run(this.runtimePath, ['--root', this.runtimeRoot, ...args], { maxBuffer: 4 << 20 });
+  private handlerNamed(name: string | undefined): OciRuntimeHandler {
+    if (!name) return this.defaultHandler;
+    const h = this.handlers.get(name);
+    if (!h) throw new RuntimeHandlerError(`no runtime for "${name}" is configured on this node (${this.handlerNames.join(', ')} are): ${missingRuntimeMessage(name)}`);
+    return h;
+  }
+
+  private readonly handlerCache = new Map<string, OciRuntimeHandler>();
+
+  /** The runtime a container was created with, from its meta on disk (containers outlive the agent). */
+  private handlerOf(id: string): OciRuntimeHandler {
+    const cached = this.handlerCache.get(id);
+    if (cached) return cached;
+    try {
+      const meta = JSON.parse(readFileSync(join(this.dir(id), 'meta.json'), 'utf8')) as ContainerMeta;
+      const h = this.handlers.get(meta.handler ?? '') ?? this.defaultHandler;
+      this.handlerCache.set(id, h);
+      return h;
+    } catch {
+      return this.defaultHandler;
+    }
+  }
+
+  private oci(id: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
+    const h = this.handlerOf(id);
+    return run(h.path, ['--root', h.root, ...args], { maxBuffer: 4 << 20 });
   }
 
   async runSandbox(cfg: SandboxConfig): Promise<SandboxStatus> {
+    const handler = this.handlerNamed(cfg.runtimeHandler);
     const existing = await this.sandboxStatus(cfg.id);
     if (existing?.running) return existing;
     if (existing) await this.removeSandbox(cfg.id);
-    await this.createContainerInternal(
+    await this.createContainerInternal(handler,
       cfg.id,
       [this.opts.sandboxRoot],
       ociSpec({
@@ -74,6 +109,8 @@ export class OciRuntime implements Runtime {
         noNewPrivileges: true,
         // the agent's own network namespace is the node's
         joinNamespaces: cfg.hostNetwork ? { network: `/proc/${process.pid}/ns/net` } : undefined,
+        // the sandbox only sleeps: the default filter costs it nothing
+        seccomp: defaultSeccompProfile([]),
       }),
       undefined,
     );
@@ -98,6 +135,7 @@ export class OciRuntime implements Runtime {
     if (!sandbox?.running || !sandbox.pid) throw new Error(`sandbox ${cfg.sandboxId} is not running`);
     const ns = (t: string) => `/proc/${sandbox.pid}/ns/${t}`;
     const spec = ociSpec({
+      seccomp: seccompFor(cfg),
       args: cfg.args,
       env: cfg.env,
       cwd: cfg.cwd,
@@ -113,25 +151,27 @@ export class OciRuntime implements Runtime {
       noNewPrivileges: cfg.noNewPrivileges,
       terminal: cfg.tty,
     });
-    await this.createContainerInternal(cfg.id, cfg.lowerDirs, spec, cfg.sandboxId, { stdin: cfg.stdin, stdinOnce: cfg.stdinOnce, tty: cfg.tty });
+    // a pod's containers run with its sandbox's runtime
+    await this.createContainerInternal(this.handlerOf(cfg.sandboxId), cfg.id, cfg.lowerDirs, spec, cfg.sandboxId, { stdin: cfg.stdin, stdinOnce: cfg.stdinOnce, tty: cfg.tty });
     return (await this.containerStatus(cfg.id))!;
   }
 
-  private async createContainerInternal(id: string, lowers: string[], spec: object, sandboxId: string | undefined, io: { stdin?: boolean; stdinOnce?: boolean; tty?: boolean } = {}): Promise<void> {
+  private async createContainerInternal(handler: OciRuntimeHandler, id: string, lowers: string[], spec: object, sandboxId: string | undefined, io: { stdin?: boolean; stdinOnce?: boolean; tty?: boolean } = {}): Promise<void> {
     const dir = this.dir(id);
     const bundle = join(dir, 'bundle');
     const rootfs = join(bundle, 'rootfs');
     for (const d of [rootfs, join(dir, 'upper'), join(dir, 'work'), join(dir, 'exits'), join(dir, 'sock'), join(dir, 'persist'), join(this.opts.stateDir, 'logs')]) mkdirSync(d, { recursive: true });
     writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
-    const meta: ContainerMeta = { id, sandboxId, stdin: io.stdin, tty: io.tty };
+    const meta: ContainerMeta = { id, handler: handler.name, sandboxId, stdin: io.stdin, tty: io.tty };
     writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
+    this.handlerCache.set(id, handler);
     if (!isMounted(rootfs)) {
       await mountOverlay(lowers, join(dir, 'upper'), join(dir, 'work'), rootfs);
     }
-    // conmon runs `runc create` and stays as the container's parent and log writer
+    // conmon runs `runc create` (or crun's) and stays as the container's parent and log writer
     await run(this.conmonPath, [
       '--cid', id, '--cuuid', id, '--name', id,
-      '--runtime', this.runtimePath, `--runtime-arg=--root=${this.runtimeRoot}`,
+      '--runtime', handler.createPath, `--runtime-arg=--root=${handler.root}`,
       '--bundle', bundle,
       '--container-pidfile', join(dir, 'pid'),
       '--conmon-pidfile', join(dir, 'conmon.pid'),
@@ -164,7 +204,7 @@ export class OciRuntime implements Runtime {
   }
 
   async startContainer(id: string): Promise<void> {
-    await this.runc(['start', id]);
+    await this.oci(id, ['start', id]);
     const metaPath = join(this.dir(id), 'meta.json');
     const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as ContainerMeta;
     meta.startedAt = new Date().toISOString();
@@ -172,8 +212,9 @@ export class OciRuntime implements Runtime {
   }
 
   exec(id: string, args: string[], timeoutMs: number): Promise<{ exitCode: number; output: string }> {
+    const h = this.handlerOf(id);
     return new Promise((resolve) => {
-      execFile(this.runtimePath, ['--root', this.runtimeRoot, 'exec', id, ...args], { timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
+      execFile(h.path, ['--root', h.root, 'exec', id, ...args], { timeout: timeoutMs, maxBuffer: 1 << 20 }, (err, stdout, stderr) => {
         const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? ((err as { code: number }).code) : 1) : 0;
         resolve({ exitCode: code, output: `${stdout}${stderr}` });
       });
@@ -181,7 +222,8 @@ export class OciRuntime implements Runtime {
   }
 
   execStream(id: string, args: string[]): ChildProcessWithoutNullStreams {
-    return spawn(this.runtimePath, ['--root', this.runtimeRoot, 'exec', id, ...args], { stdio: 'pipe' });
+    const h = this.handlerOf(id);
+    return spawn(h.path, ['--root', h.root, 'exec', id, ...args], { stdio: 'pipe' });
   }
 
   attachEndpoint(id: string): AttachEndpoint | undefined {
@@ -194,21 +236,22 @@ export class OciRuntime implements Runtime {
   }
 
   execTty(id: string, args: string[], size: { cols: number; rows: number }): TtyProcess {
-    return spawnTtyExec(this.runtimePath, this.runtimeRoot, id, args, size);
+    const h = this.handlerOf(id);
+    return spawnTtyExec(h.path, h.root, id, args, size);
   }
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {
     const st = await this.containerStatus(id);
     if (!st || st.state === 'exited' || st.state === 'unknown') return;
     if (graceSeconds > 0) {
-      await this.runc(['kill', id, 'TERM']).catch(() => {});
+      await this.oci(id, ['kill', id, 'TERM']).catch(() => {});
       const deadline = Date.now() + graceSeconds * 1000;
       while (Date.now() < deadline) {
         if ((await this.containerStatus(id))?.state !== 'running') return;
         await new Promise((r) => setTimeout(r, 100));
       }
     }
-    await this.runc(['kill', '--all', id, 'KILL']).catch(() => {});
+    await this.oci(id, ['kill', '--all', id, 'KILL']).catch(() => {});
     for (let i = 0; i < 50; i++) {
       if ((await this.containerStatus(id))?.state !== 'running') return;
       await new Promise((r) => setTimeout(r, 100));
@@ -216,10 +259,11 @@ export class OciRuntime implements Runtime {
   }
 
   async removeContainer(id: string): Promise<void> {
-    await this.runc(['delete', '--force', id]).catch(() => {});
+    await this.oci(id, ['delete', '--force', id]).catch(() => {});
     const rootfs = join(this.dir(id), 'bundle', 'rootfs');
     if (isMounted(rootfs)) await run('umount', [rootfs]).catch(() => run('umount', ['-l', rootfs]));
     rmSync(this.dir(id), { recursive: true, force: true });
+    this.handlerCache.delete(id);
   }
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
@@ -236,7 +280,7 @@ export class OciRuntime implements Runtime {
     const pid = runningPid(dir, !!meta.startedAt);
     if (pid) return { id, state: 'running', pid, startedAt: meta.startedAt, logPath };
     try {
-      const { stdout } = await this.runc(['state', id]);
+      const { stdout } = await this.oci(id, ['state', id]);
       const s = JSON.parse(stdout) as { status: string; pid?: number };
       const state = s.status === 'running' ? 'running' : s.status === 'created' ? 'created' : s.status === 'stopped' ? 'exited' : 'unknown';
       return { id, state, pid: s.pid || undefined, startedAt: meta.startedAt, logPath };
@@ -260,6 +304,14 @@ export class OciRuntime implements Runtime {
     const d = join(this.opts.stateDir, 'containers');
     return existsSync(d) ? readdirSync(d) : [];
   }
+}
+
+/** linux.seccomp for a container: its own profile, the default for what it may do, or none. */
+function seccompFor(cfg: ContainerConfig): object | undefined {
+  // privileged containers run unconfined, as with containerd and CRI-O
+  if (cfg.privileged || !cfg.seccomp || cfg.seccomp.type === 'Unconfined') return undefined;
+  if (cfg.seccomp.type === 'Localhost') return cfg.seccomp.profile;
+  return defaultSeccompProfile(capabilitySet(cfg.capabilities?.add, cfg.capabilities?.drop, false));
 }
 
 function findBinary(candidates: string[], what: string): string {

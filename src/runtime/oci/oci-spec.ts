@@ -65,6 +65,8 @@ export interface SpecInput {
   privileged?: boolean;
   /** the process gets a terminal (its master goes to conmon through --console-socket) */
   terminal?: boolean;
+  /** linux.seccomp; no filter when absent */
+  seccomp?: object;
 }
 
 export function ociSpec(input: SpecInput): object {
@@ -100,6 +102,7 @@ export function ociSpec(input: SpecInput): object {
       namespaces,
       maskedPaths: input.privileged ? [] : MASKED,
       readonlyPaths: input.privileged ? [] : READONLY,
+      ...(input.seccomp ? { seccomp: input.seccomp } : {}),
     },
   };
 }

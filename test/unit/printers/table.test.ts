@@ -377,6 +377,7 @@ const EXPECTED: Record<string, string[]> = {
     S('Age'),
     S('PreemptionPolicy', 1),
   ],
+  'runtimeclasses.node.k8s.io': [S('Name'), S('Handler'), S('Age')],
   'storageclasses.storage.k8s.io': [
     S('Name'),
     S('Provisioner'),

@@ -1,0 +1,25 @@
+// The node flags of `skiff agent` and `skiff up`: bad values are usage errors
+// said plainly, before anything starts.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseArgs } from 'node:util';
+import { NODE_RUNTIME_FLAGS, nodeRuntimeOptions } from '../../../src/cli/node-runtime-flags.js';
+
+const parse = (args: string[]) => nodeRuntimeOptions(parseArgs({ args, options: NODE_RUNTIME_FLAGS, strict: true }).values);
+
+test('defaults: runc, upstream thresholds, five minutes of transition, no default seccomp', () => {
+  assert.deepEqual(parse([]), { runtime: 'runc', ociRuntime: undefined, seccompDefault: false, evictionHard: undefined, evictionPressureTransitionPeriod: '5m' });
+});
+
+test('crun, a runtime binary, thresholds and --seccomp-default are taken', () => {
+  assert.deepEqual(parse(['--runtime', 'crun', '--seccomp-default', '--eviction-hard', 'memory.available<1Gi', '--eviction-pressure-transition-period', '30s']), {
+    runtime: 'crun', ociRuntime: undefined, seccompDefault: true, evictionHard: 'memory.available<1Gi', evictionPressureTransitionPeriod: '30s',
+  });
+  assert.equal((parse(['--oci-runtime', '/opt/bin/youki']) as { ociRuntime: string }).ociRuntime, '/opt/bin/youki');
+});
+
+test('unknown runtimes, bad thresholds and durations are refused with the reason', () => {
+  assert.match((parse(['--runtime', 'youki']) as { error: string }).error, /--runtime must be runc or crun/);
+  assert.match((parse(['--eviction-hard', 'memory.available>1Gi']) as { error: string }).error, /only < is supported/);
+  assert.match((parse(['--eviction-pressure-transition-period', 'soon']) as { error: string }).error, /invalid duration/);
+});
