@@ -30,7 +30,8 @@ import { ClusterDns } from '../network/dns/cluster-dns.js';
 import { INGRESSES, IngressProxy } from '../network/ingress/ingress-proxy.js';
 import { NetworkPolicyRunner } from '../network/policy/policy-runner.js';
 import { Informer } from '../client/informer.js';
-import { NodeRoutes } from '../network/node-routes.js';
+import { startNodeBackend } from '../network/node-backend.js';
+import type { FlannelBackend } from '../network/backend-annotations.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 
 export interface AgentOptions {
@@ -55,6 +56,8 @@ export interface AgentOptions {
   clusterDomain?: string;
   /** the built-in ingress controller's port on the node (80); 0 turns it off */
   ingressPort?: number;
+  /** how pods reach other nodes (k3s's --flannel-backend): vxlan by default, or host-gw */
+  flannelBackend?: FlannelBackend;
   /** the default OCI runtime: runc (default) or crun; the other, when installed, serves RuntimeClasses */
   runtime?: string;
   /** a runtime binary to use as the default instead */
@@ -101,12 +104,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const cniBinDir = opts.cniBinDir ?? findCniBinDir();
   if (!cniBinDir) throw new Error('CNI plugins not found in /usr/lib/cni or /opt/cni/bin: install them (apt-get install containernetworking-plugins) or pass --cni-bin-dir');
   const podCIDR = await resolvePodCIDR(client, nodeName, opts.podCIDR, log);
-  const network = new PodNetwork({ binDir: cniBinDir, stateDir: join(dataDir, 'cni'), podCIDR, bridge: opts.cniBridge });
-  log('pod network', { podCIDR, bridge: network.bridge });
   // a node forwards between its pods, other nodes and services (per network namespace)
   writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
-  const routes = new NodeRoutes(client, nodeName, log);
-  await routes.start();
+  // the backend first: an overlay's MTU is the pods' MTU
+  const routes = await startNodeBackend(client, { backend: opts.flannelBackend ?? 'vxlan', nodeName, nodeIP: nodeIp, podCIDR }, log);
+  const network = new PodNetwork({ binDir: cniBinDir, stateDir: join(dataDir, 'cni'), podCIDR, bridge: opts.cniBridge, mtu: routes.mtu });
+  log('pod network', { podCIDR, bridge: network.bridge, backend: routes.backend, mtu: routes.mtu });
   // one list+watch of Services and EndpointSlices for the proxy and the cluster DNS
   const onError = (e: unknown) => log('service watch failed', { error: String(e) });
   const services = new Informer(client, SERVICES, { onError });

@@ -4,6 +4,7 @@ import { parseArgs } from 'node:util';
 import { runServer } from './server-command.js';
 import { runAgent } from './agent-run.js';
 import { runImageCommand } from './image-command.js';
+import { FLANNEL_BACKENDS, type FlannelBackend } from '../network/backend-annotations.js';
 import { NODE_RUNTIME_FLAGS, NODE_RUNTIME_USAGE, nodeRuntimeOptions } from './node-runtime-flags.js';
 
 const USAGE = `skiff — a Kubernetes-compatible cluster in one program
@@ -14,8 +15,9 @@ Usage:
                [--service-node-port-range 30000-32767] [--advertise-address IP]
                [--scheduler-score LeastAllocated|MostAllocated]
   skiff up     [--data-dir DIR] [--port PORT] [--bind-address ADDR]   (server and a node in one process)
+               [--flannel-backend vxlan|host-gw]
   skiff agent  --server URL --token TOKEN|--token-file FILE  (or --kubeconfig FILE) [--node-name NAME] [--data-dir DIR] [--cgroup-parent /skiff]
-               [--node-ip IP] [--pod-cidr CIDR] [--cni-bin-dir DIR]
+               [--node-ip IP] [--pod-cidr CIDR] [--cni-bin-dir DIR] [--flannel-backend vxlan|host-gw]
   skiff agent and skiff up: ${NODE_RUNTIME_USAGE}
   skiff image  ls|build|inspect|rm|import|export|import-busybox|debootstrap [--data-dir DIR]
   skiff version
@@ -23,6 +25,13 @@ Usage:
 Run "skiff server" and then:
   KUBECONFIG=/var/lib/skiff/admin.kubeconfig kubectl get ns
 `;
+
+/** k3s's --flannel-backend values that skiff implements; others are refused before anything starts. */
+function flannelBackend(v: string): FlannelBackend | undefined {
+  if ((FLANNEL_BACKENDS as readonly string[]).includes(v)) return v as FlannelBackend;
+  process.stderr.write(`skiff: --flannel-backend must be ${FLANNEL_BACKENDS.join(' or ')}, got ${v}\n`);
+  return undefined;
+}
 
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...rest] = argv;
@@ -47,6 +56,7 @@ async function main(argv: string[]): Promise<number> {
           'service-node-port-range': { type: 'string', default: '30000-32767' },
           'advertise-address': { type: 'string' },
           'scheduler-score': { type: 'string', default: 'LeastAllocated' },
+          'flannel-backend': { type: 'string', default: 'vxlan' },
           ...NODE_RUNTIME_FLAGS,
         },
         strict: true,
@@ -66,7 +76,10 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`skiff: ${nodeRuntime.error}\n`);
         return 2;
       }
+      const backend = flannelBackend(values['flannel-backend']!);
+      if (!backend) return 2;
       return runServer({
+        flannelBackend: backend,
         nodeRuntime,
         schedulerScore: score,
         withAgent: cmd === 'up',
@@ -103,6 +116,7 @@ async function main(argv: string[]): Promise<number> {
           'ingress-port': { type: 'string', default: '80' },
           token: { type: 'string' },
           'token-file': { type: 'string' },
+          'flannel-backend': { type: 'string', default: 'vxlan' },
           ...NODE_RUNTIME_FLAGS,
         },
         strict: true,
@@ -121,7 +135,9 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`skiff agent: ${nodeRuntime.error}\n`);
         return 2;
       }
-      return runAgent({ ...nodeRuntime, token, kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']), podCIDR: values['pod-cidr'], cniBinDir: values['cni-bin-dir'], clusterCIDR: values['cluster-cidr'], cniBridge: values['cni-bridge'], ingressPort: Number(values['ingress-port']) });
+      const backend = flannelBackend(values['flannel-backend']!);
+      if (!backend) return 2;
+      return runAgent({ ...nodeRuntime, flannelBackend: backend, token, kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']), podCIDR: values['pod-cidr'], cniBinDir: values['cni-bin-dir'], clusterCIDR: values['cluster-cidr'], cniBridge: values['cni-bridge'], ingressPort: Number(values['ingress-port']) });
     }
     case 'image':
       return runImageCommand(rest);

@@ -16,6 +16,7 @@ export interface PodNetworkOptions {
   stateDir: string;
   podCIDR: string;
   bridge?: string;
+  /** pods' interfaces and the bridge: the overlay's MTU when pods cross one */
   mtu?: number;
 }
 
@@ -72,6 +73,8 @@ export class PodNetwork {
     const ip = (args: string[]) => run('ip', args);
     await ip(['link', 'add', this.bridge, 'type', 'bridge']).catch(() => {});
     await ip(['addr', 'replace', `${this.gateway}/${prefix}`, 'dev', this.bridge]);
+    // the bridge's own traffic (node to pod, cluster DNS replies) must fit an overlay too
+    if (this.opts.mtu) await ip(['link', 'set', this.bridge, 'mtu', String(this.opts.mtu)]);
     await ip(['link', 'set', this.bridge, 'up']);
   }
 

@@ -34,7 +34,8 @@ describe('a three-node cluster', () => {
   const json = (args: string[]) => JSON.parse(k(c.s, [...args, '-o', 'json']));
 
   before(async () => {
-    c = await startCluster('mn', 3);
+    // nodes on one segment: host-gw routes (vxlan, the default, has test/e2e/vxlan.test.ts and network-policy)
+    c = await startCluster('mn', 3, {}, { backend: 'host-gw' });
   });
   after(async () => {
     await c?.stop();
