@@ -18,6 +18,9 @@ import { ensurePki, type Pki } from './pki/index.js';
 import { createAuthenticator } from './authn/index.js';
 import { ensureDefaultNamespaces } from './bootstrap.js';
 import { ensureSystemPriorityClasses, PriorityAdmission } from './registry/priority-admission.js';
+import { QuotaAdmission } from './registry/quota-admission.js';
+import type { ResourceInfo } from '../api/resource.js';
+import type { KubeObject } from '../api/object.js';
 import { ServiceAllocator } from './registry/service-allocator.js';
 import { advertiseAddress, ClusterServices, loadServiceAllocations } from './cluster-services.js';
 import { proxyExec } from './handlers/exec-proxy.js';
@@ -105,7 +108,13 @@ export class ApiServer {
     const serviceAllocator = new ServiceAllocator({ serviceCIDR: this.opts.serviceCIDR, nodePortRange: this.opts.serviceNodePortRange });
     const priority = new PriorityAdmission(storage);
     priority.start();
-    const registry = new GenericRegistry(storage, { ...registryHooks(), ...serviceAllocator.hooks(), admit: (info, obj) => priority.admit(info, obj) });
+    const quota = new QuotaAdmission(storage);
+    // upstream's order: Priority, LimitRanger (mutating and validating), then ResourceQuota last
+    const admit = async (info: ResourceInfo, obj: KubeObject, dryRun: boolean) => {
+      await priority.admit(info, obj);
+      await quota.admit(info, obj, dryRun);
+    };
+    const registry = new GenericRegistry(storage, { ...registryHooks(), ...serviceAllocator.hooks(), admit });
     this.registry = registry;
     await loadServiceAllocations(registry, serviceAllocator);
     const discovery = new Discovery([...resources, ...METRICS_RESOURCES], () => `${bindAddress}:${port}`);

@@ -24,6 +24,7 @@ import { CONTROLLERREVISIONS, PVCS, STATEFULSETS, StatefulSetController } from '
 import { HPAS, HorizontalPodAutoscalerController, hpaOptionsFromEnv } from './hpa/hpa-controller.js';
 import { ResourceMetricsClient } from './hpa/resource-metrics-client.js';
 import { DisruptionController, PDBS } from './disruption/disruption-controller.js';
+import { QUOTA_COUNTED, RESOURCEQUOTAS, ResourceQuotaController } from './resourcequota/resourcequota-controller.js';
 
 /** What a controller offers the manager: start its workers, and stop them. */
 interface Controller {
@@ -57,6 +58,8 @@ const CONTROLLERS: Record<string, (c: Context) => Controller | Promise<Controlle
   endpointslice: ({ client, factory, log }) => new EndpointSliceController(client, factory.informerFor(SERVICES), factory.informerFor(PODS), factory.informerFor(ENDPOINTSLICES), log),
   endpoints: ({ client, factory, log }) => new EndpointsController(client, factory.informerFor(SERVICES), factory.informerFor(PODS), factory.informerFor(ENDPOINTS), log),
   horizontalpodautoscaling: ({ client, factory, log }) => new HorizontalPodAutoscalerController(client, factory.informerFor(HPAS), factory.informerFor(PODS), new ResourceMetricsClient(client), log, hpaOptionsFromEnv()),
+  // config maps and secrets only count: their metadata is enough
+  resourcequota: ({ client, factory, log }) => new ResourceQuotaController(client, factory.informerFor(RESOURCEQUOTAS), Object.fromEntries(Object.entries(QUOTA_COUNTED).map(([k, r]) => [k, factory.informerFor(r, k === 'configmaps' || k === 'secrets')])), log),
   disruption: ({ client, factory, log }) => new DisruptionController(client, factory.informerFor(PDBS), factory.informerFor(PODS), { replicaSets: factory.informerFor(REPLICASETS), deployments: factory.informerFor(DEPLOYMENTS), statefulSets: factory.informerFor(STATEFULSETS), replicationControllers: factory.informerFor(REPLICATIONCONTROLLERS) }, log),
   nodelifecycle: ({ client, factory, log }) => {
     // SKIFF_NODE_GRACE_SECONDS shortens upstream's 40 s node-monitor grace period (tests)

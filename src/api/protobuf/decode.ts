@@ -171,7 +171,16 @@ function decodeMessage(buf: Buffer, type: string, depth: number): unknown {
         const en = Number(et >> 3n);
         const ew = Number(et & 7n);
         if (en === 1) key = scalar(entry, ew, f.map);
-        else if (en === 2) value = isScalar(f.t) ? scalar(entry, ew, f.t) : decodeMessage(entry.bytes(), f.t, depth + 1);
+        else if (en === 2) {
+          if (isScalar(f.t)) value = scalar(entry, ew, f.t);
+          else {
+            // map values are messages too: a ResourceList's Quantity must come out as its string
+            const raw = entry.bytes();
+            const msg = decodeMessage(raw, f.t, depth + 1) as Record<string, unknown>;
+            const sp = special(f.t, msg, raw);
+            value = sp ? sp.value : msg;
+          }
+        }
         else entry.skip(ew);
       }
       const m = (out[f.n] ??= {}) as Record<string, unknown>;

@@ -137,7 +137,7 @@ export class GenericRegistry {
     if (sInfo.group === '' && sInfo.plural === 'namespaces') prepareNamespace(obj);
     this.validate(info, obj, [...this.hooks.validateMetadata(obj, sInfo), ...(strategy.validate?.(obj) ?? [])]);
     if (info.namespaced) await this.admitNamespace(meta.namespace!);
-    await this.hooks.admit?.(sInfo, obj);
+    await this.hooks.admit?.(sInfo, obj, !!opts.dryRun);
     const reservation = this.hooks.beginWrite?.(sInfo, obj, undefined);
     return settle(reservation, opts.dryRun, async () => {
       if (opts.dryRun) return toExternal(info, version, obj);

@@ -24,8 +24,8 @@ export interface WriteReservation {
 export interface RegistryHooks {
   /** Reserves what obj needs (old: the stored object on update); runs after validation, may fill fields, throws API errors. */
   beginWrite?(info: ResourceInfo, obj: KubeObject, old: KubeObject | undefined): WriteReservation | undefined;
-  /** Mutating admission of a new object (a pod's priority), after defaulting; throws API errors. */
-  admit?(info: ResourceInfo, obj: KubeObject): Promise<void>;
+  /** Admission of a new object (a pod's priority, limits, quota), after defaulting; throws API errors. A dry run records nothing. */
+  admit?(info: ResourceInfo, obj: KubeObject, dryRun: boolean): Promise<void>;
   /** obj has left storage for good. */
   afterDelete?(info: ResourceInfo, obj: KubeObject): void;
   validateMetadata(obj: KubeObject, info: ResourceInfo): StatusCause[];
