@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(runc crun conmon socat containernetworking-plugins nftables busybox-static iproute2 etcd-server python3 make g++ debootstrap attr bind9-dnsutils)
+DEBIAN_PACKAGES=(runc crun conmon socat containernetworking-plugins nftables busybox-static iproute2 etcd-server python3 make g++ debootstrap attr bind9-dnsutils protobuf-compiler)
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do

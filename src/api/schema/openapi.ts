@@ -3,6 +3,7 @@
 // merge key, list type and keys). Built on first request and cached as bytes.
 import { createHash } from 'node:crypto';
 import { resources } from '../kinds/resources.js';
+import { encodeOpenApiV2 } from './openapi-v2-protobuf.js';
 import { schemaRegistry } from './registry.js';
 import type { Definition, FieldSchema, SchemaRegistry, SchemaType } from './schema-types.js';
 
@@ -30,14 +31,14 @@ function gvkIndex(registry: SchemaRegistry): Map<string, Array<{ group: string; 
   return out;
 }
 
-function typeSchema(s: SchemaType, refPrefix: string): Json {
+function typeSchema(s: SchemaType, refPrefix: string, v3: boolean): Json {
   switch (s.type) {
     case 'object':
       return { $ref: `${refPrefix}${s.ref}` };
     case 'array':
-      return { type: 'array', items: typeSchema(s.items, refPrefix) };
+      return { type: 'array', items: typeSchema(s.items, refPrefix, v3) };
     case 'map':
-      return { type: 'object', additionalProperties: typeSchema(s.values, refPrefix) };
+      return { type: 'object', additionalProperties: typeSchema(s.values, refPrefix, v3) };
     case 'int-or-string':
       return { type: 'string', format: 'int-or-string', 'x-kubernetes-int-or-string': true };
     case 'quantity':
@@ -45,14 +46,17 @@ function typeSchema(s: SchemaType, refPrefix: string): Json {
     case 'time':
       return { type: 'string', format: 'date-time' };
     case 'any':
-      return { type: 'object', 'x-kubernetes-preserve-unknown-fields': true };
+      // v2 leaves the type out, as upstream's untyped JSON schema does (CRD defaults,
+      // enums, examples): kubectl's client-side validation reads a v2 `type: object`
+      // without properties as a map, and would reject `default: 5`
+      return v3 ? { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } : { 'x-kubernetes-preserve-unknown-fields': true };
     default:
       return { type: s.type, ...(s.type === 'integer' ? { format: 'int64' } : {}) };
   }
 }
 
 function fieldSchema(f: FieldSchema, refPrefix: string, v3: boolean): Json {
-  let out = typeSchema(f.schema, refPrefix);
+  let out = typeSchema(f.schema, refPrefix, v3);
   if (v3 && out.$ref) out = { allOf: [out] }; // v3 cannot put siblings next to $ref
   if (f.description) out.description = f.description;
   if (f.patchStrategy) out['x-kubernetes-patch-strategy'] = f.patchStrategy;
@@ -102,6 +106,16 @@ function toDoc(value: unknown): Doc {
 }
 
 let v2: Doc | undefined;
+let v2Protobuf: Doc | undefined;
+
+/** The v2 document as gnostic's openapi.v2.Document, encoded from the JSON on
+ *  first use; it keeps the JSON's etag, as upstream does (responses vary by Accept). */
+export function openapiV2Protobuf(): Doc {
+  if (v2Protobuf) return v2Protobuf;
+  const json = openapiV2();
+  v2Protobuf = { body: encodeOpenApiV2(JSON.parse(json.body.toString('utf8'))), etag: json.etag };
+  return v2Protobuf;
+}
 
 export function openapiV2(): Doc {
   if (v2) return v2;

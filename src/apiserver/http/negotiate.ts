@@ -12,13 +12,13 @@ export interface Negotiated {
   tableVersion?: 'meta.k8s.io/v1' | 'meta.k8s.io/v1beta1';
 }
 
-interface MediaRange {
+export interface MediaRange {
   type: string;
   params: Record<string, string>;
   q: number;
 }
 
-function parseAccept(accept: string): MediaRange[] {
+export function parseAccept(accept: string): MediaRange[] {
   return accept
     .split(',')
     .map((part) => {
