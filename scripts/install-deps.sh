@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-DEBIAN_PACKAGES=(runc crun conmon socat containernetworking-plugins nftables busybox-static iproute2 etcd-server python3 make g++ debootstrap attr bind9-dnsutils protobuf-compiler)
+DEBIAN_PACKAGES=(runc crun conmon socat containernetworking-plugins nftables busybox-static iproute2 etcd-server python3 make g++ debootstrap attr bind9-dnsutils protobuf-compiler docker-registry apache2-utils)
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
@@ -21,6 +21,8 @@ if [ "${#missing[@]}" -gt 0 ]; then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # the etcd package starts a system etcd; skiff runs its own when asked to
   systemctl disable --now etcd >/dev/null 2>&1 || true
+  # likewise the registry: the tests run docker-registry themselves, on loopback, with a config of their own
+  systemctl disable --now docker-registry >/dev/null 2>&1 || true
 fi
 
 if ! command -v kubectl >/dev/null 2>&1; then

@@ -10,6 +10,7 @@ import { Kubelet } from '../kubelet/kubelet.js';
 import { storeImages } from '../kubelet/images.js';
 import { LayoutStore } from '../image/store.js';
 import { builtinBusyboxPuller } from '../image/puller.js';
+import { registryPuller } from '../image/registry/registry-puller.js';
 import { internalIp } from '../kubelet/node-status.js';
 import { OciRuntime } from '../runtime/oci/oci-runtime.js';
 import { runtimeVersion } from '../runtime/oci/runtime-handlers.js';
@@ -56,8 +57,6 @@ export interface AgentOptions {
   clusterDomain?: string;
   /** the built-in ingress controller's port on the node (80); 0 turns it off */
   ingressPort?: number;
-  /** how pods reach other nodes (k3s's --flannel-backend): vxlan by default, or host-gw */
-  flannelBackend?: FlannelBackend;
   /** the default OCI runtime: runc (default) or crun; the other, when installed, serves RuntimeClasses */
   runtime?: string;
   /** a runtime binary to use as the default instead */
@@ -68,6 +67,11 @@ export interface AgentOptions {
   evictionPressureTransitionPeriod?: string;
   /** RuntimeDefault seccomp for containers that name no profile (upstream's --seccomp-default) */
   seccompDefault?: boolean;
+  /** registries reached over plain HTTP (loopback ones always are), and a CA for the HTTPS ones */
+  insecureRegistries?: string[];
+  registryCaFile?: string;
+  /** how pods reach other nodes (k3s's --flannel-backend): vxlan by default, or host-gw */
+  flannelBackend?: FlannelBackend;
 }
 
 export interface RunningAgent {
@@ -134,7 +138,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     await ingress.start(ingressPort);
   }
   const images = new LayoutStore(imageStore);
-  const kubelet = new Kubelet(client, runtime, storeImages(images, [builtinBusyboxPuller(images)]), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, seccompDefault: opts.seccompDefault, network, dns: { clusterDNS: [clusterDNS], clusterDomain: opts.clusterDomain, hostResolvConf } }, log);
+  const kubelet = new Kubelet(client, runtime, storeImages(images, [builtinBusyboxPuller(images), registryPuller(images, { insecureRegistries: opts.insecureRegistries, caFile: opts.registryCaFile })]), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, seccompDefault: opts.seccompDefault, network, dns: { clusterDNS: [clusterDNS], clusterDomain: opts.clusterDomain, hostResolvConf } }, log);
   await kubelet.start();
   // joined nodes serve with a CA-signed certificate; otherwise a self-signed one. Either way
   // callers must prove themselves with a cluster-CA client certificate

@@ -33,6 +33,7 @@ const USAGE = `Usage:
   skiff image tag SOURCE TARGET
   skiff image pull NAME [--username U --password P] [--insecure-registry HOST[:PORT]]... [--ca-file PEM]
   skiff image push NAME [--username U --password P] [--insecure-registry HOST[:PORT]]... [--ca-file PEM]
+                       [--chunk-size BYTES]   (larger blobs go up in PATCH chunks; default 16 MiB)
                                           (credentials otherwise from $DOCKER_CONFIG or ~/.docker/config.json;
                                            loopback registries speak plain HTTP, others HTTPS unless insecure)
   skiff image debootstrap [--suite bookworm] [-t debian:bookworm]... [--mirror URL]
@@ -89,6 +90,7 @@ export async function runImageCommand(argv: string[]): Promise<number> {
         password: { type: 'string', short: 'p' },
         'insecure-registry': { type: 'string', multiple: true, default: [] },
         'ca-file': { type: 'string' },
+        'chunk-size': { type: 'string' },
       },
       strict: true,
     });
@@ -177,7 +179,9 @@ export async function runImageCommand(argv: string[]): Promise<number> {
         const name = normalizeReference(pos[0]);
         const { registry } = locateImage(name);
         const credentials = v.username !== undefined ? [{ prefix: registry, username: v.username, password: v.password }] : loadDockerConfig();
-        const registryOpts = { credentials, insecureRegistries: v['insecure-registry'], caFile: v['ca-file'], onProgress: progressPrinter(out) };
+        const chunkSize = v['chunk-size'] === undefined ? undefined : Number(v['chunk-size']);
+        if (chunkSize !== undefined && !(Number.isInteger(chunkSize) && chunkSize > 0)) return fail(`--chunk-size takes a number of bytes, got ${JSON.stringify(v['chunk-size'])}`, 2);
+        const registryOpts = { credentials, insecureRegistries: v['insecure-registry'], caFile: v['ca-file'], chunkSize, onProgress: progressPrinter(out) };
         if (sub === 'pull') {
           out(`Pulling from ${familiarName(name)}`);
           const r = await pullFromRegistry(store, name, registryOpts);

@@ -4,8 +4,8 @@ import { parseArgs } from 'node:util';
 import { runServer } from './server-command.js';
 import { runAgent } from './agent-run.js';
 import { runImageCommand } from './image-command.js';
-import { FLANNEL_BACKENDS, type FlannelBackend } from '../network/backend-annotations.js';
 import { NODE_RUNTIME_FLAGS, NODE_RUNTIME_USAGE, nodeRuntimeOptions } from './node-runtime-flags.js';
+import { FLANNEL_BACKENDS, type FlannelBackend } from '../network/backend-annotations.js';
 
 const USAGE = `skiff — a Kubernetes-compatible cluster in one program
 
@@ -18,8 +18,9 @@ Usage:
                [--flannel-backend vxlan|host-gw]
   skiff agent  --server URL --token TOKEN|--token-file FILE  (or --kubeconfig FILE) [--node-name NAME] [--data-dir DIR] [--cgroup-parent /skiff]
                [--node-ip IP] [--pod-cidr CIDR] [--cni-bin-dir DIR] [--flannel-backend vxlan|host-gw]
+               [--insecure-registry HOST[:PORT]]... [--registry-ca-file PEM]   (agent and up: where pods' images are pulled from)
   skiff agent and skiff up: ${NODE_RUNTIME_USAGE}
-  skiff image  ls|build|inspect|rm|import|export|import-busybox|debootstrap [--data-dir DIR]
+  skiff image  ls|build|inspect|rm|import|export|tag|pull|push|import-busybox|debootstrap [--data-dir DIR]
   skiff version
 
 Run "skiff server" and then:
@@ -56,8 +57,10 @@ async function main(argv: string[]): Promise<number> {
           'service-node-port-range': { type: 'string', default: '30000-32767' },
           'advertise-address': { type: 'string' },
           'scheduler-score': { type: 'string', default: 'LeastAllocated' },
-          'flannel-backend': { type: 'string', default: 'vxlan' },
           ...NODE_RUNTIME_FLAGS,
+          'insecure-registry': { type: 'string', multiple: true, default: [] },
+          'registry-ca-file': { type: 'string' },
+          'flannel-backend': { type: 'string', default: 'vxlan' },
         },
         strict: true,
       });
@@ -71,18 +74,20 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`skiff: --scheduler-score must be LeastAllocated or MostAllocated, got ${score}\n`);
         return 2;
       }
+      const backend = flannelBackend(values['flannel-backend']!);
+      if (!backend) return 2;
       const nodeRuntime = nodeRuntimeOptions(values);
       if ('error' in nodeRuntime) {
         process.stderr.write(`skiff: ${nodeRuntime.error}\n`);
         return 2;
       }
-      const backend = flannelBackend(values['flannel-backend']!);
-      if (!backend) return 2;
       return runServer({
-        flannelBackend: backend,
         nodeRuntime,
+        flannelBackend: backend,
         schedulerScore: score,
         withAgent: cmd === 'up',
+        insecureRegistries: values['insecure-registry'],
+        registryCaFile: values['registry-ca-file'],
         nodeName: values['node-name'],
         cgroupParent: values['cgroup-parent'],
         dataDir: values['data-dir']!,
@@ -116,8 +121,10 @@ async function main(argv: string[]): Promise<number> {
           'ingress-port': { type: 'string', default: '80' },
           token: { type: 'string' },
           'token-file': { type: 'string' },
-          'flannel-backend': { type: 'string', default: 'vxlan' },
           ...NODE_RUNTIME_FLAGS,
+          'insecure-registry': { type: 'string', multiple: true, default: [] },
+          'registry-ca-file': { type: 'string' },
+          'flannel-backend': { type: 'string', default: 'vxlan' },
         },
         strict: true,
       });
@@ -130,14 +137,14 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write('skiff agent: --token needs --server https://HOST:PORT\n');
         return 2;
       }
+      const backend = flannelBackend(values['flannel-backend']!);
+      if (!backend) return 2;
       const nodeRuntime = nodeRuntimeOptions(values);
       if ('error' in nodeRuntime) {
         process.stderr.write(`skiff agent: ${nodeRuntime.error}\n`);
         return 2;
       }
-      const backend = flannelBackend(values['flannel-backend']!);
-      if (!backend) return 2;
-      return runAgent({ ...nodeRuntime, flannelBackend: backend, token, kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']), podCIDR: values['pod-cidr'], cniBinDir: values['cni-bin-dir'], clusterCIDR: values['cluster-cidr'], cniBridge: values['cni-bridge'], ingressPort: Number(values['ingress-port']) });
+      return runAgent({ ...nodeRuntime, insecureRegistries: values['insecure-registry'], registryCaFile: values['registry-ca-file'], flannelBackend: backend, token, kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']), podCIDR: values['pod-cidr'], cniBinDir: values['cni-bin-dir'], clusterCIDR: values['cluster-cidr'], cniBridge: values['cni-bridge'], ingressPort: Number(values['ingress-port']) });
     }
     case 'image':
       return runImageCommand(rest);

@@ -2,11 +2,11 @@
 import { mkdirSync } from 'node:fs';
 import { ApiServer, type ApiServerOptions } from '../apiserver/server.js';
 import { startAgent, type RunningAgent } from './agent-command.js';
-import type { FlannelBackend } from '../network/backend-annotations.js';
 import type { NodeRuntimeOptions } from './node-runtime-flags.js';
+import type { FlannelBackend } from '../network/backend-annotations.js';
 
 /** Resolves -1 while running (the process stays up); exits on signals. */
-export async function runServer(opts: ApiServerOptions & { withAgent?: boolean; nodeName?: string; cgroupParent?: string; kubeletPort?: number; cniBinDir?: string; nodeIp?: string; nodeRuntime?: NodeRuntimeOptions; flannelBackend?: FlannelBackend }): Promise<number> {
+export async function runServer(opts: ApiServerOptions & { withAgent?: boolean; nodeName?: string; cgroupParent?: string; kubeletPort?: number; cniBinDir?: string; nodeIp?: string; nodeRuntime?: NodeRuntimeOptions; insecureRegistries?: string[]; registryCaFile?: string; flannelBackend?: FlannelBackend }): Promise<number> {
   const started = Date.now();
   mkdirSync(opts.dataDir, { recursive: true, mode: 0o700 });
   const server = new ApiServer(opts);
@@ -19,7 +19,7 @@ export async function runServer(opts: ApiServerOptions & { withAgent?: boolean; 
   );
   let agent: RunningAgent | undefined;
   if (opts.withAgent) {
-    agent = await startAgent({ ...opts.nodeRuntime, kubeconfig: server.kubeconfigPath, dataDir: opts.dataDir, nodeName: opts.nodeName, cgroupParent: opts.cgroupParent, kubeletPort: opts.kubeletPort, cniBinDir: opts.cniBinDir, clusterCIDR: opts.clusterCIDR, nodeIp: opts.nodeIp, flannelBackend: opts.flannelBackend });
+    agent = await startAgent({ ...opts.nodeRuntime, kubeconfig: server.kubeconfigPath, dataDir: opts.dataDir, nodeName: opts.nodeName, cgroupParent: opts.cgroupParent, kubeletPort: opts.kubeletPort, cniBinDir: opts.cniBinDir, clusterCIDR: opts.clusterCIDR, nodeIp: opts.nodeIp, insecureRegistries: opts.insecureRegistries, registryCaFile: opts.registryCaFile, flannelBackend: opts.flannelBackend });
     process.stdout.write('skiff node agent running\n');
   }
   let stopping = false;

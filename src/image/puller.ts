@@ -1,15 +1,22 @@
-// Where images the store lacks come from. A registry client (OCI distribution
-// API) is a later Puller; today the node itself serves busybox, built from the
-// machine's busybox-static, under any busybox tag.
+// Where images the store lacks come from: the node itself serves busybox,
+// built from the machine's busybox-static, under any docker.io busybox tag
+// (no registry is needed for it); everything else comes from its registry
+// (registry/registry-puller.ts).
 import { importBusybox } from './builtin-busybox.js';
 import { parseReference } from './reference.js';
 import type { LayoutStore } from './store.js';
+import type { KeyedCredentials } from './registry/credentials.js';
+
+export interface PullerOptions {
+  /** registry credentials (a pod's imagePullSecrets); those for the image's registry are tried */
+  credentials?: KeyedCredentials[];
+}
 
 export interface Puller {
   /** whether this puller serves the reference at all */
   handles(ref: string): boolean;
   /** fetches the image into the store, tags it as ref, returns the manifest digest */
-  pull(ref: string): Promise<string>;
+  pull(ref: string, opts?: PullerOptions): Promise<string>;
 }
 
 export class PullError extends Error {}
@@ -28,9 +35,9 @@ export function builtinBusyboxPuller(store: LayoutStore): Puller {
   };
 }
 
-/** Pulls through the first puller that serves ref; without one, says there is no registry. */
-export async function pullImage(pullers: Puller[], ref: string): Promise<string> {
+/** Pulls through the first puller that serves ref. */
+export async function pullImage(pullers: Puller[], ref: string, opts?: PullerOptions): Promise<string> {
   const p = pullers.find((x) => x.handles(ref));
-  if (!p) throw new PullError('skiff has no registry client yet: images come from "skiff image build", "skiff image import" or the built-in busybox; a local image needs imagePullPolicy IfNotPresent or Never');
-  return p.pull(ref);
+  if (!p) throw new PullError('no registry is configured for this node: images come from "skiff image build", "skiff image import" or the built-in busybox; a local image needs imagePullPolicy IfNotPresent or Never');
+  return p.pull(ref, opts);
 }

@@ -6,7 +6,8 @@ import { metaTime, type KubeObject } from '../api/object.js';
 import { RuntimeHandlerError, type ContainerStatus, type Runtime } from '../runtime/runtime.js';
 import { containerSeccomp, SeccompConfigError } from './seccomp.js';
 import { podRuntimeHandler, RuntimeClassError, type RuntimeClassGetter } from './runtime-class.js';
-import { mergeEnv, type ImageResolver } from './images.js';
+import { goDuration, mergeEnv, type ImageResolver } from './images.js';
+import { CredentialsError, secretCredentials, type KeyedCredentials } from '../image/registry/credentials.js';
 import { parseQuantity } from './quantity.js';
 import { removeCgroup } from '../runtime/oci/cgroups.js';
 import { containerMounts, MissingVolumeSource, podDir, setUpVolumes, tearDownVolumes, type ObjectGetter } from './volumes.js';
@@ -73,6 +74,7 @@ export class PodWorker {
   private waiting = new Map<string, { reason: string; message?: string }>();
   private imageIDs = new Map<string, string>();
   private net?: PodNetworkStatus;
+  private reportedMissingSecrets = false;
 
   constructor(
     private pod: KubeObject,
@@ -195,10 +197,13 @@ export class PodWorker {
       st = undefined;
     }
     if (st && st.state !== 'unknown') return st;
-    const found = await this.images.resolve(c.image, c.imagePullPolicy);
+    const found = await this.images.resolve(c.image, c.imagePullPolicy, {
+      credentials: () => this.pullCredentials(),
+      onPulling: () => this.event('Normal', 'Pulling', `Pulling image "${c.image}"`, c.name),
+    });
     if ('failure' in found) {
       const f = found.failure;
-      if (this.waiting.get(c.name)?.reason !== f.reason) this.event('Warning', f.eventReason, f.eventMessage, c.name);
+      if (this.waiting.get(c.name)?.reason !== f.reason) this.event(f.eventType ?? 'Warning', f.eventReason, f.eventMessage, c.name);
       this.waiting.set(c.name, { reason: f.reason, message: f.message });
       return undefined;
     }
@@ -215,7 +220,8 @@ export class PodWorker {
     }
     rec ??= { id: containerId(this.pod, c.name, 0), restartCount: 0 };
     this.state.containers.set(c.name, rec);
-    this.event('Normal', 'Pulled', `Container image "${c.image}" already present on machine`, c.name);
+    const p = image.pulled;
+    this.event('Normal', 'Pulled', p ? `Successfully pulled image "${c.image}" in ${goDuration(p.pullMs)} (${goDuration(p.totalMs)} including waiting). Image size: ${p.size} bytes.` : `Container image "${c.image}" already present on machine`, c.name);
     // upstream: command replaces the image's Entrypoint, args its Cmd; args alone keep the Entrypoint
     const command = (c.command as string[] | undefined) ?? image.entrypoint;
     const args = [...command, ...((c.args as string[] | undefined) ?? (c.command ? [] : image.cmd))];
@@ -273,6 +279,29 @@ export class PodWorker {
     rec.backoffUntil = undefined;
     await runPostStart(this.hooks(c), rec.id, this.graceSeconds);
     return this.runtime.containerStatus(rec.id);
+  }
+
+  /** Registry credentials from the pod's imagePullSecrets; missing or unreadable ones are reported, not fatal, as upstream. */
+  private async pullCredentials(): Promise<KeyedCredentials[]> {
+    const ns = this.pod.metadata.namespace!;
+    const out: KeyedCredentials[] = [];
+    const missing: string[] = [];
+    for (const ref of ((this.pod.spec as Obj).imagePullSecrets ?? []) as Obj[]) {
+      if (!ref?.name) continue;
+      const secret = await this.opts.get('secrets', ns, ref.name);
+      try {
+        if (secret) out.push(...secretCredentials(secret as Obj, `${ns}/${ref.name}`));
+        else missing.push(ref.name);
+      } catch (e) {
+        if (!(e instanceof CredentialsError)) throw e;
+        missing.push(ref.name);
+      }
+    }
+    if (missing.length && !this.reportedMissingSecrets) {
+      this.reportedMissingSecrets = true;
+      this.event('Warning', 'FailedToRetrieveImagePullSecret', `Unable to retrieve some image pull secrets (${missing.join(', ')}); attempting to pull the image may not succeed.`);
+    }
+    return out;
   }
 
   /** An address on the node's pod network for the sandbox; hostNetwork pods use the node's. */

@@ -60,26 +60,28 @@ export class RegistryClient {
   /** Sends the request, authenticating once when the registry asks for it. */
   async send(req: ApiRequest): Promise<HttpResponse> {
     const url = this.url(req.path);
-    const attempt = () => {
-      const auth = this.authorization(req.scope);
-      return this.transport.send(req.method, url, { 'user-agent': USER_AGENT, ...req.headers, ...(auth ? { authorization: auth } : {}) }, req.body);
-    };
-    let res = await attempt();
+    const attempt = (auth: string | undefined) => this.transport.send(req.method, url, { 'user-agent': USER_AGENT, ...req.headers, ...(auth ? { authorization: auth } : {}) }, req.body);
+    const sent = this.authorization(req.scope);
+    let res = await attempt(sent);
     if (res.status !== 401) return res;
     const body = await readBody(res);
-    const challenges = parseWwwAuthenticate(String(res.headers['www-authenticate'] ?? ''));
-    const bearer = challenges.find((c) => c.scheme === 'bearer');
-    const basic = challenges.find((c) => c.scheme === 'basic');
-    const already = this.authorization(req.scope) !== undefined;
-    if (bearer && !already) {
-      this.bearer = bearer;
-      await this.fetchToken(bearer, req.scope);
-    } else if (basic && !already && this.basicHeader()) {
-      this.basic = true;
-    } else {
-      throw responseError(401, body, `${req.method} ${url}`);
+    // refused with what we had: the credentials themselves are wrong
+    if (sent !== undefined) throw responseError(401, body, `${req.method} ${url}`);
+    // sent bare while another request of ours was authenticating: use what it learned
+    if (this.authorization(req.scope) === undefined) {
+      const challenges = parseWwwAuthenticate(String(res.headers['www-authenticate'] ?? ''));
+      const bearer = challenges.find((c) => c.scheme === 'bearer');
+      const basic = challenges.find((c) => c.scheme === 'basic');
+      if (bearer) {
+        this.bearer = bearer;
+        await this.fetchToken(bearer, req.scope);
+      } else if (basic && this.basicHeader()) {
+        this.basic = true;
+      } else {
+        throw responseError(401, body, `${req.method} ${url}`);
+      }
     }
-    res = await attempt();
+    res = await attempt(this.authorization(req.scope));
     if (res.status === 401) throw responseError(401, await readBody(res), `${req.method} ${url}`);
     return res;
   }
