@@ -92,6 +92,12 @@ describe('hostile input', () => {
     }
     statusOf(await req('POST', cms, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shape' }, data: ['a'] })), 400, 'BadRequest');
     statusOf(await req('POST', cms, JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'shape', labels: 'x' } })), 400, 'BadRequest');
+    // scalars of the wrong type too, as Go's decoder refuses them (not a 422 about their value)
+    for (const [field, value, want] of [['activeDeadlineSeconds', '"ten"', /cannot unmarshal string into Go struct field Pod\.spec\.activeDeadlineSeconds/], ['activeDeadlineSeconds', '1.5', /cannot unmarshal number 1\.5/], ['hostNetwork', '"yes"', /of type bool/]] as const) {
+      const r = await req('POST', pods, `{"apiVersion":"v1","kind":"Pod","metadata":{"name":"shape"},"spec":{"${field}":${value},"containers":[{"name":"c","image":"i"}]}}`);
+      statusOf(r, 400, 'BadRequest');
+      assert.match(r.body.message, want);
+    }
   });
 
   test('unsupported content types are 415', async () => {
@@ -156,6 +162,12 @@ describe('hostile input', () => {
     const strict = await req('POST', `${cms}?fieldValidation=Strict`, obj);
     statusOf(strict, 400, 'BadRequest');
     assert.match(strict.body.message, /unknown field "bogus"/);
+    // Ignore (and Warn) store the object without the fields its type lacks, as upstream's decoder
+    assert.equal((await req('POST', `${cms}?fieldValidation=Ignore`, obj)).code, 201);
+    const stored = await req('GET', `${cms}/fv`);
+    assert.equal(stored.body.bogus, undefined, 'an unknown field is never stored');
+    assert.deepEqual(stored.body.data ?? {}, {});
+    assert.equal((await req('DELETE', `${cms}/fv`)).code, 200);
   });
 
   test('after all of it the store is unchanged and readable', async () => {

@@ -495,9 +495,9 @@ export class GenericRegistry {
   private checkFields(info: ResourceInfo, version: string, obj: KubeObject, opts: WriteOptions): void {
     const shape = this.hooks.shapeErrors(obj, info, version);
     if (shape.length) throw errors.badRequest(`${info.kind} in version "${version}" cannot be handled as a ${info.kind}: ${shape[0]}`);
-    if (opts.fieldValidation === 'Ignore') return;
+    // also drops the unknown fields from obj: they are never stored
     const unknown = this.hooks.unknownFields(obj, info, version);
-    if (!unknown.length) return;
+    if (!unknown.length || opts.fieldValidation === 'Ignore') return;
     if (opts.fieldValidation === 'Strict') {
       const list = unknown.map((p) => `unknown field "${p}"`);
       throw errors.badRequest(`strict decoding error: ${list.join(', ')}`);

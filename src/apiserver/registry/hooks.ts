@@ -32,7 +32,7 @@ export interface RegistryHooks {
   validateMetadataUpdate(obj: KubeObject, old: KubeObject, info: ResourceInfo): StatusCause[];
   /** Values of the wrong shape (a string where an object or list goes): 400s, whatever fieldValidation says. */
   shapeErrors(obj: KubeObject, info: ResourceInfo, version: string): string[];
-  /** Unknown or mistyped fields of obj (in the request version); paths like "spec.foo". */
+  /** Unknown fields of obj (in the request version), removed from it; paths like "spec.foo". */
   unknownFields(obj: KubeObject, info: ResourceInfo, version: string): string[];
   /** Apply a PATCH body of the given content type to live (in the request version). */
   applyPatch(contentType: string, live: KubeObject, body: Buffer, ctx: PatchContext): KubeObject;
