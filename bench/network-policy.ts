@@ -98,7 +98,7 @@ const max = (xs: number[]) => Math.max(...xs);
     `ruleset for one node: ${podCount} pods on 100 nodes (${localPods.length} here), ${policyCount} policies over 20 namespaces:`,
   );
   console.log(
-    `  build median ${median(times).toFixed(1)} ms (max ${max(times).toFixed(1)}), ${(script.length / 1024).toFixed(0)} KiB, ${(script.match(/^  chain /gm) ?? []).length} chains`,
+    `  build median ${median(times).toFixed(1)} ms (max ${max(times).toFixed(1)}), ${(script.length / 1024).toFixed(0)} KiB, ${(script.match(/^ {2}chain /gm) ?? []).length} chains`,
   );
   console.log(
     `  nft -f (replace the table) median ${median(applyMs).toFixed(1)} ms; with no policy ${median(floorMs).toFixed(1)} ms`,

@@ -114,9 +114,18 @@ test('applying a plan and planning again gives nothing to do', () => {
   // a tiny model of the kernel applying the commands
   for (const { args } of planOverlay(peers, st, DEV, '177')) {
     const [what, op, key] = args;
-    if (what === 'route') op === 'replace' ? st.routes.set(key!, { via: args[4]!, dev: args[6], onlink: true }) : st.routes.delete(key!);
-    if (what === 'neigh') op === 'replace' ? st.neighbours.set(key!, args[4]!) : st.neighbours.delete(key!);
-    if (what === 'fdb') op === 'replace' ? st.fdb.set(key!, args[6]!) : st.fdb.delete(key!);
+    if (what === 'route') {
+      if (op === 'replace') st.routes.set(key!, { via: args[4]!, dev: args[6], onlink: true });
+      else st.routes.delete(key!);
+    }
+    if (what === 'neigh') {
+      if (op === 'replace') st.neighbours.set(key!, args[4]!);
+      else st.neighbours.delete(key!);
+    }
+    if (what === 'fdb') {
+      if (op === 'replace') st.fdb.set(key!, args[6]!);
+      else st.fdb.delete(key!);
+    }
   }
   assert.deepEqual(planOverlay(peers, st, DEV, '177'), []);
   assert.equal(st.routes.size, 2);
