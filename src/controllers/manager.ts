@@ -24,6 +24,7 @@ import { CONTROLLERREVISIONS, PVCS, STATEFULSETS, StatefulSetController } from '
 import { HPAS, HorizontalPodAutoscalerController, hpaOptionsFromEnv } from './hpa/hpa-controller.js';
 import { ResourceMetricsClient } from './hpa/resource-metrics-client.js';
 import { DisruptionController, PDBS } from './disruption/disruption-controller.js';
+import { PodGcController } from './podgc/podgc-controller.js';
 import { QUOTA_COUNTED, RESOURCEQUOTAS, ResourceQuotaController } from './resourcequota/resourcequota-controller.js';
 
 /** What a controller offers the manager: start its workers, and stop them. */
@@ -51,6 +52,7 @@ const CONTROLLERS: Record<string, (c: Context) => Controller | Promise<Controlle
   job: ({ client, factory, log }) => new JobController(client, factory.informerFor(JOBS), factory.informerFor(PODS), log),
   statefulset: ({ client, factory, log }) => new StatefulSetController(client, factory.informerFor(STATEFULSETS), factory.informerFor(PODS), factory.informerFor(CONTROLLERREVISIONS), factory.informerFor(PVCS), log),
   cronjob: ({ client, factory, log }) => new CronJobController(client, factory.informerFor(CRONJOBS), factory.informerFor(JOBS), log),
+  podgc: ({ client, factory, log }) => new PodGcController(client, factory.informerFor(PODS), factory.informerFor(NODES), log),
   ttlafterfinished: ({ client, factory, log }) => new TtlAfterFinishedController(client, factory.informerFor(JOBS), log),
   daemonset: ({ client, factory, log }) => new DaemonSetController(client, factory.informerFor(DAEMONSETS), factory.informerFor(PODS), factory.informerFor(NODES), log),
   servicelb: ({ client, factory, log }) => new ServiceLbController(client, factory.informerFor(SERVICES_REF), factory.informerFor(INGRESSES_REF), factory.informerFor(NODES_REF), log),

@@ -1,5 +1,6 @@
-// The namespace controller and the garbage collector inside `skiff server`,
-// driven by the real kubectl.
+// The namespace controller, the garbage collector and the pod garbage collector
+// inside `skiff server`, driven by the real kubectl. The pod-gc test binds pods to
+// a Node object without an agent (no kubelet is needed to show what PodGC does).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { k, kubectl, startServer, type ServerHandle } from './harness.js';
@@ -24,7 +25,8 @@ function ownedReplicaSet(name: string, owner: { name: string; uid: string }, blo
 describe('controllers', () => {
   let s: ServerHandle;
   before(async () => {
-    s = await startServer();
+    // pod gc every 300 ms, a node missing for 1 s counts as gone (upstream: 20 s, 40 s)
+    s = await startServer({ env: { SKIFF_PODGC_PERIOD_MS: '300', SKIFF_PODGC_QUARANTINE_MS: '1000', SKIFF_TERMINATED_POD_GC_THRESHOLD: '2' } });
   });
   after(() => s?.cleanup());
 
@@ -79,5 +81,38 @@ describe('controllers', () => {
     await until(() => kubectl(s, ['-n', 'gc-or', 'get', 'deploy', 'web']).code === 1);
     const rs = JSON.parse(k(s, ['-n', 'gc-or', 'get', 'rs', 'web-1', '-o', 'json']));
     assert.equal(rs.metadata.ownerReferences, undefined);
+  });
+
+  test('pod gc: pods of a deleted node are failed and removed; finished pods over the threshold go oldest first', async () => {
+    k(s, ['create', 'namespace', 'pgc']);
+    k(s, ['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'ghost' } }));
+    const pod = (name: string, node: string) => JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: node, containers: [{ name: 'c', image: 'busybox' }] } });
+    k(s, ['-n', 'pgc', 'create', '-f', '-'], pod('stranded', 'ghost'));
+    await new Promise((r) => setTimeout(r, 2000));
+    assert.equal(kubectl(s, ['-n', 'pgc', 'get', 'pod', 'stranded']).code, 0, 'a pod of an existing node stays');
+    // watch the pod's last state on its way out
+    const seen: string[] = [];
+    k(s, ['delete', 'node', 'ghost']);
+    await until(() => {
+      const r = kubectl(s, ['-n', 'pgc', 'get', 'pod', 'stranded', '-o', 'json']);
+      if (r.code !== 0) return true;
+      const st = JSON.parse(r.stdout).status;
+      if (st.phase === 'Failed') seen.push(JSON.stringify(st.conditions.find((c: any) => c.type === 'DisruptionTarget')));
+      return false;
+    }, 20_000);
+    if (seen.length) assert.match(seen[0]!, /DeletionByPodGC/, 'marked Failed by PodGC before the delete');
+
+    // three finished pods, threshold two: the oldest goes
+    k(s, ['create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Node', metadata: { name: 'keeper' } }));
+    for (const name of ['done-1', 'done-2', 'done-3']) {
+      k(s, ['-n', 'pgc', 'create', '-f', '-'], pod(name, 'keeper'));
+      const p = JSON.parse(k(s, ['-n', 'pgc', 'get', 'pod', name, '-o', 'json']));
+      k(s, ['-n', 'pgc', 'replace', '--subresource=status', '-f', '-'], JSON.stringify({ ...p, status: { phase: 'Succeeded' } }));
+      await new Promise((r) => setTimeout(r, 1100)); // creationTimestamps a second apart
+    }
+    await until(() => kubectl(s, ['-n', 'pgc', 'get', 'pod', 'done-1']).code === 1, 20_000);
+    assert.equal(kubectl(s, ['-n', 'pgc', 'get', 'pod', 'done-2']).code, 0);
+    assert.equal(kubectl(s, ['-n', 'pgc', 'get', 'pod', 'done-3']).code, 0);
+    k(s, ['delete', 'node', 'keeper']);
   });
 });
