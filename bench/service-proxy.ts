@@ -4,12 +4,18 @@
 //    and through its ClusterIP (nftables DNAT), from a host outside the cluster
 //    routed through node 0, in the same run;
 // 2. how long a new Service takes to be programmed on all three nodes (from the
-//    create request to its ClusterIP in every node's nftables map).
+//    API create request to its ClusterIP in every node's nftables map, seen by
+//    `nft monitor`).
+// 3. requests failing during a rolling update (`kubectl set image`) of the
+//    Deployment behind a Service, under constant traffic, without and with a
+//    preStop sleep (endpoints leave the proxies before the old pod stops listening).
 // Run: node --import tsx bench/service-proxy.ts [requests=2000] [concurrency=16] [services=20]
-import { execFileSync, spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { loadKubeconfig } from '../src/client/kubeconfig.js';
 import { k } from '../test/e2e/harness.js';
 import { startCluster } from '../test/e2e/cluster-harness.js';
 
@@ -33,13 +39,33 @@ const one = () => new Promise((resolve) => { const t = process.hrtime.bigint(); 
   s.on('error', () => {}); });
 const worker = async () => { while (left-- > 0) await one(); };
 const t0 = Date.now();
-Promise.all(Array.from({ length: Number(c) }, worker)).then(() => { const ms = Date.now() - t0; lat.sort((a, b) => a - b);
-  console.log(JSON.stringify({ ok: lat.length, failed, rps: lat.length / (ms / 1000), p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)] })); });
+const report = () => { const ms = Date.now() - t0; lat.sort((a, b) => a - b);
+  console.log(JSON.stringify({ ok: lat.length, failed, rps: lat.length / (ms / 1000), p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)] })); };
+process.on('SIGTERM', () => { report(); process.exit(0); });
+Promise.all(Array.from({ length: Number(c) }, worker)).then(report);
+`;
+
+// creates Services through the API, one JSON request per stdin line, answering with
+// when the request started and ended (runs in node 0's namespace, where the API listens)
+const API_CLIENT = `
+const https = require('https'); const fs = require('fs');
+const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
+const agent = new https.Agent({ keepAlive: true, ca: cfg.ca, cert: cfg.cert, key: cfg.key });
+const call = (method, path, body) => new Promise((resolve, reject) => {
+  const r = https.request(cfg.server + path, { method, agent, headers: { 'content-type': 'application/json' } }, (res) => { let t = ''; res.on('data', (d) => (t += d)); res.on('end', () => resolve(JSON.parse(t))); });
+  r.on('error', reject); r.end(body ? JSON.stringify(body) : undefined); });
+require('readline').createInterface({ input: process.stdin }).on('line', async (line) => {
+  const req = JSON.parse(line); const start = Date.now();
+  const out = await call('POST', '/api/v1/namespaces/default/services', req.body);
+  console.log(JSON.stringify({ start, end: Date.now(), clusterIP: out.spec && out.spec.clusterIP }));
+});
 `;
 
 const c = await startCluster('bsp', 3);
+const script = join(tmpdir(), `skiff-loadgen-${process.pid}.cjs`);
+const cfgFile = join(tmpdir(), `skiff-bench-api-${process.pid}.json`);
+const apiScript = join(tmpdir(), `skiff-bench-api-${process.pid}.cjs`);
 try {
-  const script = join(tmpdir(), `skiff-loadgen-${process.pid}.cjs`);
   writeFileSync(script, LOADGEN);
   const node0 = c.nodes[0]!;
   for (const cidr of ['10.42.0.0/16', '10.43.0.0/16']) execFileSync('ip', ['-n', c.client.netns, 'route', 'add', cidr, 'via', node0.ip]);
@@ -60,32 +86,93 @@ try {
   const directRps = (direct.rps + direct2.rps) / 2;
   console.log(`  proxy overhead: ${(((directRps - viaService.rps) / directRps) * 100).toFixed(1)}% of direct throughput`);
 
-  // propagation: create a Service for the running pod (one kubectl apply), wait for its ClusterIP in
-  // every node's map; a kubectl call's own time is measured alone and reported beside it
-  const kubectlMs: number[] = [];
-  for (let i = 0; i < 5; i++) {
-    const t = Date.now();
-    k(c.s, ['get', 'svc', 'web', '-o', 'name']);
-    kubectlMs.push(Date.now() - t);
-  }
+  // propagation: a client inside node 0 creates Services through the API (no kubectl start-up in
+  // the figure) for the running pod; `nft monitor` on every node (no polling load) says when the
+  // Service's ClusterIP entered that node's map. Each Service means a new EndpointSlice too.
+  const kc = loadKubeconfig(c.s.kubeconfig);
+  writeFileSync(cfgFile, JSON.stringify({ server: kc.server, ca: kc.ca?.toString(), cert: kc.cert?.toString(), key: kc.key?.toString() }));
+  writeFileSync(apiScript, API_CLIENT);
+  const api = spawn('nsenter', [`--net=/var/run/netns/${node0.netns}`, process.execPath, apiScript, cfgFile], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const apiLines = createInterface({ input: api.stdout! });
+  const seenAt = new Map<string, number>(); // node/ip -> when its element appeared
+  const monitors = c.nodes.map((n) => {
+    const m = spawn('nsenter', [`--net=/var/run/netns/${n.netns}`, 'stdbuf', '-oL', 'nft', 'monitor'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    createInterface({ input: m.stdout! }).on('line', (line) => {
+      const hit = /add element ip skiff service-ips \{ ([0-9.]+) \. tcp \. 80 : goto svc-/.exec(line);
+      if (hit && !seenAt.has(`${n.netns}/${hit[1]}`)) seenAt.set(`${n.netns}/${hit[1]}`, Date.now());
+    });
+    return m;
+  });
+  await new Promise((r) => setTimeout(r, 500));
+  const apiCall = (req: object) =>
+    new Promise<{ start: number; end: number; clusterIP: string }>((resolve) => {
+      apiLines.once('line', (l) => resolve(JSON.parse(l)));
+      api.stdin!.write(JSON.stringify(req) + '\n');
+    });
   const times: number[] = [];
+  const writeMs: number[] = [];
   for (let i = 0; i < serviceCount; i++) {
-    const name = `prop-${i}`;
-    const t0 = Date.now();
-    const svc = JSON.parse(k(c.s, ['apply', '-o', 'json', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Service', metadata: { name }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } })));
-    const ip = svc.spec.clusterIP as string;
-    const pending = new Set(c.nodes.map((n) => n.netns));
-    while (pending.size) {
-      for (const ns of [...pending]) {
-        const r = spawnSync('nsenter', [`--net=/var/run/netns/${ns}`, 'nft', 'list', 'map', 'ip', 'skiff', 'service-ips'], { encoding: 'utf8' });
-        if (r.stdout.includes(`${ip} . tcp . 80 : goto svc-`)) pending.delete(ns);
+    const r = await apiCall({ body: { apiVersion: 'v1', kind: 'Service', metadata: { name: `prop-${i}` }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } } });
+    writeMs.push(r.end - r.start);
+    const keys = c.nodes.map((n) => `${n.netns}/${r.clusterIP}`);
+    for (let w = 0; w < 3000 && !keys.every((key) => seenAt.has(key)); w++) await new Promise((res) => setTimeout(res, 10));
+    if (!keys.every((key) => seenAt.has(key))) throw new Error(`Service prop-${i} (${r.clusterIP}) not programmed on every node within 30 s`);
+    times.push(Math.max(...keys.map((key) => seenAt.get(key)!)) - r.start);
+    await new Promise((res) => setTimeout(res, 200)); // one change at a time, as a user makes them
+  }
+  api.stdin!.end();
+  for (const m of monitors) m.kill('SIGTERM');
+  // node 0's proxy logs, per change it applied, the time from the first watch event to the rules in place
+  const applied = c.s.output().split('\n').filter((l) => l.includes('"service rules applied"')).slice(-serviceCount * 2).map((l) => JSON.parse(l).ms as number);
+  console.log(`endpoint propagation, ${serviceCount} new Services with a ready pod, to all 3 nodes' nftables (API write, EndpointSlice controller, watch, nft):`);
+  console.log(`  from the create request: p50 ${pct(times, 50)} ms, p99 ${pct(times, 99)} ms, max ${Math.max(...times)} ms (the create request alone: p50 ${pct(writeMs, 50)} ms)`);
+  console.log(`  node 0's proxy, from a watch event to its rules applied: p50 ${pct(applied, 50)} ms, p99 ${pct(applied, 99)} ms over ${applied.length} applies`);
+
+  // rolling update (kubectl set image) of the Deployment behind a Service under constant traffic
+  // through its ClusterIP; without and with a preStop sleep (the old pod keeps serving while its
+  // endpoint leaves every node's rules)
+  // kubectl on a loaded machine now and then fails to reach the server (TLS handshake timeout): retried,
+  // as is a rollout status whose watch ended early
+  const kRetry = (args: string[], input?: string) => {
+    for (let i = 0; ; i++) {
+      try {
+        return k(c.s, args, input);
+      } catch (e) {
+        // rollout status also gives up when its watch breaks, before its own timeout
+        const transient = /Unable to connect|handshake timeout|connection refused/i.test(String(e)) || (args[0] === 'rollout' && !/timed out waiting/.test(String(e)));
+        if (i >= 4 || !transient) throw e;
       }
     }
-    times.push(Date.now() - t0);
+  };
+  for (const preStop of [false, true]) {
+    const name = preStop ? 'roll-prestop' : 'roll';
+    kRetry(['apply', '-f', '-'], JSON.stringify({
+      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name },
+      spec: { replicas: 3, selector: { matchLabels: { app: name } }, strategy: { rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } }, template: { metadata: { labels: { app: name } }, spec: { terminationGracePeriodSeconds: 5, containers: [{ name: 'c', image: 'busybox:v1', command: ['sh', '-c', 'mkdir -p /www && echo ok > /www/index.html && touch /tmp/ready && exec httpd -f -p 8080 -h /www'], readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1 }, ...(preStop ? { lifecycle: { preStop: { sleep: { seconds: 3 } } } } : {}) }] } } },
+    }));
+    kRetry(['rollout', 'status', `deployment/${name}`, '--timeout=300s']);
+    kRetry(['expose', 'deployment', name, '--port', '80', '--target-port', '8080']);
+    const ip = JSON.parse(kRetry(['get', 'svc', name, '-o', 'json'])).spec.clusterIP as string;
+    await new Promise((r) => setTimeout(r, 1000));
+    // more requests than the rollout can take at this machine's rate; stopped (and reporting) after it
+    const gen = spawn('nsenter', [`--net=/var/run/netns/${c.client.netns}`, process.execPath, script, ip, '80', '100000000', '4'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    let out = '';
+    gen.stdout!.on('data', (d) => (out += d));
+    const done = new Promise((r) => gen.once('exit', r));
+    await new Promise((r) => setTimeout(r, 1000));
+    const t0 = Date.now();
+    kRetry(['set', 'image', `deployment/${name}`, 'c=busybox:v2']);
+    kRetry(['rollout', 'status', `deployment/${name}`, '--timeout=300s']);
+    // until the old pods are gone too (they still serve while terminating), then the load stops
+    for (let i = 0; i < 60 && JSON.parse(kRetry(['get', 'pods', '-l', `app=${name}`, '-o', 'json'])).items.length > 3; i++) await new Promise((r) => setTimeout(r, 500));
+    const rolloutS = (Date.now() - t0) / 1000;
+    await new Promise((r) => setTimeout(r, 1000));
+    gen.kill('SIGTERM');
+    await done;
+    const res = JSON.parse(out);
+    console.log(`rolling update (kubectl set image) of 3 replicas under constant traffic, 4 at a time${preStop ? ', preStop sleep 3 s' : ''}: ${res.failed} failed of ${res.ok + res.failed} requests (rollout took ${rolloutS.toFixed(0)} s)`);
   }
-  const base = pct(kubectlMs, 50);
-  console.log(`endpoint propagation, ${serviceCount} new Services with a ready pod, to all 3 nodes' nftables (EndpointSlice controller, watch, nft -f):`);
-  console.log(`  from kubectl apply start: p50 ${pct(times, 50)} ms, p99 ${pct(times, 99)} ms; one kubectl call alone takes ${base} ms (p50), so the cluster's part is about p50 ${pct(times, 50) - base} ms, p99 ${pct(times, 99) - base} ms`);
 } finally {
+  for (const f of [script, cfgFile, apiScript]) rmSync(f, { force: true });
   await c.stop();
 }

@@ -1,8 +1,11 @@
-// The nftables table that makes Services work on a node, written as one script
-// for `nft -f` so a rebuild replaces the whole table in one transaction:
-// ClusterIP/externalIP and NodePort traffic is DNATed to a random ready
-// endpoint (numgen), ClientIP affinity through timed sets, services without
-// endpoints reject at once, hairpin and off-network traffic is masqueraded.
+// The nftables table that makes Services work on a node. ClusterIP/externalIP
+// and NodePort traffic is DNATed to a random ready endpoint (numgen), ClientIP
+// affinity through timed sets, services without endpoints reject at once,
+// hairpin and off-network traffic is masqueraded.
+// The table is described as a model (map/set elements, per-service chains and
+// affinity sets over a fixed skeleton): `buildRuleset` writes all of it for
+// `nft -f` (replacing the table in one transaction), `nft-diff.ts` turns two
+// models into the few commands that move the table from one to the other.
 import { createHash } from 'node:crypto';
 import type { ServicePortRule } from './service-model.js';
 
@@ -18,63 +21,95 @@ export interface ProxyConfig {
   localDns?: { serviceIP: string; target: string; port: number };
 }
 
+/** The maps and sets of the skeleton that hold per-service elements, with their types. */
+export const ELEMENT_SETS = {
+  'service-ips': { type: 'ipv4_addr . inet_proto . inet_service : verdict', map: true },
+  'service-nodeports': { type: 'inet_proto . inet_service : verdict', map: true },
+  'no-endpoint-services': { type: 'ipv4_addr . inet_proto . inet_service', map: false },
+  'no-endpoint-nodeports': { type: 'inet_proto . inet_service', map: false },
+} as const;
+export type ElementSetName = keyof typeof ELEMENT_SETS;
+
+/** Everything in the table that depends on Services and endpoints. */
+export interface TableModel {
+  /** per map/set: element key -> verdict ('' for plain sets) */
+  elements: Record<ElementSetName, Map<string, string>>;
+  /** per-service and per-endpoint chains: name -> rules */
+  chains: Map<string, string[]>;
+  /** affinity sets: name -> declaration */
+  sets: Map<string, string>;
+}
+
 /** Chain names must be short and safe; the hash keeps them unique. */
 function chainId(id: string): string {
   return createHash('sha256').update(id).digest('hex').slice(0, 16);
 }
 
-export function buildRuleset(rules: ServicePortRule[], cfg: ProxyConfig): string {
-  const out: string[] = [];
-  const serviceIps: string[] = [];
-  const nodePorts: string[] = [];
-  const noEndpoints: string[] = [];
-  const noEndpointNodePorts: string[] = [];
-  const chains: string[] = [];
-  const sets: string[] = [];
+/** Endpoint chains and sets are named by the endpoint, so an endpoint change leaves the others (and their affinity) as they are. */
+const endpointName = (id: string, ip: string, port: number) => `${id}-${ip}-${port}`;
 
+export function tableModel(rules: ServicePortRule[], cfg: ProxyConfig): TableModel {
+  const m: TableModel = {
+    elements: { 'service-ips': new Map(), 'service-nodeports': new Map(), 'no-endpoint-services': new Map(), 'no-endpoint-nodeports': new Map() },
+    chains: new Map(),
+    sets: new Map(),
+  };
+  // the first claim on an address/port wins (rules are sorted): a clash between two
+  // Services must not make the whole table fail to load
+  const put = (set: ElementSetName, key: string, value = '') => {
+    if (!m.elements[set].has(key)) m.elements[set].set(key, value);
+  };
   if (cfg.localDns) {
-    for (const proto of ['udp', 'tcp']) serviceIps.push(`${cfg.localDns.serviceIP} . ${proto} . 53 : goto local-dns`);
+    for (const proto of ['udp', 'tcp']) put('service-ips', `${cfg.localDns.serviceIP} . ${proto} . 53`, 'goto local-dns');
   }
   for (const r of rules) {
     const id = chainId(r.id);
     const targets = [...r.clusterIPs, ...r.externalIPs];
     if (cfg.localDns && targets.includes(cfg.localDns.serviceIP) && r.port === 53) continue;
     if (!r.endpoints.length) {
-      for (const ip of targets) noEndpoints.push(`${ip} . ${r.protocol} . ${r.port}`);
-      if (r.nodePort) noEndpointNodePorts.push(`${r.protocol} . ${r.nodePort}`);
+      for (const ip of targets) put('no-endpoint-services', `${ip} . ${r.protocol} . ${r.port}`);
+      if (r.nodePort) put('no-endpoint-nodeports', `${r.protocol} . ${r.nodePort}`);
       continue;
     }
-    for (const ip of targets) serviceIps.push(`${ip} . ${r.protocol} . ${r.port} : goto svc-${id}`);
-    if (r.nodePort) nodePorts.push(`${r.protocol} . ${r.nodePort} : goto svc-${id}`);
-    const svc: string[] = [];
+    for (const ip of targets) put('service-ips', `${ip} . ${r.protocol} . ${r.port}`, `goto svc-${id}`);
+    if (r.nodePort) put('service-nodeports', `${r.protocol} . ${r.nodePort}`, `goto svc-${id}`);
     // traffic from outside the pod network is masqueraded so replies come back through this node
-    svc.push(`ip saddr != ${cfg.clusterCIDR} meta mark set meta mark or ${MASQ_MARK}`);
+    const svc = [`ip saddr != ${cfg.clusterCIDR} meta mark set meta mark or ${MASQ_MARK}`];
+    const eps = r.endpoints.map((ep) => endpointName(id, ep.ip, ep.port));
+    // the timeout is part of the set's name: a new timeout makes new sets, which the
+    // incremental update can swap in while the rules still point at the old ones
+    const aff = (ep: string) => `aff-${ep}-${r.affinitySeconds}`;
     if (r.affinitySeconds) {
-      r.endpoints.forEach((_, i) => {
-        sets.push(`  set aff-${id}-${i} { type ipv4_addr; flags dynamic,timeout; timeout ${r.affinitySeconds}s; }`);
-        svc.push(`ip saddr @aff-${id}-${i} goto ep-${id}-${i}`);
-      });
+      for (const ep of eps) {
+        m.sets.set(aff(ep), `type ipv4_addr; flags dynamic,timeout; timeout ${r.affinitySeconds}s;`);
+        svc.push(`ip saddr @${aff(ep)} goto ep-${ep}`);
+      }
     }
-    if (r.endpoints.length === 1) svc.push(`goto ep-${id}-0`);
-    else svc.push(`numgen random mod ${r.endpoints.length} vmap { ${r.endpoints.map((_, i) => `${i} : goto ep-${id}-${i}`).join(', ')} }`);
-    chains.push(`  chain svc-${id} {\n    ${svc.join('\n    ')}\n  }`);
+    if (eps.length === 1) svc.push(`goto ep-${eps[0]}`);
+    else svc.push(`numgen random mod ${eps.length} vmap { ${eps.map((ep, i) => `${i} : goto ep-${ep}`).join(', ')} }`);
+    m.chains.set(`svc-${id}`, svc);
     r.endpoints.forEach((ep, i) => {
-      const body = [
+      m.chains.set(`ep-${eps[i]}`, [
         // hairpin: a pod reaching itself through its service
         `ip saddr ${ep.ip} meta mark set meta mark or ${MASQ_MARK}`,
-        ...(r.affinitySeconds ? [`update @aff-${id}-${i} { ip saddr }`] : []),
+        ...(r.affinitySeconds ? [`update @${aff(eps[i]!)} { ip saddr }`] : []),
         `meta l4proto ${r.protocol} dnat to ${ep.ip}:${ep.port}`,
-      ];
-      chains.push(`  chain ep-${id}-${i} {\n    ${body.join('\n    ')}\n  }`);
+      ]);
     });
   }
+  return m;
+}
 
-  out.push(`table ip ${TABLE} {`);
-  out.push(`  map service-ips {\n    type ipv4_addr . inet_proto . inet_service : verdict\n${serviceIps.length ? `    elements = { ${serviceIps.join(',\n      ')} }\n` : ''}  }`);
-  out.push(`  map service-nodeports {\n    type inet_proto . inet_service : verdict\n${nodePorts.length ? `    elements = { ${nodePorts.join(',\n      ')} }\n` : ''}  }`);
-  out.push(`  set no-endpoint-services {\n    type ipv4_addr . inet_proto . inet_service\n${noEndpoints.length ? `    elements = { ${noEndpoints.join(',\n      ')} }\n` : ''}  }`);
-  out.push(`  set no-endpoint-nodeports {\n    type inet_proto . inet_service\n${noEndpointNodePorts.length ? `    elements = { ${noEndpointNodePorts.join(',\n      ')} }\n` : ''}  }`);
-  out.push(...sets);
+export const elementText = (key: string, value: string) => (value ? `${key} : ${value}` : key);
+
+/** The whole table for `nft -f`: created if missing, deleted and written anew in one atomic transaction. */
+export function buildRuleset(model: TableModel, cfg: ProxyConfig): string {
+  const out: string[] = [`table ip ${TABLE} {`];
+  for (const [name, { type, map }] of Object.entries(ELEMENT_SETS)) {
+    const els = [...model.elements[name as ElementSetName]].map(([k, v]) => elementText(k, v));
+    out.push(`  ${map ? 'map' : 'set'} ${name} {\n    type ${type}\n${els.length ? `    elements = { ${els.join(',\n      ')} }\n` : ''}  }`);
+  }
+  for (const [name, decl] of model.sets) out.push(`  set ${name} { ${decl} }`);
   out.push(`  chain services {
     ip daddr . meta l4proto . th dport vmap @service-ips
     fib daddr type local meta l4proto . th dport vmap @service-nodeports
@@ -111,8 +146,7 @@ export function buildRuleset(rules: ServicePortRule[], cfg: ProxyConfig): string
   if (cfg.localDns) {
     out.push(`  chain local-dns {\n    meta l4proto { tcp, udp } dnat to ${cfg.localDns.target}:${cfg.localDns.port}\n  }`);
   }
-  out.push(...chains);
+  for (const [name, rules] of model.chains) out.push(`  chain ${name} {\n    ${rules.join('\n    ')}\n  }`);
   out.push('}');
-  // the table is created if missing and deleted, then written anew: one atomic transaction
   return `table ip ${TABLE} {}\ndelete table ip ${TABLE}\n${out.join('\n')}\n`;
 }

@@ -1,33 +1,75 @@
 // The service proxy of one node (kube-proxy's nftables mode): watches Services
-// and EndpointSlices and rewrites skiff's one nftables table whenever they
-// change. Changes arriving together are applied together (a short debounce),
-// and a failed apply is retried on the next change or tick.
+// and EndpointSlices and keeps skiff's one nftables table in step with them.
+// A change is applied as the difference between the model the table holds and
+// the new one, in one transaction through a long-lived `nft -i` (nft-diff.ts,
+// nft-session.ts): a few milliseconds instead of rewriting the whole table
+// with a new nft process. The whole table is written with `nft -f` at start,
+// after any failed update (the table may not hold what the proxy thinks), and
+// whenever a periodic check finds it differs from the model.
 import { spawn } from 'node:child_process';
 import type { KubeObject } from '../../api/object.js';
 import type { Informer } from '../../client/informer.js';
 import type { ResourceRef } from '../../client/rest-client.js';
-import { buildRuleset, TABLE, type ProxyConfig } from './nft-rules.js';
+import { buildUpdate } from './nft-diff.js';
+import { buildRuleset, ELEMENT_SETS, TABLE, tableModel, type ProxyConfig, type TableModel } from './nft-rules.js';
+import { NftSession } from './nft-session.js';
 import { SERVICE_NAME_LABEL, serviceRules } from './service-model.js';
 
 export const SERVICES: ResourceRef = { group: '', version: 'v1', plural: 'services', namespaced: true };
 export const ENDPOINT_SLICES: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true };
 
-export function runNft(script: string): Promise<void> {
+/** How often the table is compared with the model (and rewritten if they differ). */
+const RESYNC_MS = 60_000;
+
+function runNftWith(args: string[], input: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn('nft', ['-f', '-'], { stdio: ['pipe', 'ignore', 'pipe'] });
+    const child = spawn('nft', args, { stdio: ['pipe', 'pipe', 'pipe'] });
+    let out = '';
     let err = '';
+    child.stdout.on('data', (d) => (out += d));
     child.stderr.on('data', (d) => (err += d));
     child.on('error', (e) => reject(new Error(`nft could not run (apt-get install nftables): ${e.message}`)));
-    child.on('close', (code) => (code === 0 ? resolve() : reject(new Error(`nft -f failed (${code}): ${err.trim().slice(0, 2000)}`))));
-    child.stdin.end(script);
+    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`nft ${args.join(' ')} failed (${code}): ${err.trim().slice(0, 2000)}`))));
+    child.stdin.end(input);
   });
+}
+
+export async function runNft(script: string): Promise<void> {
+  await runNftWith(['-f', '-'], script);
+}
+
+/** Names and element counts of what the table holds, from nft's JSON listing; undefined when there is no table. */
+async function tableShape(): Promise<string | undefined> {
+  const out = await runNftWith(['-j', 'list', 'table', 'ip', TABLE], '').catch(() => undefined);
+  if (out === undefined) return undefined;
+  const items = (JSON.parse(out).nftables ?? []) as Array<Record<string, { name?: string; elem?: unknown[] }>>;
+  const parts: string[] = [];
+  for (const it of items) {
+    if (it.chain?.name) parts.push(`chain ${it.chain.name}`);
+    const set = it.set ?? it.map;
+    if (set?.name) parts.push(set.name in ELEMENT_SETS ? `${set.name} ${set.elem?.length ?? 0}` : `set ${set.name}`);
+  }
+  return parts.sort().join('\n');
+}
+
+/** The same summary for a model (the skeleton's base chains included). */
+function modelShape(m: TableModel, cfg: ProxyConfig): string {
+  const base = ['services', 'nat-prerouting', 'nat-output', 'nat-postrouting', 'endpoints-check', 'filter-forward', 'filter-output', 'filter-input', ...(cfg.localDns ? ['local-dns'] : [])];
+  const parts = [...base, ...m.chains.keys()].map((c) => `chain ${c}`);
+  for (const name of Object.keys(ELEMENT_SETS) as Array<keyof typeof ELEMENT_SETS>) parts.push(`${name} ${m.elements[name].size}`);
+  for (const name of m.sets.keys()) parts.push(`set ${name}`);
+  return parts.sort().join('\n');
 }
 
 export class ServiceProxy {
   private timer?: NodeJS.Timeout;
+  private resyncTimer?: NodeJS.Timeout;
   private applying = false;
   private again = false;
-  private lastApplied = '';
+  /** what the table holds, as far as the proxy knows; undefined: unknown, write it whole */
+  private applied?: TableModel;
+  private readonly session = new NftSession();
+  private stopped = false;
   /** when the newest change was seen, for the propagation figure in the log */
   private changedAt = 0;
 
@@ -37,6 +79,7 @@ export class ServiceProxy {
     private readonly slices: Informer,
     private readonly cfg: ProxyConfig,
     private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    private readonly resyncMs = RESYNC_MS,
   ) {
     const changed = () => this.schedule();
     for (const inf of [this.services, this.slices]) inf.addHandlers({ onAdd: changed, onUpdate: changed, onDelete: changed });
@@ -45,19 +88,22 @@ export class ServiceProxy {
   async start(): Promise<void> {
     await Promise.all([this.services.waitForSync(), this.slices.waitForSync()]);
     await this.sync();
+    this.resyncTimer = setInterval(() => void this.resync(), this.resyncMs);
+    this.resyncTimer.unref();
   }
 
-  private schedule(): void {
+  private schedule(delayMs = 0): void {
     if (!this.changedAt) this.changedAt = Date.now();
-    if (this.timer) return;
+    if (this.timer || this.stopped) return;
+    // one macrotask: the events of one watch read (a Service and its slice) are taken together
     this.timer = setTimeout(() => {
       this.timer = undefined;
       void this.sync();
-    }, 5);
+    }, delayMs);
   }
 
-  /** The ruleset for what the informers hold now. */
-  ruleset(): string {
+  /** The model for what the informers hold now. */
+  model(): TableModel {
     const byService = new Map<string, KubeObject[]>();
     for (const s of this.slices.list()) {
       const name = s.metadata.labels?.[SERVICE_NAME_LABEL];
@@ -67,7 +113,12 @@ export class ServiceProxy {
       list.push(s);
       byService.set(key, list);
     }
-    return buildRuleset(serviceRules(this.services.list(), byService), this.cfg);
+    return tableModel(serviceRules(this.services.list(), byService), this.cfg);
+  }
+
+  /** The whole ruleset for what the informers hold now. */
+  ruleset(): string {
+    return buildRuleset(this.model(), this.cfg);
   }
 
   async sync(): Promise<void> {
@@ -81,25 +132,57 @@ export class ServiceProxy {
         this.again = false;
         const since = this.changedAt;
         this.changedAt = 0;
-        const script = this.ruleset();
-        if (script === this.lastApplied) continue;
+        const next = this.model();
         try {
-          await runNft(script);
-          this.lastApplied = script;
-          if (since) this.log('service rules applied', { ms: Date.now() - since });
+          const how = await this.apply(next);
+          if (since && how) this.log('service rules applied', { ms: Date.now() - since, how });
         } catch (e) {
           this.log('applying service rules failed', { error: String(e) });
           this.again = false;
-          setTimeout(() => this.schedule(), 1000);
+          setTimeout(() => this.schedule(), 1000).unref();
         }
-      } while (this.again);
+      } while (this.again && !this.stopped);
     } finally {
       this.applying = false;
     }
   }
 
+  /** Moves the table to `next`: by difference when the table is known, else (or if that fails) whole. */
+  private async apply(next: TableModel): Promise<string | undefined> {
+    if (this.applied) {
+      const commands = buildUpdate(this.applied, next);
+      if (!commands.length) return undefined;
+      try {
+        await this.session.run(commands);
+        this.applied = next;
+        return `update (${commands.length} commands)`;
+      } catch (e) {
+        this.log('service rules update failed, rewriting the table', { error: String(e) });
+      }
+    }
+    this.applied = undefined;
+    await runNft(buildRuleset(next, this.cfg));
+    this.applied = next;
+    return 'whole table';
+  }
+
+  /** Compares the table with the model now and then; anything else changed it: written whole. */
+  private async resync(): Promise<void> {
+    if (this.applying || this.stopped || !this.applied) return;
+    const expected = modelShape(this.applied, this.cfg);
+    const actual = await tableShape();
+    if (this.applying || this.stopped || !this.applied || expected !== modelShape(this.applied, this.cfg)) return; // changed meanwhile: next time
+    if (actual === expected) return;
+    this.log('service rules differ from the model, rewriting the table', {});
+    this.applied = undefined;
+    await this.sync();
+  }
+
   async stop(removeRules = false): Promise<void> {
+    this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.resyncTimer) clearInterval(this.resyncTimer);
+    this.session.close();
     // rules stay by default: services keep working while the agent restarts
     if (removeRules) await runNft(`table ip ${TABLE} {}\ndelete table ip ${TABLE}\n`).catch(() => {});
   }
