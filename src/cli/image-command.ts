@@ -23,7 +23,7 @@ import { progressPrinter } from './transfer-progress.js';
 
 const USAGE = `Usage:
   skiff image ls                          [--data-dir DIR]
-  skiff image build -t NAME[:TAG] [-f Dockerfile] [--build-arg K=V]... [--no-cache] DIR
+  skiff image build -t NAME[:TAG] [-f Dockerfile] [--build-arg K=V]... [--no-cache] [--target STAGE] DIR
   skiff image inspect NAME
   skiff image rm NAME...
   skiff image prune                       (build cache, and blobs and layers no image uses)
@@ -83,6 +83,7 @@ export async function runImageCommand(argv: string[]): Promise<number> {
         output: { type: 'string', short: 'o' },
         'build-arg': { type: 'string', multiple: true, default: [] },
         'no-cache': { type: 'boolean', default: false },
+        target: { type: 'string' },
         suite: { type: 'string', default: 'bookworm' },
         mirror: { type: 'string' },
         'cgroup-parent': { type: 'string', default: '/skiff-build' },
@@ -218,7 +219,7 @@ export async function runImageCommand(argv: string[]): Promise<number> {
           buildArgs[a.slice(0, eq)] = a.slice(eq + 1);
         }
         for (const t of v.tag!) normalizeReference(t);
-        await buildImage(store, { context, dockerfile, tags: v.tag!, buildArgs, noCache: v['no-cache'], cgroupParent: v['cgroup-parent'], out });
+        await buildImage(store, { context, dockerfile, tags: v.tag!, buildArgs, noCache: v['no-cache'], cgroupParent: v['cgroup-parent'], target: v.target, out });
         return 0;
       }
       default:
