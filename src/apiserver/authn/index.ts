@@ -55,34 +55,55 @@ export function createAuthenticator(opts: { dataDir: string; pki: Pki }): (req: 
   const tokenPath = join(opts.dataDir, 'tokens.csv');
   let tokens: TokenEntry[] = [];
   let tokensMtime = -1;
-  const loadTokens = () => {
-    // re-read when the file changes, so tokens can be added without a restart
+  let tokensCheckedAt = 0;
+  const loadTokens = (force = false) => {
+    // re-read when the file changes, so tokens can be added without a restart;
+    // looked at no more than once a second (a stat per request costs on the hot path)
+    const now = Date.now();
+    if (!force && now - tokensCheckedAt < 1000) return;
+    tokensCheckedAt = now;
     const mtime = existsSync(tokenPath) ? statSync(tokenPath).mtimeMs : 0;
     if (mtime !== tokensMtime) {
       tokensMtime = mtime;
       tokens = mtime ? parseTokenFile(readFileSync(tokenPath, 'utf8')) : [];
     }
   };
+  // a connection's client certificate never changes: read it once per socket
+  // (getPeerCertificate builds a new object each call)
+  const byCert = new WeakMap<TLSSocket, UserInfo | null>();
+  const certUser = (socket: TLSSocket): UserInfo | null => {
+    const cert = socket.getPeerCertificate();
+    const subject = cert?.subject as Record<string, string | string[]> | undefined;
+    const cn = subject?.CN;
+    if (typeof cn !== 'string' || !cn) return null;
+    const o = subject?.O;
+    const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
+    return withAuthenticated({ username: cn, groups });
+  };
   return (req) => {
     const socket = req.socket as TLSSocket;
     if (socket.authorized) {
-      const cert = socket.getPeerCertificate();
-      const subject = cert?.subject as Record<string, string | string[]> | undefined;
-      const cn = subject?.CN;
-      if (typeof cn === 'string' && cn) {
-        const o = subject?.O;
-        const groups = o === undefined ? [] : Array.isArray(o) ? o : [o];
-        return withAuthenticated({ username: cn, groups });
+      let user = byCert.get(socket);
+      if (user === undefined) {
+        user = certUser(socket);
+        byCert.set(socket, user);
       }
+      if (user) return user;
     }
     const auth = req.headers.authorization;
     if (auth?.startsWith('Bearer ')) {
       const presented = Buffer.from(auth.slice(7).trim());
+      const find = () => {
+        for (const t of tokens) {
+          const known = Buffer.from(t.token);
+          if (known.length === presented.length && timingSafeEqual(known, presented)) return withAuthenticated(t.user);
+        }
+        return null;
+      };
       loadTokens();
-      for (const t of tokens) {
-        const known = Buffer.from(t.token);
-        if (known.length === presented.length && timingSafeEqual(known, presented)) return withAuthenticated(t.user);
-      }
+      // an unknown token may have just been added to the file: look again at once
+      const user = find() ?? (loadTokens(true), find());
+      if (user) return user;
     }
     return null;
   };
