@@ -336,23 +336,23 @@ describe('node agent runs pods as containers', () => {
   test('a Deployment rolls out, scales, restarts, and rolls back with kubectl rollout', async () => {
     k(s, ['create', 'deployment', 'app', '--image=busybox:1.36', '--replicas=2', '--', 'sleep', '3600']);
     k(s, ['patch', 'deployment', 'app', '--type=merge', '-p', '{"spec":{"template":{"spec":{"terminationGracePeriodSeconds":1}}}}']);
-    assert.match(k(s, ['rollout', 'status', 'deployment/app', '--timeout=60s']), /successfully rolled out/);
+    assert.match(k(s, ['rollout', 'status', 'deployment/app', '--timeout=110s']), /successfully rolled out/);
     assert.match(k(s, ['get', 'deploy', 'app']), /app\s+2\/2\s+2\s+2\s+/);
     k(s, ['scale', 'deployment', 'app', '--replicas=3']);
-    assert.match(k(s, ['rollout', 'status', 'deployment/app', '--timeout=60s']), /successfully rolled out/);
+    assert.match(k(s, ['rollout', 'status', 'deployment/app', '--timeout=110s']), /successfully rolled out/);
     assert.equal(JSON.parse(k(s, ['get', 'deploy', 'app', '-o', 'json'])).status.availableReplicas, 3);
     k(s, ['set', 'image', 'deployment/app', 'busybox=busybox:1.37']);
-    assert.match(k(s, ['rollout', 'status', 'deployment/app', '--timeout=60s']), /successfully rolled out/);
+    assert.match(k(s, ['rollout', 'status', 'deployment/app', '--timeout=110s']), /successfully rolled out/);
     const sets = JSON.parse(k(s, ['get', 'rs', '-l', 'app=app', '-o', 'json'])).items;
     const active = sets.filter((r: any) => r.spec.replicas > 0);
     assert.equal(active.length, 1, 'old ReplicaSets are scaled down');
     assert.equal(active[0].spec.template.spec.containers[0].image, 'busybox:1.37');
     assert.match(k(s, ['rollout', 'history', 'deployment/app']), /^1\s/m);
     k(s, ['rollout', 'undo', 'deployment/app']);
-    assert.match(k(s, ['rollout', 'status', 'deployment/app', '--timeout=60s']), /successfully rolled out/);
+    assert.match(k(s, ['rollout', 'status', 'deployment/app', '--timeout=110s']), /successfully rolled out/);
     assert.equal(JSON.parse(k(s, ['get', 'deploy', 'app', '-o', 'json'])).spec.template.spec.containers[0].image, 'busybox:1.36');
     k(s, ['rollout', 'restart', 'deployment/app']);
-    assert.match(k(s, ['rollout', 'status', 'deployment/app', '--timeout=60s']), /successfully rolled out/);
+    assert.match(k(s, ['rollout', 'status', 'deployment/app', '--timeout=110s']), /successfully rolled out/);
     assert.match(k(s, ['describe', 'deployment', 'app']), /ScalingReplicaSet/);
     k(s, ['delete', 'deployment', 'app']);
     await until('deployment pods gone', () => JSON.parse(k(s, ['get', 'pods', '-l', 'app=app', '-o', 'json'])).items.length === 0, 30_000);

@@ -112,7 +112,8 @@ export function kubectl(server: { kubeconfig: string; netns?: string }, args: st
     env: { ...process.env, KUBECONFIG: server.kubeconfig, HOME: process.env.HOME ?? '/root', ...env },
     input,
     encoding: 'utf8',
-    timeout: 60_000,
+    // above the longest --timeout a test gives kubectl (rollouts on a loaded machine)
+    timeout: 120_000,
   });
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
