@@ -1,7 +1,7 @@
 // Cron schedule computation: next activations per second for typical schedules
 // (UTC and a DST zone), and the cost of the "too many missed" search over a
 // month of every-minute activations. Run: node --import tsx bench/cron-schedule.ts
-import { nextAfter, parseCron, scheduledTimes } from '../src/controllers/cronjob/cron-schedule.js';
+import { nextAfter, parseCron, scheduledTimes } from '../src/api/cron/cron-schedule.js';
 
 const from = Date.parse('2024-03-01T00:00:00Z');
 for (const [spec, tz] of [['*/1 * * * *', 'UTC'], ['30 2 * * *', 'America/New_York'], ['0 9 * * MON-FRI', 'Europe/Berlin'], ['0 0 29 2 *', 'UTC']] as const) {

@@ -57,8 +57,12 @@ export interface Strategy {
   prepareForUpdate?(obj: KubeObject, old: KubeObject): void;
   /** On /status update: keep everything but status (and some metadata) from old. */
   prepareForStatusUpdate?(obj: KubeObject, old: KubeObject): void;
-  /** Validation of the kind's own fields (metadata is validated generically). */
-  validate?(obj: KubeObject): StatusCause[];
+  /**
+   * Validation of the kind's own fields (metadata is validated generically).
+   * old is the stored object on update, for rules upstream applies only to
+   * changed fields (e.g. a CronJob's timeZone).
+   */
+  validate?(obj: KubeObject, old?: KubeObject): StatusCause[];
   /** Extra checks on update, e.g. immutable fields. */
   validateUpdate?(obj: KubeObject, old: KubeObject): StatusCause[];
   validateStatusUpdate?(obj: KubeObject, old: KubeObject): StatusCause[];

@@ -11,6 +11,7 @@ import { dropTypeDependentFields } from './service-type-fields.js';
 import { runtimeClassStrategy } from './runtime-class-rules.js';
 import { networkPolicyStrategy } from './network-policy-rules.js';
 import { pdbStrategy } from './pdb-rules.js';
+import { cronJobStrategy } from './cronjob-rules.js';
 
 type Obj = Record<string, any>;
 const spec = (o: KubeObject): Obj => ((o.spec ??= {}) as Obj);
@@ -177,26 +178,6 @@ const jobStrategy: Strategy = {
   validate: (o) => validateSelectorAndTemplate(o, { restartPolicies: ['OnFailure', 'Never'] }),
   validateUpdate: (o, old) => immutableSelector(o, old),
   selectableFields: (o) => ({ 'status.successful': String(((o.status ?? {}) as Obj).succeeded ?? 0) }),
-};
-
-const cronJobStrategy: Strategy = {
-  defaults(o) {
-    const s = spec(o);
-    s.concurrencyPolicy ??= 'Allow';
-    s.suspend ??= false;
-    s.successfulJobsHistoryLimit ??= 3;
-    s.failedJobsHistoryLimit ??= 1;
-    defaultPodSpec(s.jobTemplate?.spec?.template?.spec);
-  },
-  prepareForCreate: clearStatus,
-  validate(o) {
-    const s = spec(o);
-    const causes: StatusCause[] = [];
-    if (!s.schedule) causes.push(field.required('spec.schedule'));
-    if (!['Allow', 'Forbid', 'Replace'].includes(s.concurrencyPolicy)) causes.push(field.notSupported('spec.concurrencyPolicy', s.concurrencyPolicy, ['Allow', 'Forbid', 'Replace']));
-    causes.push(...validatePodSpec(s.jobTemplate?.spec?.template?.spec, 'spec.jobTemplate.spec.template.spec', ['OnFailure', 'Never']));
-    return causes;
-  },
 };
 
 const SERVICE_TYPES = ['ClusterIP', 'NodePort', 'LoadBalancer', 'ExternalName'];

@@ -305,7 +305,7 @@ export class GenericRegistry {
         const changed = strategy.specChanged ? strategy.specChanged(obj, current) : specChangedDefault(obj, current);
         if (changed) meta.generation = (cur.generation ?? 0) + 1;
       }
-      causes.push(...(strategy.validate?.(obj) ?? []), ...(strategy.validateUpdate?.(obj, current) ?? []));
+      causes.push(...(strategy.validate?.(obj, current) ?? []), ...(strategy.validateUpdate?.(obj, current) ?? []));
     }
     causes.unshift(...this.hooks.validateMetadata(obj, sInfo), ...this.hooks.validateMetadataUpdate(obj, current, sInfo));
     if (cur.deletionTimestamp) {
@@ -450,7 +450,7 @@ export class GenericRegistry {
     if (current.metadata.resourceVersion !== next.metadata.resourceVersion) throw this.conflict(info, next.metadata.name!);
     const obj = toInternal(info, version, structuredClone(next));
     storageResource(info).strategy.defaults?.(obj);
-    const causes = [...this.hooks.validateMetadata(obj, info), ...(storageResource(info).strategy.validate?.(obj) ?? [])];
+    const causes = [...this.hooks.validateMetadata(obj, info), ...(storageResource(info).strategy.validate?.(obj, current) ?? [])];
     this.validate(info, obj, causes);
     return this.finishUpdate(info, version, current, obj, opts);
   }

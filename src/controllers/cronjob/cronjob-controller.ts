@@ -9,8 +9,8 @@ import { keyOf, type Informer } from '../../client/informer.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
 import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 import { JOBS } from '../job/job-controller.js';
-import { CronSyntaxError, parseCron, scheduledTimes } from './cron-schedule.js';
-import { validTimeZone } from './time-zone.js';
+import { CronSyntaxError, parseCron, scheduledTimes } from '../../api/cron/cron-schedule.js';
+import { validTimeZone } from '../../api/cron/time-zone.js';
 
 type Obj = Record<string, any>;
 

@@ -3,8 +3,8 @@
 // zones, both DST transitions, missed-run counting and deadlines.
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { CronSyntaxError, nextAfter, parseCron, scheduledTimes } from '../../../src/controllers/cronjob/cron-schedule.js';
-import { validTimeZone } from '../../../src/controllers/cronjob/time-zone.js';
+import { CronSyntaxError, nextAfter, parseCron, scheduledTimes } from '../../../src/api/cron/cron-schedule.js';
+import { validTimeZone } from '../../../src/api/cron/time-zone.js';
 
 const at = (iso: string) => Date.parse(iso);
 const iso = (t: number | undefined) => (t === undefined ? undefined : new Date(t).toISOString());

@@ -44,21 +44,22 @@ export interface CronSchedule {
   weekdaysStar: boolean;
 }
 
-function value(text: string, f: Field, where: string): number {
+// error texts are robfig/cron's, which upstream's 422 for a bad spec.schedule carries
+function value(text: string, f: Field): number {
   const named = f.names?.indexOf(text.toUpperCase()) ?? -1;
   if (named >= 0) return named + f.min;
-  if (!/^\d+$/.test(text)) throw new CronSyntaxError(`failed to parse ${where}: "${text}" is not a number`);
+  if (!/^\d+$/.test(text)) throw new CronSyntaxError(`failed to parse int from ${text}: strconv.Atoi: parsing ${JSON.stringify(text)}: invalid syntax`);
   return Number(text);
 }
 
-function parseField(text: string, f: Field, where: string): { set: Set<number>; star: boolean } {
+function parseField(text: string, f: Field): { set: Set<number>; star: boolean } {
   const set = new Set<number>();
   let star = false;
   for (const part of text.split(',')) {
     const [range, stepText, extra] = part.split('/');
-    if (extra !== undefined || range === '') throw new CronSyntaxError(`failed to parse ${where}: "${part}"`);
-    const step = stepText === undefined ? 1 : value(stepText, { min: 0, max: 0 }, where);
-    if (step < 1) throw new CronSyntaxError(`failed to parse ${where}: step must be positive in "${part}"`);
+    if (extra !== undefined) throw new CronSyntaxError(`too many slashes: ${part}`);
+    const step = stepText === undefined ? 1 : value(stepText, { min: 0, max: 0 });
+    if (step < 1) throw new CronSyntaxError(`step of range should be a positive number: ${part}`);
     let lo: number;
     let hi: number;
     if (range === '*' || range === '?') {
@@ -66,27 +67,27 @@ function parseField(text: string, f: Field, where: string): { set: Set<number>; 
       if (step === 1) star = true;
     } else {
       const [a, b, more] = range.split('-');
-      if (more !== undefined) throw new CronSyntaxError(`failed to parse ${where}: "${part}"`);
-      lo = value(a, f, where);
+      if (more !== undefined) throw new CronSyntaxError(`too many hyphens: ${part}`);
+      lo = value(a, f);
       // "N/step" means N to the end of the field
-      hi = b !== undefined ? value(b, f, where) : stepText !== undefined ? f.max : lo;
+      hi = b !== undefined ? value(b, f) : stepText !== undefined ? f.max : lo;
     }
-    if (lo < f.min || hi > f.max) throw new CronSyntaxError(`failed to parse ${where}: "${part}" is outside ${f.min}-${f.max}`);
-    if (lo > hi) throw new CronSyntaxError(`failed to parse ${where}: beginning of range (${lo}) beyond end of range (${hi})`);
+    if (lo < f.min) throw new CronSyntaxError(`beginning of range (${lo}) below minimum (${f.min}): ${part}`);
+    if (hi > f.max) throw new CronSyntaxError(`end of range (${hi}) above maximum (${f.max}): ${part}`);
+    if (lo > hi) throw new CronSyntaxError(`beginning of range (${lo}) beyond end of range (${hi}): ${part}`);
     for (let v = lo; v <= hi; v += step) set.add(v === 7 && f === FIELDS[4] ? 0 : v);
   }
   return { set, star };
 }
 
-const NAMES = ['minute', 'hour', 'day-of-month', 'month', 'day-of-week'];
-
 export function parseCron(spec: string): CronSchedule {
   const text = spec.trim();
+  if (!text) throw new CronSyntaxError('empty spec string');
   const expanded = text.startsWith('@') ? MACROS[text.toLowerCase()] : text;
   if (!expanded) throw new CronSyntaxError(`unrecognized descriptor: ${text}`);
   const parts = expanded.split(/\s+/);
   if (parts.length !== 5) throw new CronSyntaxError(`expected exactly 5 fields, found ${parts.length}: [${parts.join(' ')}]`);
-  const parsed = parts.map((p, i) => parseField(p, FIELDS[i], NAMES[i]));
+  const parsed = parts.map((p, i) => parseField(p, FIELDS[i]));
   return {
     minutes: parsed[0].set,
     hours: parsed[1].set,
