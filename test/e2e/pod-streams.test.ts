@@ -150,6 +150,23 @@ describe('pod streams: exec -it, attach, port-forward, cp, lifecycle hooks', () 
     } finally {
       pf.kill();
     }
+
+    // to a Service: kubectl picks a ready pod behind it and maps the service port to its named targetPort
+    k(c.s, ['label', 'pod', 'web', 'app=web']);
+    apply({ apiVersion: 'v1', kind: 'Service', metadata: { name: 'websvc' }, spec: { selector: { app: 'web' }, ports: [{ name: 'http', port: 80, targetPort: 8080 }] } });
+    const svcLocal = await freePort();
+    const svcPf = spawn('nsenter', [`--net=/var/run/netns/${c.netns}`, 'kubectl', 'port-forward', 'svc/websvc', `${svcLocal}:80`], { env: env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    let svcOut = '';
+    svcPf.stdout.on('data', (d) => (svcOut += d));
+    svcPf.stderr.on('data', (d) => (svcOut += d));
+    try {
+      await until('port-forward to the service to listen', () => svcOut.includes(`Forwarding from 127.0.0.1:${svcLocal} -> 8080`), 20_000);
+      const r = spawnSync(inNetns('curl')[0], [...inNetns('curl').slice(1), '-sS', '--max-time', '10', `http://127.0.0.1:${svcLocal}/`], { encoding: 'utf8' });
+      assert.equal(r.stdout, 'hello-from-pod\n', r.stderr + svcOut);
+    } finally {
+      svcPf.kill();
+      kubectl(c.s, ['delete', 'service', 'websvc']);
+    }
   });
 
   test('port-forward to a pod that does not exist or to a bad port is refused', () => {
