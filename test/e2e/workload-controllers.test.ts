@@ -166,6 +166,27 @@ describe('workload controllers', () => {
     await until('db-2 rolled back', () => revOf('db-2') === first);
   });
 
+  test('StatefulSet RollingUpdate maxUnavailable 2 replaces two pods at a time; 0 is refused with 422', async () => {
+    const ns = 'sts-maxunavailable';
+    statefulSet(ns, 'mu', { replicas: 4, podManagementPolicy: 'Parallel', updateStrategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 2 } } });
+    await until('pods', () => podNames(ns, 'app=mu').length === 4);
+    for (const p of podNames(ns, 'app=mu')) markReady(ns, p);
+    await until('all ready', () => json(['-n', ns, 'get', 'sts', 'mu']).status.readyReplicas === 4);
+    assert.equal(k(s, ['-n', ns, 'get', 'sts', 'mu', '-o', 'jsonpath={.spec.updateStrategy.rollingUpdate.maxUnavailable}']), '2');
+    const image = (p: string) => kubectl(s, ['-n', ns, 'get', 'pod', p, '-o', 'jsonpath={.spec.containers[0].image}']).stdout;
+    k(s, ['-n', ns, 'set', 'image', 'sts/mu', 'c=busybox:2']);
+    await until('mu-3 and mu-2 replaced together', () => image('mu-3') === 'busybox:2' && image('mu-2') === 'busybox:2');
+    await sleep(500);
+    assert.deepEqual([image('mu-1'), image('mu-0')], ['busybox:1', 'busybox:1'], 'two new pods not ready yet: the budget is spent');
+    markReady(ns, 'mu-3');
+    markReady(ns, 'mu-2');
+    await until('mu-1 and mu-0 replaced together', () => image('mu-1') === 'busybox:2' && image('mu-0') === 'busybox:2');
+
+    const zero = kubectl(s, ['-n', ns, 'patch', 'sts', 'mu', '--type=merge', '-p', '{"spec":{"updateStrategy":{"rollingUpdate":{"maxUnavailable":0}}}}']);
+    assert.equal(zero.code, 1);
+    assert.match(zero.stderr, /The StatefulSet "mu" is invalid: spec.updateStrategy.rollingUpdate.maxUnavailable: Invalid value: 0: cannot be 0/);
+  });
+
   test('StatefulSet OnDelete updates a pod only when it is deleted; claims retention Delete', async () => {
     const ns = 'sts-ondelete';
     statefulSet(ns, 'od', {

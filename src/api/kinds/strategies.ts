@@ -12,6 +12,7 @@ import { runtimeClassStrategy } from './runtime-class-rules.js';
 import { networkPolicyStrategy } from './network-policy-rules.js';
 import { pdbStrategy } from './pdb-rules.js';
 import { cronJobStrategy } from './cronjob-rules.js';
+import { defaultStatefulSetUpdateStrategy, validateStatefulSetUpdateStrategy } from './statefulset-rules.js';
 
 type Obj = Record<string, any>;
 const spec = (o: KubeObject): Obj => ((o.spec ??= {}) as Obj);
@@ -76,14 +77,14 @@ const podStrategy: Strategy = {
   },
 };
 
-function workload(opts: { defaults?: (o: KubeObject) => void; restartPolicies?: string[]; immutable?: boolean; plainSelector?: boolean; templatePath?: string; replicasField?: string }): Strategy {
+function workload(opts: { defaults?: (o: KubeObject) => void; validate?: (o: KubeObject) => StatusCause[]; restartPolicies?: string[]; immutable?: boolean; plainSelector?: boolean; templatePath?: string; replicasField?: string }): Strategy {
   return {
     defaults(o) {
       opts.defaults?.(o);
       defaultTemplate(o, opts.templatePath);
     },
     prepareForCreate: clearStatus,
-    validate: (o) => validateSelectorAndTemplate(o, { restartPolicies: opts.restartPolicies, plainSelector: opts.plainSelector, templatePath: opts.templatePath }),
+    validate: (o) => [...validateSelectorAndTemplate(o, { restartPolicies: opts.restartPolicies, plainSelector: opts.plainSelector, templatePath: opts.templatePath }), ...(opts.validate?.(o) ?? [])],
     validateUpdate: (o, old) => (opts.immutable ? immutableSelector(o, old) : []),
     selectableFields: (o) => ({ 'status.replicas': String(((o.status ?? {}) as Obj).replicas ?? 0) }),
   };
@@ -131,11 +132,11 @@ const statefulSetStrategy = workload({
     const s = spec(o);
     s.replicas ??= 1;
     s.podManagementPolicy ??= 'OrderedReady';
-    s.updateStrategy ??= { type: 'RollingUpdate' };
-    if (s.updateStrategy.type === 'RollingUpdate') s.updateStrategy.rollingUpdate ??= { partition: 0 };
+    defaultStatefulSetUpdateStrategy(s);
     s.revisionHistoryLimit ??= 10;
     s.persistentVolumeClaimRetentionPolicy ??= { whenDeleted: 'Retain', whenScaled: 'Retain' };
   },
+  validate: (o) => validateStatefulSetUpdateStrategy(spec(o)),
 });
 
 const daemonSetStrategy = workload({

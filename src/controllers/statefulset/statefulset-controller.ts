@@ -2,7 +2,7 @@
 // identity and claims, created in order and each waited for (Running and
 // Ready, then minReadySeconds) under OrderedReady, all at once under Parallel;
 // removed from the highest ordinal down; templates rolled out highest ordinal
-// first down to the partition (RollingUpdate) or when a pod is deleted
+// first down to the partition, up to maxUnavailable at once (RollingUpdate), or when a pod is deleted
 // (OnDelete); ControllerRevisions for history, and the status `kubectl rollout
 // status statefulset` reads.
 import type { KubeObject } from '../../api/object.js';
@@ -13,6 +13,7 @@ import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 import { PODS_REF } from '../replicaset/replicaset-controller.js';
 import { availableIn, claimsFor, isRunningAndReady, isTerminated, newPod, ordinalOf, podName, revisionOfPod } from './pod-identity.js';
 import { ownedRevisions, truncateHistory, updateRevision } from './revisions.js';
+import { maxUnavailableOf, podsToUpdate } from './rolling-update.js';
 
 type Obj = Record<string, any>;
 
@@ -132,17 +133,10 @@ export class StatefulSetController {
       }
     }
 
-    // roll the template: the highest ordinal not yet updated, one at a time, down to the partition
+    // roll the template from the highest ordinal down to the partition, up to maxUnavailable at once
     if (rolling && !blocked && !condemned.length) {
-      for (let ord = start + replicas - 1; ord >= start + partition; ord--) {
-        const pod = slots.get(ord);
-        if (!pod) break;
-        if (revisionOfPod(pod) !== update.metadata.name && !pod.metadata.deletionTimestamp) {
-          await this.deletePod(set, pod);
-          break;
-        }
-        if (pod.metadata.deletionTimestamp || !isRunningAndReady(pod)) break;
-      }
+      const maxUnavailable = maxUnavailableOf(spec.updateStrategy?.rollingUpdate?.maxUnavailable, replicas);
+      for (const pod of podsToUpdate({ slots, start, replicas, partition, updateRevision: update.metadata.name!, maxUnavailable, minReadySeconds: minReady })) await this.deletePod(set, pod);
     }
 
     const live = new Set([current.metadata.name!, update.metadata.name!, ...pods.map((p) => revisionOfPod(p) ?? '')]);
