@@ -8,6 +8,7 @@ import { GarbageCollector } from './garbagecollector/garbage-collector.js';
 import { NamespaceController } from './namespace/namespace-controller.js';
 import { NAMESPACES, NODES, PODS, Scheduler } from '../scheduler/scheduler.js';
 import type { ScoringStrategy } from '../scheduler/scores.js';
+import { informerOwners } from '../scheduler/default-spread.js';
 import { REPLICASETS, REPLICATIONCONTROLLER_KIND, REPLICATIONCONTROLLERS, ReplicaSetController } from './replicaset/replicaset-controller.js';
 import { DEPLOYMENTS, DeploymentController } from './deployment/deployment-controller.js';
 import { NAMESPACES_REF, SERVICEACCOUNTS, ServiceAccountController } from './serviceaccount/serviceaccount-controller.js';
@@ -44,7 +45,11 @@ interface Context {
 const CONTROLLERS: Record<string, (c: Context) => Controller | Promise<Controller>> = {
   namespace: ({ client, factory, log }) => new NamespaceController(client, factory.informerFor(NamespaceController.resourceRef), log),
   garbagecollector: async ({ client, factory, log }) => new GarbageCollector(client, factory, await discoverResources(client), log),
-  scheduler: ({ client, factory, log, opts }) => new Scheduler(client, factory.informerFor(PODS), factory.informerFor(NODES), log, factory.informerFor(NAMESPACES), { scoring: opts.schedulerScore }),
+  scheduler: ({ client, factory, log, opts }) => {
+    // PodTopologySpread's system defaults read the pods' Services and controllers
+    const owners = informerOwners({ services: factory.informerFor(SERVICES_REF), replicaSets: factory.informerFor(REPLICASETS), statefulSets: factory.informerFor(STATEFULSETS), replicationControllers: factory.informerFor(REPLICATIONCONTROLLERS) });
+    return new Scheduler(client, factory.informerFor(PODS), factory.informerFor(NODES), log, factory.informerFor(NAMESPACES), { scoring: opts.schedulerScore, owners });
+  },
   replicaset: ({ client, factory, log }) => new ReplicaSetController(client, factory.informerFor(REPLICASETS), factory.informerFor(PODS), log),
   replicationcontroller: ({ client, factory, log }) => new ReplicaSetController(client, factory.informerFor(REPLICATIONCONTROLLERS), factory.informerFor(PODS), log, REPLICATIONCONTROLLER_KIND),
   deployment: ({ client, factory, log }) => new DeploymentController(client, factory.informerFor(DEPLOYMENTS), factory.informerFor(REPLICASETS), log),

@@ -7,7 +7,7 @@ import { requestedOn, unfitReason, type NodeInfo } from './fit.js';
 import { addResources, podRequests } from './resources.js';
 import { affinityReason, affinityScore, preFilterAffinity, preScoreAffinity, type AffinityState, type NamespaceLabels } from './inter-pod-affinity.js';
 import { balancedAllocationScore, nodeAffinityScore, normalize, normalizeMinMax, resourceFitScore, taintTolerationScore, type ScoringStrategy } from './scores.js';
-import { preFilterSpread, spreadReason, spreadScores, type SpreadState } from './topology-spread.js';
+import { preFilterSpread, spreadReason, spreadScores, type SpreadConstraint, type SpreadState } from './topology-spread.js';
 
 type Obj = Record<string, any>;
 
@@ -21,6 +21,8 @@ export interface ClusterView {
   nsLabels: NamespaceLabels;
   /** pending pods nominated to a node by an earlier preemption, by node name */
   nominated?: Map<string, KubeObject[]>;
+  /** PodTopologySpread's system defaults for a pod without constraints (default-spread.ts) */
+  defaultSpread?: (pod: KubeObject) => SpreadConstraint[];
 }
 
 export interface CycleOptions {
@@ -114,7 +116,7 @@ export function scoreNodes(pod: KubeObject, feasible: NodeInfo[], view: ClusterV
     normalizeMinMax(s);
     add(s, WEIGHTS.interPod);
   }
-  const spread = spreadScores(pod, feasible, view.nodes);
+  const spread = spreadScores(pod, feasible, view.nodes, view.defaultSpread);
   if (spread) add(spread, WEIGHTS.spread);
   return total;
 }

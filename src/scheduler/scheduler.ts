@@ -15,6 +15,8 @@ import { fitErrorMessage, schedulePod, type CycleOptions } from './framework.js'
 import { findPreemption, podPriority, type Candidate } from './preemption.js';
 import type { ScoringStrategy } from './scores.js';
 import { SchedulingQueue, type QueuedPod } from './scheduling-queue.js';
+import { systemDefaultConstraints, type SpreadOwners } from './default-spread.js';
+import type { SpreadConstraint } from './topology-spread.js';
 
 type Obj = Record<string, any>;
 
@@ -39,6 +41,8 @@ function finished(p: KubeObject): boolean {
 export interface SchedulerOptions {
   scoring?: ScoringStrategy;
   percentageOfNodesToScore?: number;
+  /** Services and controllers, for PodTopologySpread's system defaults; none: no defaults */
+  owners?: SpreadOwners;
 }
 
 export class Scheduler {
@@ -49,6 +53,7 @@ export class Scheduler {
   private readonly scheduledEvents = new EventPacer();
   private readonly cycle: CycleOptions;
   private startIndex = 0;
+  private readonly defaultSpread?: (pod: KubeObject) => SpreadConstraint[];
   private loop?: Promise<void>;
 
   constructor(
@@ -60,6 +65,8 @@ export class Scheduler {
     opts: SchedulerOptions = {},
   ) {
     this.cycle = { strategy: opts.scoring ?? 'LeastAllocated', percentageOfNodesToScore: opts.percentageOfNodesToScore };
+    const owners = opts.owners;
+    if (owners) this.defaultSpread = (pod) => systemDefaultConstraints(pod, owners);
     this.recorder = new EventRecorder(client, { component: SCHEDULER_NAME }, (e) => log('event not recorded', { error: String(e) }));
     pods.addHandlers({ onAdd: (p) => this.onPod(undefined, p), onUpdate: (o, n) => this.onPod(o, n), onDelete: (p) => this.onPodDelete(p) });
     nodes.addHandlers({
@@ -144,6 +151,7 @@ export class Scheduler {
       return;
     }
     const view = this.cache.view(this.nsLabels);
+    if (this.defaultSpread) view.defaultSpread = this.defaultSpread;
     const r = schedulePod(pod, view, { ...this.cycle, startIndex: this.startIndex });
     this.startIndex = view.nodes.length ? (this.startIndex + r.processed) % view.nodes.length : 0;
     if (r.node) {

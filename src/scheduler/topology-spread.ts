@@ -114,22 +114,32 @@ export function spreadReason(state: SpreadState, pod: KubeObject, node: KubeObje
   return undefined;
 }
 
-/** ScheduleAnyway constraints: raw scores for the feasible nodes, normalised in place (higher is better). */
-export function spreadScores(pod: KubeObject, feasible: NodeInfo[], all: NodeInfo[]): number[] | undefined {
-  const constraints = spreadConstraints(pod).filter((c) => !c.hard);
+/**
+ * ScheduleAnyway constraints: raw scores for the feasible nodes, normalised in place (higher is better).
+ * A pod with no constraints of its own takes systemDefaults' (default-spread.ts); those, as
+ * upstream, ignore no node for lacking a topology key: such a node just scores nothing for it.
+ */
+export function spreadScores(pod: KubeObject, feasible: NodeInfo[], all: NodeInfo[], systemDefaults?: (pod: KubeObject) => SpreadConstraint[]): number[] | undefined {
+  const own = spreadConstraints(pod);
+  const systemDefaulted = own.length === 0 && systemDefaults !== undefined;
+  const constraints = systemDefaulted ? systemDefaults(pod) : own.filter((c) => !c.hard);
   if (constraints.length === 0) return undefined;
-  const ignored = feasible.map((info) => !hasKeys(info.node, constraints));
+  const counted = (node: KubeObject) => systemDefaulted || hasKeys(node, constraints);
+  const ignored = feasible.map((info) => !counted(info.node));
   // domains seen among the feasible nodes, and the weight their number gives each constraint
   const domains = constraints.map(() => new Map<string, number>());
   feasible.forEach((info, j) => {
     if (ignored[j]) return;
-    constraints.forEach((c, i) => domains[i].set(info.node.metadata.labels![c.topologyKey], 0));
+    constraints.forEach((c, i) => {
+      const v = info.node.metadata.labels?.[c.topologyKey];
+      if (v !== undefined) domains[i].set(v, 0);
+    });
   });
   for (const info of all) {
-    if (!hasKeys(info.node, constraints)) continue;
+    if (!counted(info.node)) continue;
     constraints.forEach((c, i) => {
-      const v = info.node.metadata.labels![c.topologyKey];
-      if (!domains[i].has(v) || !included(pod, c, info.node)) return;
+      const v = info.node.metadata.labels?.[c.topologyKey];
+      if (v === undefined || !domains[i].has(v) || !included(pod, c, info.node)) return;
       domains[i].set(v, domains[i].get(v)! + matchingPods(pod, c, info.pods));
     });
   }
@@ -138,7 +148,8 @@ export function spreadScores(pod: KubeObject, feasible: NodeInfo[], all: NodeInf
     if (ignored[j]) return 0;
     let s = 0;
     constraints.forEach((c, i) => {
-      s += (domains[i].get(info.node.metadata.labels![c.topologyKey]) ?? 0) * weights[i] + (c.maxSkew - 1);
+      const v = info.node.metadata.labels?.[c.topologyKey];
+      if (v !== undefined) s += (domains[i].get(v) ?? 0) * weights[i] + (c.maxSkew - 1);
     });
     return s;
   });
