@@ -1,139 +1,36 @@
-// The server side of SPDY/3.1 framing, as much of it as kubectl port-forward
-// uses (client-made streams, data, half-close, reset, ping, goaway). No npm
-// package for it is kept up, so it is written here from the SPDY/3 draft.
-// Header blocks are zlib streams primed with the spec's dictionary, one per
-// direction for the whole connection: ours are written as stored (uncompressed)
-// deflate blocks, which any inflater reads and which need no compressor state.
-import { constants, inflateSync } from 'node:zlib';
+// The server side of SPDY/3.1 framing, as kubectl's exec, attach and
+// port-forward use it (client-made streams, data, half-close, reset, ping,
+// goaway, settings and flow control). No npm package for it is kept up, so it
+// is written here from the SPDY/3.1 draft; header blocks are in
+// spdy-header-block.ts.
+//
+// Flow control: SPDY/3.1 starts every stream and the session with a 64 KiB
+// send window. Go's spdystream (kubectl, client-go) neither sends
+// WINDOW_UPDATE nor minds windows, and upstream's servers (spdystream too)
+// send without limit, so a peer's windows are honoured only once it has shown
+// it keeps them, by a WINDOW_UPDATE or an INITIAL_WINDOW_SIZE setting; until
+// then the windows are counted (they may go negative) but do not hold data
+// back. What we receive is credited back as it is handed on, so a peer that
+// keeps windows never stalls sending us stdin or port-forward data.
+import { HeaderDecoder, HeaderEncoder, SpdyError, type SpdyHeaders } from './spdy-header-block.js';
 
-// The SPDY/3 header dictionary (draft-mbelshe-httpbis-spdy-00, 2.6.10.1):
-// length-prefixed common header words followed by common value text.
-const DICTIONARY_WORDS = [
-  'options', 'head', 'post', 'put', 'delete', 'trace', 'accept', 'accept-charset', 'accept-encoding', 'accept-language',
-  'accept-ranges', 'age', 'allow', 'authorization', 'cache-control', 'connection', 'content-base', 'content-encoding',
-  'content-language', 'content-length', 'content-location', 'content-md5', 'content-range', 'content-type', 'date', 'etag',
-  'expect', 'expires', 'from', 'host', 'if-match', 'if-modified-since', 'if-none-match', 'if-range', 'if-unmodified-since',
-  'last-modified', 'location', 'max-forwards', 'pragma', 'proxy-authenticate', 'proxy-authorization', 'range', 'referer',
-  'retry-after', 'server', 'te', 'trailer', 'transfer-encoding', 'upgrade', 'user-agent', 'vary', 'via', 'warning',
-  'www-authenticate', 'method', 'get', 'status', '200 OK', 'version', 'HTTP/1.1', 'url', 'public', 'set-cookie', 'keep-alive', 'origin',
-];
-const DICTIONARY_TAIL =
-  '100101201202205206300302303304305306307402405406407408409410411412413414415416417502504505' +
-  '203 Non-Authoritative Information204 No Content301 Moved Permanently400 Bad Request401 Unauthorized' +
-  '403 Forbidden404 Not Found500 Internal Server Error501 Not Implemented503 Service Unavailable' +
-  'Jan Feb Mar Apr May Jun Jul Aug Sept Oct Nov Dec 00:00:00 Mon, Tue, Wed, Thu, Fri, Sat, Sun, GMT' +
-  'chunked,text/html,image/png,image/jpg,image/gif,application/xml,application/xhtml+xml,text/plain,text/javascript,' +
-  'publicprivatemax-age=gzip,deflate,sdchcharset=utf-8charset=iso-8859-1,utf-,*,enq=0.';
-
-export const SPDY3_DICTIONARY = Buffer.concat([
-  ...DICTIONARY_WORDS.map((w) => {
-    const b = Buffer.alloc(4 + w.length);
-    b.writeUInt32BE(w.length);
-    b.write(w, 4, 'latin1');
-    return b;
-  }),
-  Buffer.from(DICTIONARY_TAIL, 'latin1'),
-]);
-
-export function adler32(buf: Buffer): number {
-  let a = 1;
-  let b = 0;
-  for (const byte of buf) {
-    a = (a + byte) % 65521;
-    b = (b + a) % 65521;
-  }
-  return ((b << 16) | a) >>> 0;
-}
+export { SpdyError, type SpdyHeaders } from './spdy-header-block.js';
 
 const TYPE = { synStream: 1, synReply: 2, rstStream: 3, settings: 4, ping: 6, goAway: 7, headers: 8, windowUpdate: 9 } as const;
 const FLAG_FIN = 0x01;
-export const RST_CANCEL = 5;
+const SETTINGS_INITIAL_WINDOW_SIZE = 7;
 export const RST_PROTOCOL_ERROR = 1;
+export const RST_REFUSED_STREAM = 3;
+export const RST_CANCEL = 5;
+export const RST_FLOW_CONTROL_ERROR = 7;
 
-export type SpdyHeaders = Record<string, string>;
+/** SPDY/3.1's initial window, for streams and the session alike */
+export const DEFAULT_WINDOW = 64 * 1024;
+/** frames of at most 32 KiB keep one busy stream from holding the others up */
+const MAX_DATA_FRAME = 32 * 1024;
+const MAX_WINDOW = 0x7fffffff;
 
-export class SpdyError extends Error {}
-
-/** Reads the peer's header blocks: one zlib stream, so everything so far is inflated again and the new tail taken. */
-export class HeaderDecoder {
-  private compressed: Buffer = Buffer.alloc(0);
-  private seen = 0;
-
-  decode(block: Buffer): SpdyHeaders {
-    this.compressed = Buffer.concat([this.compressed, block]);
-    let all: Buffer;
-    try {
-      all = inflateSync(this.compressed, { dictionary: SPDY3_DICTIONARY, finishFlush: constants.Z_SYNC_FLUSH });
-    } catch (e) {
-      throw new SpdyError(`header block does not inflate: ${(e as Error).message}`);
-    }
-    const plain = all.subarray(this.seen);
-    this.seen = all.length;
-    return parseHeaderBlock(plain);
-  }
-}
-
-export function parseHeaderBlock(plain: Buffer): SpdyHeaders {
-  const headers: SpdyHeaders = {};
-  if (plain.length < 4) throw new SpdyError('header block too short');
-  const count = plain.readUInt32BE(0);
-  let off = 4;
-  const take = (): string => {
-    if (off + 4 > plain.length) throw new SpdyError('header block truncated');
-    const len = plain.readUInt32BE(off);
-    off += 4;
-    if (off + len > plain.length) throw new SpdyError('header block truncated');
-    const s = plain.toString('utf8', off, off + len);
-    off += len;
-    return s;
-  };
-  for (let i = 0; i < count; i++) {
-    const name = take();
-    headers[name.toLowerCase()] = take();
-  }
-  return headers;
-}
-
-/** Writes our header blocks as stored deflate blocks of one zlib stream that names the dictionary. */
-export class HeaderEncoder {
-  private started = false;
-
-  encode(headers: SpdyHeaders): Buffer {
-    const parts: Buffer[] = [];
-    const entries = Object.entries(headers);
-    const u32 = (n: number) => {
-      const b = Buffer.alloc(4);
-      b.writeUInt32BE(n);
-      return b;
-    };
-    parts.push(u32(entries.length));
-    for (const [k, v] of entries) {
-      const kb = Buffer.from(k.toLowerCase());
-      const vb = Buffer.from(v);
-      parts.push(u32(kb.length), kb, u32(vb.length), vb);
-    }
-    const plain = Buffer.concat(parts);
-    const out: Buffer[] = [];
-    if (!this.started) {
-      this.started = true;
-      // CMF 0x78 (deflate, 32K window), FLG 0x20 (a preset dictionary follows; 0x7820 is a multiple of 31)
-      out.push(Buffer.from([0x78, 0x20]), u32(adler32(SPDY3_DICTIONARY)));
-    }
-    for (let off = 0; off < plain.length; off += 0xffff) {
-      const chunk = plain.subarray(off, off + 0xffff);
-      const head = Buffer.alloc(5);
-      head[0] = 0; // not final, stored
-      head.writeUInt16LE(chunk.length, 1);
-      head.writeUInt16LE(~chunk.length & 0xffff, 3);
-      out.push(head, chunk);
-    }
-    // an empty stored block, as a sync flush ends: inflaters (Go's among them) hand out what they hold when they reach it
-    out.push(Buffer.from([0x00, 0x00, 0x00, 0xff, 0xff]));
-    return Buffer.concat(out);
-  }
-}
-
-function controlFrame(type: number, flags: number, data: Buffer): Buffer {
+export function controlFrame(type: number, flags: number, data: Buffer): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt16BE(0x8003); // control bit, version 3
   head.writeUInt16BE(type, 2);
@@ -142,7 +39,7 @@ function controlFrame(type: number, flags: number, data: Buffer): Buffer {
   return Buffer.concat([head, data]);
 }
 
-function dataFrame(streamId: number, flags: number, data: Buffer): Buffer {
+export function dataFrame(streamId: number, flags: number, data: Buffer): Buffer {
   const head = Buffer.alloc(8);
   head.writeUInt32BE(streamId & 0x7fffffff);
   head.writeUInt32BE(data.length, 4);
@@ -150,10 +47,24 @@ function dataFrame(streamId: number, flags: number, data: Buffer): Buffer {
   return Buffer.concat([head, data]);
 }
 
+function pair(a: number, b: number): Buffer {
+  const buf = Buffer.alloc(8);
+  buf.writeUInt32BE(a >>> 0);
+  buf.writeUInt32BE(b >>> 0, 4);
+  return buf;
+}
+
 export class SpdyStream {
   private dataHandlers: Array<(d: Buffer) => void> = [];
   private endHandlers: Array<() => void> = [];
   private resetHandlers: Array<() => void> = [];
+  /** bytes waiting for send window, and whether our FIN follows them */
+  private pending: Buffer[] = [];
+  private finPending = false;
+  /** what we may still send before the peer's next WINDOW_UPDATE */
+  sendWindow: number;
+  /** received and handed on, not yet credited back to the peer */
+  private unacknowledged = 0;
   remoteClosed = false;
   localClosed = false;
   reset = false;
@@ -162,7 +73,9 @@ export class SpdyStream {
     readonly id: number,
     readonly headers: SpdyHeaders,
     private readonly conn: SpdyServerConnection,
-  ) {}
+  ) {
+    this.sendWindow = conn.peerInitialWindow;
+  }
 
   onData(h: (d: Buffer) => void): void {
     this.dataHandlers.push(h);
@@ -174,23 +87,50 @@ export class SpdyStream {
     this.resetHandlers.push(h);
   }
 
-  write(data: Buffer): void {
-    if (this.localClosed || this.reset) return;
-    // frames of at most 32 KiB keep one busy stream from holding the others up
-    for (let off = 0; off < data.length; off += 32768) this.conn.send(dataFrame(this.id, 0, data.subarray(off, off + 32768)));
+  /** bytes not yet sent for want of window */
+  get queued(): number {
+    return this.pending.reduce((n, b) => n + b.length, 0);
   }
 
-  /** Half-close: our side is done (a DATA frame with FIN). */
+  write(data: Buffer): void {
+    if (this.localClosed || this.finPending || this.reset || data.length === 0) return;
+    this.pending.push(data);
+    this.conn.pump(this);
+  }
+
+  /** Half-close: our side is done (a DATA frame with FIN, after whatever is still queued). */
   end(): void {
-    if (this.localClosed || this.reset) return;
-    this.localClosed = true;
-    this.conn.send(dataFrame(this.id, FLAG_FIN, Buffer.alloc(0)));
-    this.conn.maybeForget(this);
+    if (this.localClosed || this.finPending || this.reset) return;
+    this.finPending = true;
+    this.conn.pump(this);
+  }
+
+  /** @internal sends what the windows allow; true when nothing is left */
+  flush(room: () => number, take: (n: number) => void): boolean {
+    while (this.pending.length && !this.reset) {
+      const n = Math.min(this.pending[0].length, MAX_DATA_FRAME, room());
+      if (n <= 0) return false;
+      const head = this.pending[0];
+      this.conn.send(dataFrame(this.id, 0, head.subarray(0, n)));
+      take(n);
+      if (n === head.length) this.pending.shift();
+      else this.pending[0] = head.subarray(n);
+    }
+    if (this.finPending && !this.localClosed && !this.reset) {
+      this.localClosed = true;
+      this.conn.send(dataFrame(this.id, FLAG_FIN, Buffer.alloc(0)));
+      this.conn.maybeForget(this);
+    }
+    return true;
   }
 
   /** @internal */
   receive(data: Buffer, fin: boolean): void {
-    if (data.length) for (const h of this.dataHandlers) h(data);
+    if (data.length) {
+      for (const h of this.dataHandlers) h(data);
+      this.unacknowledged += data.length;
+      this.conn.credit(this, data.length);
+    }
     if (fin && !this.remoteClosed) {
       this.remoteClosed = true;
       for (const h of this.endHandlers) h();
@@ -198,10 +138,19 @@ export class SpdyStream {
     }
   }
 
+  /** @internal the share of received bytes to credit now (half a window at a time) */
+  takeCredit(): number {
+    if (this.remoteClosed || this.unacknowledged < DEFAULT_WINDOW / 2) return 0;
+    const n = this.unacknowledged;
+    this.unacknowledged = 0;
+    return n;
+  }
+
   /** @internal */
   receiveReset(): void {
     if (this.reset) return;
     this.reset = true;
+    this.pending = [];
     for (const h of this.resetHandlers) h();
   }
 }
@@ -214,6 +163,16 @@ export class SpdyServerConnection {
   private readonly encoder = new HeaderEncoder();
   private streamHandlers: Array<(s: SpdyStream) => void> = [];
   private lastStreamId = 0;
+  /** streams waiting for window, in the order they asked */
+  private blocked = new Set<SpdyStream>();
+  /** set once the peer sends WINDOW_UPDATE or SETTINGS INITIAL_WINDOW_SIZE */
+  peerKeepsWindows = false;
+  peerInitialWindow = DEFAULT_WINDOW;
+  sessionSendWindow = DEFAULT_WINDOW;
+  private sessionUnacknowledged = 0;
+  private closedHandlers: Array<() => void> = [];
+  /** end() asked for: GOAWAY as soon as every queued byte is out */
+  private ending = false;
   closed = false;
 
   constructor(
@@ -225,6 +184,12 @@ export class SpdyServerConnection {
     this.streamHandlers.push(h);
   }
 
+  /** called once when the connection is over, whichever side ended it */
+  onClosed(h: () => void): void {
+    if (this.closed) h();
+    else this.closedHandlers.push(h);
+  }
+
   /** @internal */
   send(frame: Buffer): void {
     if (!this.closed) this.write(frame);
@@ -232,32 +197,69 @@ export class SpdyServerConnection {
 
   /** @internal */
   maybeForget(s: SpdyStream): void {
-    if ((s.localClosed && s.remoteClosed) || s.reset) this.streams.delete(s.id);
+    if ((s.localClosed && s.remoteClosed) || s.reset) {
+      this.streams.delete(s.id);
+      this.blocked.delete(s);
+    }
+  }
+
+  /** @internal sends a stream's queued data as far as the windows allow */
+  pump(s: SpdyStream): void {
+    if (this.closed) return;
+    const room = () => (this.peerKeepsWindows ? Math.min(s.sendWindow, this.sessionSendWindow) : Infinity);
+    const take = (n: number) => {
+      s.sendWindow -= n;
+      this.sessionSendWindow -= n;
+    };
+    if (s.flush(room, take)) this.blocked.delete(s);
+    else this.blocked.add(s);
+    if (this.ending && this.blocked.size === 0) this.close();
+  }
+
+  private pumpAll(): void {
+    for (const s of [...this.blocked]) this.pump(s);
+  }
+
+  /** @internal credits received bytes back to a peer that keeps windows */
+  credit(s: SpdyStream, n: number): void {
+    this.sessionUnacknowledged += n;
+    const forStream = s.takeCredit();
+    if (forStream) this.send(controlFrame(TYPE.windowUpdate, 0, pair(s.id, forStream)));
+    if (this.sessionUnacknowledged >= DEFAULT_WINDOW / 2) {
+      this.send(controlFrame(TYPE.windowUpdate, 0, pair(0, this.sessionUnacknowledged)));
+      this.sessionUnacknowledged = 0;
+    }
   }
 
   resetStream(s: SpdyStream, status = RST_CANCEL): void {
-    const b = Buffer.alloc(8);
-    b.writeUInt32BE(s.id & 0x7fffffff);
-    b.writeUInt32BE(status, 4);
-    this.send(controlFrame(TYPE.rstStream, 0, b));
+    this.send(controlFrame(TYPE.rstStream, 0, pair(s.id, status)));
     s.receiveReset();
     this.streams.delete(s.id);
+    this.blocked.delete(s);
   }
 
+  /** GOAWAY now; streams still open are reset. */
   close(): void {
     if (this.closed) return;
-    const b = Buffer.alloc(8);
-    b.writeUInt32BE(this.lastStreamId);
-    this.send(controlFrame(TYPE.goAway, 0, b));
-    this.shutdown();
+    this.send(controlFrame(TYPE.goAway, 0, pair(this.lastStreamId, 0)));
+    this.abort();
   }
 
-  private shutdown(): void {
+  /** GOAWAY once the data already written (and held back for window) has gone out. */
+  end(): void {
+    this.ending = true;
+    if (this.blocked.size === 0) this.close();
+  }
+
+  /** The transport is gone: no GOAWAY, every stream reset. */
+  abort(): void {
     if (this.closed) return;
     this.closed = true;
     for (const s of this.streams.values()) s.receiveReset();
     this.streams.clear();
+    this.blocked.clear();
     this.onClose();
+    for (const h of this.closedHandlers.splice(0)) h();
   }
 
   feed(chunk: Buffer): void {
@@ -272,11 +274,8 @@ export class SpdyServerConnection {
       }
     } catch (e) {
       if (!(e instanceof SpdyError)) throw e;
-      const b = Buffer.alloc(8);
-      b.writeUInt32BE(this.lastStreamId);
-      b.writeUInt32BE(1, 4); // PROTOCOL_ERROR
-      this.send(controlFrame(TYPE.goAway, 0, b));
-      this.shutdown();
+      this.send(controlFrame(TYPE.goAway, 0, pair(this.lastStreamId, 1))); // PROTOCOL_ERROR
+      this.abort();
     }
   }
 
@@ -286,7 +285,8 @@ export class SpdyServerConnection {
     if ((frame[0] & 0x80) === 0) {
       const id = frame.readUInt32BE(0) & 0x7fffffff;
       const s = this.streams.get(id);
-      if (!s) return; // data for a stream already gone: dropped, as upstream's spdystream does
+      // data for a stream already gone or half-closed is dropped, as upstream's spdystream does
+      if (!s || s.remoteClosed) return;
       s.receive(data, (flags & FLAG_FIN) !== 0);
       return;
     }
@@ -297,9 +297,10 @@ export class SpdyServerConnection {
       case TYPE.synStream: {
         if (data.length < 10) throw new SpdyError('short SYN_STREAM');
         const id = data.readUInt32BE(0) & 0x7fffffff;
+        // the header block is read first either way: it advances the zlib stream
         const headers = this.decoder.decode(data.subarray(10));
-        if (id === 0 || id % 2 === 0 || this.streams.has(id)) throw new SpdyError(`bad stream id ${id}`);
-        this.lastStreamId = Math.max(this.lastStreamId, id);
+        if (id === 0 || id % 2 === 0 || id <= this.lastStreamId) throw new SpdyError(`bad stream id ${id}`);
+        this.lastStreamId = id;
         const s = new SpdyStream(id, headers, this);
         this.streams.set(id, s);
         // every stream is accepted; what it is for is the handler's business
@@ -311,25 +312,73 @@ export class SpdyServerConnection {
         return;
       }
       case TYPE.rstStream: {
+        if (data.length < 8) throw new SpdyError('short RST_STREAM');
         const id = data.readUInt32BE(0) & 0x7fffffff;
         const s = this.streams.get(id);
         this.streams.delete(id);
+        if (s) this.blocked.delete(s);
         s?.receiveReset();
         return;
       }
+      case TYPE.settings:
+        this.settings(data);
+        return;
+      case TYPE.windowUpdate:
+        this.windowUpdate(data);
+        return;
       case TYPE.ping:
-        this.send(frame);
+        // odd ids are the client's to be echoed; even ones would answer pings of ours, and we send none
+        if (data.length >= 4 && data.readUInt32BE(0) % 2 === 1) this.send(frame);
         return;
       case TYPE.goAway:
-        this.shutdown();
+        this.abort();
         return;
       case TYPE.headers:
-        // extra headers on a stream change nothing for port forwarding, but they advance the zlib stream
+        // extra headers change nothing here, but they advance the zlib stream
         if (data.length > 4) this.decoder.decode(data.subarray(4));
         return;
       default:
-        // SETTINGS, WINDOW_UPDATE and anything newer: nothing to do here
+        // anything newer is ignored, as the draft asks
         return;
     }
+  }
+
+  private settings(data: Buffer): void {
+    if (data.length < 4) throw new SpdyError('short SETTINGS');
+    const count = data.readUInt32BE(0);
+    if (data.length < 4 + count * 8) throw new SpdyError('SETTINGS truncated');
+    for (let i = 0; i < count; i++) {
+      const id = data.readUInt32BE(4 + i * 8) & 0xffffff;
+      const value = data.readUInt32BE(8 + i * 8);
+      if (id !== SETTINGS_INITIAL_WINDOW_SIZE) continue;
+      if (value > MAX_WINDOW) throw new SpdyError(`initial window ${value} too large`);
+      // open streams move by the difference, as the draft says
+      const delta = value - this.peerInitialWindow;
+      this.peerInitialWindow = value;
+      this.peerKeepsWindows = true;
+      for (const s of this.streams.values()) s.sendWindow += delta;
+    }
+    this.pumpAll();
+  }
+
+  private windowUpdate(data: Buffer): void {
+    if (data.length < 8) throw new SpdyError('short WINDOW_UPDATE');
+    const id = data.readUInt32BE(0) & 0x7fffffff;
+    const delta = data.readUInt32BE(4) & 0x7fffffff;
+    if (delta === 0) throw new SpdyError('WINDOW_UPDATE of 0');
+    this.peerKeepsWindows = true;
+    if (id === 0) {
+      this.sessionSendWindow += delta;
+      if (this.sessionSendWindow > MAX_WINDOW) throw new SpdyError('session window overflow');
+    } else {
+      const s = this.streams.get(id);
+      if (!s) return;
+      s.sendWindow += delta;
+      if (s.sendWindow > MAX_WINDOW) {
+        this.resetStream(s, RST_FLOW_CONTROL_ERROR);
+        return;
+      }
+    }
+    this.pumpAll();
   }
 }
