@@ -9,7 +9,10 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { acceptWebSocket } from './websocket.js';
 import { EXEC_PROTOCOLS, serveExec, serveTtyExec } from './exec-stream.js';
 import { serveAttach } from './attach-stream.js';
-import { PORT_FORWARD_PROTOCOLS, servePortForward, type PortForwardTarget } from './port-forward.js';
+import { PORT_FORWARD_PROTOCOLS, SPDY_PORT_FORWARD_PROTOCOLS, servePortForward, servePortForwardStreams, type PortForwardTarget } from './port-forward.js';
+import { acceptSpdy, isSpdyUpgrade } from './spdy-upgrade.js';
+import { remoteCommandStreams, SPDY_EXEC_PROTOCOLS } from './spdy-remote-command.js';
+import type { WebSocketConnection } from './websocket.js';
 import type { AttachEndpoint, TtyProcess } from '../runtime/runtime.js';
 
 export interface LogSource {
@@ -65,7 +68,8 @@ export function startKubeletServer(opts: KubeletServerOptions, logs: LogSource):
     await streamLog(path, { follow: q.get('follow') === 'true', timestamps: q.get('timestamps') === 'true', tailLines: num('tailLines'), sinceTime, limitBytes: num('limitBytes') }, (s) => res.write(s), ac.signal);
     res.end();
   }
-  server.on('upgrade', (req: IncomingMessage, socket: import('node:stream').Duplex) => {
+  // exec, attach and port-forward come as WebSocket upgrades, or as plain SPDY/3.1 ones from older clients
+  server.on('upgrade', (req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer) => {
     void (async () => {
       socket.on('error', () => {});
       if (!(req.socket as TLSSocket).authorized) return socket.end('HTTP/1.1 401 Unauthorized\r\n\r\n');
@@ -76,6 +80,11 @@ export function startKubeletServer(opts: KubeletServerOptions, logs: LogSource):
       if (pf) {
         const target = await logs.portForwardTarget?.(decodeURIComponent(pf[1]), decodeURIComponent(pf[2]));
         if (!target) return refuse(socket, 400, 'Bad Request', `pod ${decodeURIComponent(pf[2])} is not running on this node`);
+        if (isSpdyUpgrade(req)) {
+          const up = acceptSpdy(req, socket, head, SPDY_PORT_FORWARD_PROTOCOLS);
+          if (up) servePortForwardStreams(up.conn, target);
+          return;
+        }
         const ws = acceptWebSocket(req, socket, PORT_FORWARD_PROTOCOLS);
         if (ws) servePortForward(ws, target);
         return;
@@ -84,10 +93,16 @@ export function startKubeletServer(opts: KubeletServerOptions, logs: LogSource):
       if (!m) return socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       const [ns, pod, container] = m.slice(2).map(decodeURIComponent);
       const streams = { stdin: on('stdin'), stdout: on('stdout'), stderr: on('stderr'), tty: on('tty') };
+      /** the session as channel messages, whichever protocol the client came with */
+      const channels = async (): Promise<WebSocketConnection | undefined> => {
+        if (!isSpdyUpgrade(req)) return acceptWebSocket(req, socket, EXEC_PROTOCOLS);
+        const up = acceptSpdy(req, socket, head, SPDY_EXEC_PROTOCOLS);
+        return up && remoteCommandStreams(up.conn, up.protocol, streams);
+      };
       if (m[1] === 'attach') {
         const target = await logs.attachTo?.(ns, pod, container);
         if (!target) return refuse(socket, 400, 'Bad Request', `container ${container} is not running`);
-        const ws = acceptWebSocket(req, socket, EXEC_PROTOCOLS);
+        const ws = await channels();
         if (ws) serveAttach(ws, target.endpoint, streams, target.running);
         return;
       }
@@ -96,13 +111,13 @@ export function startKubeletServer(opts: KubeletServerOptions, logs: LogSource):
       if (streams.tty && logs.execTtyInContainer) {
         const start = await logs.execTtyInContainer(ns, pod, container, command);
         if (!start) return refuse(socket, 400, 'Bad Request', `container ${container} is not running`);
-        const ws = acceptWebSocket(req, socket, EXEC_PROTOCOLS);
+        const ws = await channels();
         if (ws) serveTtyExec(ws, start, streams);
         return;
       }
       const child = await logs.execInContainer(ns, pod, container, command);
       if (!child) return refuse(socket, 400, 'Bad Request', `container ${container} is not running`);
-      const ws = acceptWebSocket(req, socket, EXEC_PROTOCOLS);
+      const ws = await channels();
       if (!ws) {
         child.kill('SIGKILL');
         return;

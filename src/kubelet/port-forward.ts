@@ -1,5 +1,7 @@
 // kubectl port-forward on the node (portforward.k8s.io over SPDY, which kubectl
-// 1.32 tunnels through a WebSocket as "SPDY/3.1+portforward.k8s.io"). For each
+// 1.32 tunnels through a WebSocket as "SPDY/3.1+portforward.k8s.io", and older
+// clients or KUBECTL_PORT_FORWARD_WEBSOCKETS=false reach over a plain
+// `Upgrade: SPDY/3.1` connection). For each
 // forwarded connection the client opens an error stream and a data stream with
 // the same requestID. The data stream is joined to the port inside the pod's
 // network namespace the way dockershim did it: nsenter into the sandbox's
@@ -9,6 +11,8 @@ import type { WebSocketConnection } from './websocket.js';
 import { SpdyServerConnection, type SpdyStream } from './spdy.js';
 
 export const PORT_FORWARD_PROTOCOLS = ['SPDY/3.1+portforward.k8s.io'];
+/** the X-Stream-Protocol-Version of the plain SPDY upgrade */
+export const SPDY_PORT_FORWARD_PROTOCOLS = ['portforward.k8s.io'];
 
 export interface PortForwardTarget {
   /** pid of the pod's sandbox, whose network namespace holds the ports */
@@ -56,12 +60,20 @@ function forward(target: PortForwardTarget, port: number, data: SpdyStream, erro
   });
 }
 
+/** SPDY carried in WebSocket binary messages. */
 export function servePortForward(ws: WebSocketConnection, target: PortForwardTarget): void {
-  const pairs = new Map<string, Pair>();
   const conn = new SpdyServerConnection(
     (frame) => ws.send(frame),
     () => ws.close(),
   );
+  ws.onMessage((m) => conn.feed(m));
+  ws.onClose(() => conn.close());
+  servePortForwardStreams(conn, target);
+}
+
+/** Pairs each forwarded connection's data and error streams and joins them to the pod's port. */
+export function servePortForwardStreams(conn: SpdyServerConnection, target: PortForwardTarget): void {
+  const pairs = new Map<string, Pair>();
   conn.onStream((s) => {
     const type = s.headers.streamtype;
     const key = s.headers.requestid ?? s.headers.port ?? '';
@@ -84,6 +96,4 @@ export function servePortForward(ws: WebSocketConnection, target: PortForwardTar
     }
     forward(target, port, pair.data, pair.error, conn);
   });
-  ws.onMessage((m) => conn.feed(m));
-  ws.onClose(() => conn.close());
 }

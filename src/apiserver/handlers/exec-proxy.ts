@@ -1,7 +1,8 @@
 // pods/exec, pods/attach and pods/portforward: an upgrade-aware proxy, as
 // upstream's: the client's WebSocket upgrade request is sent on to the pod's
 // node and the two connections are joined byte for byte, so the stream
-// protocol (channels, or SPDY tunnelled for port-forward) is the node's business.
+// protocol (WebSocket channels, SPDY tunnelled for port-forward, or a plain
+// SPDY/3.1 upgrade) is the node's business.
 import tls from 'node:tls';
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
@@ -10,7 +11,17 @@ import { findResource } from '../../api/kinds/resources.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
 import { nodeEndpoint, type NodeClientCredentials } from './pod-log.js';
 
-const FORWARDED = ['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions'];
+// a SPDY client lists its stream protocols as repeated X-Stream-Protocol-Version headers: each line goes on as it came
+const FORWARDED = new Set(['upgrade', 'connection', 'sec-websocket-key', 'sec-websocket-version', 'sec-websocket-protocol', 'sec-websocket-extensions', 'x-stream-protocol-version']);
+
+function forwardedHeaders(req: IncomingMessage): string {
+  let out = '';
+  for (let i = 0; i + 1 < req.rawHeaders.length; i += 2) {
+    const name = req.rawHeaders[i];
+    if (FORWARDED.has(name.toLowerCase())) out += `${name}: ${req.rawHeaders[i + 1]}\r\n`;
+  }
+  return out;
+}
 
 function refuse(socket: Duplex, e: unknown): void {
   const err = e instanceof ApiError ? e : errors.internal(String((e as Error)?.message ?? e));
@@ -47,8 +58,7 @@ export async function proxyExec(req: IncomingMessage, socket: Duplex, head: Buff
     const upstream = tls.connect({ host, port, cert: creds.certPem, key: creds.keyPem, rejectUnauthorized: false });
     upstream.on('error', (e) => refuse(socket, new ApiError(502, 'InternalError', `cannot reach node ${spec.nodeName}: ${e.message}`)));
     upstream.once('secureConnect', () => {
-      const headers = FORWARDED.filter((h) => req.headers[h] !== undefined).map((h) => `${h}: ${String(req.headers[h])}\r\n`).join('');
-      upstream.write(`GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\n${headers}\r\n`);
+      upstream.write(`GET ${path} HTTP/1.1\r\nHost: ${host}:${port}\r\n${forwardedHeaders(req)}\r\n`);
       if (head.length) upstream.write(head);
       upstream.pipe(socket);
       socket.pipe(upstream);
