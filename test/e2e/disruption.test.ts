@@ -139,6 +139,7 @@ describe('disruption budgets, eviction and drain', () => {
     assert.equal((await getJson(`/api/v1/namespaces/${NS}/pods/${first}`)).metadata.deletionTimestamp, undefined);
 
     kubelet.finalize = false; // hold the pod in Terminating to look at it
+    kubelet.readyOn.delete('n1'); // and its replacement unready, so the budget stays spent
     const ok = await evict(first);
     assert.equal(ok.code, 201, ok.body);
     assert.equal(JSON.parse(ok.body).status, 'Success');
@@ -153,6 +154,7 @@ describe('disruption budgets, eviction and drain', () => {
     assert.equal((await evict((await live())[0].metadata.name)).code, 429, 'the spent disruption is not given twice');
 
     kubelet.finalize = true;
+    kubelet.readyOn.add('n1');
     await until('the replacement is ready and the budget allows one again', async () => {
       const o = await pdb();
       return o.status.disruptionsAllowed === 1 && o.status.currentHealthy === 3 && !o.status.disruptedPods && (await getJson(`/api/v1/namespaces/${NS}/pods/${first}`)) === undefined;
@@ -179,10 +181,12 @@ describe('disruption budgets, eviction and drain', () => {
   });
 
   test('kubectl drain cordons the node and evicts as the budget allows, retrying on 429 until replacements are ready', async () => {
+    kubelet.finalize = true; // whatever an earlier test left
+    kubelet.readyOn.add('n1');
     await until('three ready pods on n1, one disruption allowed', async () => (await pdb()).status.disruptionsAllowed === 1 && (await live()).every((p) => p.spec.nodeName === 'n1'));
     // a second node whose kubelet does not start its containers yet: replacements land there unready
     makeNode('n2');
-    const drain = spawn('kubectl', ['--kubeconfig', s.kubeconfig, 'drain', 'n1', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=60s'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const drain = spawn('kubectl', ['--kubeconfig', s.kubeconfig, 'drain', 'n1', '--ignore-daemonsets', '--delete-emptydir-data', '--timeout=100s'], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     drain.stdout.on('data', (d) => (out += d));
     drain.stderr.on('data', (d) => (out += d));
@@ -197,7 +201,7 @@ describe('disruption budgets, eviction and drain', () => {
       // n2's kubelet starts the replacements: each ready one lets the next eviction through
       kubelet.readyOn.add('n2');
       let timer: NodeJS.Timeout | undefined;
-      const code = await Promise.race([exited, new Promise((r) => (timer = setTimeout(() => r('timeout'), 60_000)))]);
+      const code = await Promise.race([exited, new Promise((r) => (timer = setTimeout(() => r('timeout'), 100_000)))]);
       clearTimeout(timer);
       assert.equal(code, 0, out);
     } finally {
