@@ -105,6 +105,9 @@ function scalarMismatch(value: unknown, schema: SchemaType): { got: string; want
   const got = Array.isArray(value) ? 'array' : t === 'object' ? 'object' : t === 'number' ? `number ${String(value)}` : t === 'boolean' ? 'bool' : t;
   switch (schema.type) {
     case 'string':
+      // the generated model types resource.Quantity (maps of limits, sizeLimit) as
+      // string, and a quantity may be a JSON number: numbers pass here
+      return t === 'string' || t === 'number' ? undefined : { got, want: 'string' };
     case 'time':
       return t === 'string' ? undefined : { got, want: 'string' };
     case 'boolean':
