@@ -115,6 +115,16 @@ export function startKubeletServer(opts: KubeletServerOptions, logs: LogSource):
         if (ws) serveTtyExec(ws, start, streams);
         return;
       }
+      if (isSpdyUpgrade(req)) {
+        // a SPDY client opens its streams one at a time after the upgrade; the command starts once they are
+        // all there, as upstream's kubelet does, or a quick command's output would have nowhere to go
+        const ws = await channels();
+        if (!ws) return;
+        const child = await logs.execInContainer(ns, pod, container, command);
+        if (child) return serveExec(ws, child, streams);
+        ws.send(Buffer.concat([Buffer.from([3]), Buffer.from(JSON.stringify({ metadata: {}, status: 'Failure', message: `container ${container} is not running`, reason: 'BadRequest', code: 400 }))]));
+        return ws.close();
+      }
       const child = await logs.execInContainer(ns, pod, container, command);
       if (!child) return refuse(socket, 400, 'Bad Request', `container ${container} is not running`);
       const ws = await channels();

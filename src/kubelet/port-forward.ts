@@ -22,6 +22,9 @@ export interface PortForwardTarget {
   busybox: string;
 }
 
+/** bytes queued for want of the client's window before reading from the pod pauses */
+const HELD_BACK_LIMIT = 256 * 1024;
+
 interface Pair {
   data?: SpdyStream;
   error?: SpdyStream;
@@ -49,7 +52,12 @@ function forward(target: PortForwardTarget, port: number, data: SpdyStream, erro
   };
   data.onReset(stop);
   error.onReset(stop);
-  relay.stdout.on('data', (d: Buffer) => data.write(d));
+  // a client that keeps SPDY windows may hold the stream back: the pod's side waits rather than piling up here
+  relay.stdout.on('data', (d: Buffer) => {
+    data.write(d);
+    if (data.queued > HELD_BACK_LIMIT) relay.stdout.pause();
+  });
+  data.onDrain(() => relay.stdout.resume());
   relay.stdout.on('end', () => data.end());
   relay.on('close', (code) => {
     if (code !== 0 && !data.reset) {

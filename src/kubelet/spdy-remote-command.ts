@@ -93,7 +93,9 @@ export function remoteCommandStreams(conn: SpdyServerConnection, protocol: strin
       for (const m of backlog.splice(0)) h(m);
     },
     onClose(h) {
-      closeHandlers.push(h);
+      // the client may have left while the command was being started
+      if (conn.closed) h();
+      else closeHandlers.push(h);
     },
   };
   conn.onClosed(() => {

@@ -58,9 +58,12 @@ export class SpdyStream {
   private dataHandlers: Array<(d: Buffer) => void> = [];
   private endHandlers: Array<() => void> = [];
   private resetHandlers: Array<() => void> = [];
+  private drainHandlers: Array<() => void> = [];
   /** bytes waiting for send window, and whether our FIN follows them */
   private pending: Buffer[] = [];
   private finPending = false;
+  /** the window stopped us since the last drain */
+  private held = false;
   /** what we may still send before the peer's next WINDOW_UPDATE */
   sendWindow: number;
   /** received and handed on, not yet credited back to the peer */
@@ -86,6 +89,10 @@ export class SpdyStream {
   onReset(h: () => void): void {
     this.resetHandlers.push(h);
   }
+  /** the window let every queued byte out: a paused source may go on */
+  onDrain(h: () => void): void {
+    this.drainHandlers.push(h);
+  }
 
   /** bytes not yet sent for want of window */
   get queued(): number {
@@ -109,12 +116,19 @@ export class SpdyStream {
   flush(room: () => number, take: (n: number) => void): boolean {
     while (this.pending.length && !this.reset) {
       const n = Math.min(this.pending[0].length, MAX_DATA_FRAME, room());
-      if (n <= 0) return false;
+      if (n <= 0) {
+        this.held = true;
+        return false;
+      }
       const head = this.pending[0];
       this.conn.send(dataFrame(this.id, 0, head.subarray(0, n)));
       take(n);
       if (n === head.length) this.pending.shift();
       else this.pending[0] = head.subarray(n);
+    }
+    if (this.held && !this.reset) {
+      this.held = false;
+      for (const h of this.drainHandlers) h();
     }
     if (this.finPending && !this.localClosed && !this.reset) {
       this.localClosed = true;

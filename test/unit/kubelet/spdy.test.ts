@@ -234,3 +234,26 @@ test('RST_STREAM from the peer resets the stream; PING with an even id is not ec
   assert.equal(sent.at(-1)!.readUInt16BE(2), 7, 'GOAWAY');
   assert.equal(sent.at(-1)!.readUInt32BE(12), 1, 'PROTOCOL_ERROR');
 });
+
+test('flow control: a stream held back by its window says when it has drained', async () => {
+  const sent: Buffer[] = [];
+  const conn = new SpdyServerConnection((f) => sent.push(f), () => {});
+  let stream: SpdyStream | undefined;
+  conn.onStream((s) => (stream = s));
+  await openStream(conn, clientCompressor(), 1, { streamtype: 'data', port: '80', requestid: '0' });
+  let drained = 0;
+  stream!.onDrain(() => drained++);
+  conn.feed(windowUpdate(1, 1)); // the peer keeps windows: the stream may send 64 KiB + 1, the session 64 KiB
+  stream!.write(Buffer.alloc(1000));
+  assert.equal(drained, 0, 'what goes out at once never was held');
+  stream!.write(Buffer.alloc(99_000));
+  assert.equal(stream!.queued, 100_000 - 65_536);
+  assert.equal(drained, 0);
+  conn.feed(windowUpdate(1, 20_000));
+  conn.feed(windowUpdate(0, 20_000));
+  assert.equal(drained, 0, 'still held');
+  conn.feed(windowUpdate(1, 20_000));
+  conn.feed(windowUpdate(0, 20_000));
+  assert.equal(stream!.queued, 0);
+  assert.equal(drained, 1);
+});
