@@ -23,7 +23,8 @@ if (files.length === 0) {
 const concurrency = process.env.SKIFF_TEST_CONCURRENCY ?? '2';
 const r = spawnSync(
   process.execPath,
-  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-reporter=spec', ...files],
+  // a hung test fails after 30 min instead of running into CI's limit (the longest suite takes ~12 min loaded)
+  ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, '--test-timeout=1800000', '--test-reporter=spec', ...files],
   { stdio: 'inherit' },
 );
 process.exit(r.status ?? 1);
