@@ -91,6 +91,12 @@ export interface Watch {
 export interface ResourceStore {
   readonly prefix: string;
   get(key: string): Promise<KubeObject>; // throws KeyNotFound
+  /**
+   * The cache's copy, as upstream's listers read: may trail the latest write a
+   * little, undefined when not cached (or the cache is not ready). Shared: never
+   * modify it. For admission checks that fall back to get() when it is missing.
+   */
+  getCached(key: string): KubeObject | undefined;
   /** `prefix` must start with this store's prefix (e.g. a namespace: "/registry/pods/default/"). */
   list(prefix: string, opts?: ListOptions): Promise<ListResult>;
   /** Throws KeyExists. Returns the stored object (resourceVersion stamped). */

@@ -160,6 +160,10 @@ export class WatchCache implements ResourceStore {
     return decodeKV(kv);
   }
 
+  getCached(key: string): KubeObject | undefined {
+    return this.isReady ? this.objects.get(key)?.object : undefined;
+  }
+
   async count(prefix: string): Promise<number> {
     this.checkKey(prefix);
     await this.ready;

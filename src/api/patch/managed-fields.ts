@@ -18,7 +18,8 @@ export interface OwnershipContext {
 /** Returns obj with metadata.managedFields updated for an Update by `manager`. */
 export function updateManagedFields(old: KubeObject | undefined, obj: KubeObject, manager: string, ctx: OwnershipContext): KubeObject {
   const part = ctx.subresource === 'status' ? 'status' : 'main';
-  const entries: ManagedFieldsEntry[] = structuredClone(old?.metadata.managedFields ?? obj.metadata.managedFields ?? []);
+  // read only: kept entries are copied below ({ ...e, fieldsV1 }), so no deep clone
+  const entries: ManagedFieldsEntry[] = old?.metadata.managedFields ?? obj.metadata.managedFields ?? [];
   const newPaths = leafPaths(obj, ctx.registry, ctx.model, part);
   const present = new Set(newPaths.map(pathKey));
   const changed = old ? newPaths.filter((p) => !sameValue(valueAt(old, p), valueAt(obj, p))) : newPaths;

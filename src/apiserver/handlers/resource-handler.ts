@@ -444,7 +444,11 @@ export class ResourceHandler {
       ?.annotations;
     // a guaranteed update, as upstream: status writers racing with the binding are retried around
     for (let attempt = 0; ; attempt++) {
-      const current = await this.registry.get(pods, 'v1', ns, name);
+      // first from the watch cache (a stale copy fails the write as a conflict);
+      // refusals and retries are decided on a storage read
+      let current = attempt ? undefined : await this.registry.getCachedOrRead(pods, 'v1', ns, name);
+      if (!current || current.metadata.deletionTimestamp || (current.spec as { nodeName?: string } | undefined)?.nodeName)
+        current = await this.registry.get(pods, 'v1', ns, name);
       const spec = (current.spec ?? {}) as { nodeName?: string };
       if (current.metadata.deletionTimestamp) {
         throw errors.conflict(

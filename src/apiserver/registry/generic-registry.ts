@@ -59,6 +59,16 @@ export class GenericRegistry {
     return toExternal(info, version, stored);
   }
 
+  /**
+   * The watch cache's copy when it has one, else as get(). It may trail the
+   * latest write: only for a caller that writes back with its resourceVersion
+   * (a stale copy then fails as a conflict) and clones before changing it.
+   */
+  async getCachedOrRead(info: ResourceInfo, version: string, namespace: string | undefined, name: string): Promise<KubeObject> {
+    const cached = this.store(info).getCached(objectKey(info, namespace, name));
+    return cached ? toExternal(info, version, cached) : this.get(info, version, namespace, name);
+  }
+
   async list(info: ResourceInfo, version: string, namespace: string | undefined, opts: ListOptions): Promise<KubeList> {
     const res = await this.store(info)
       .list(collectionPrefix(info, namespace), opts)
@@ -467,13 +477,15 @@ export class GenericRegistry {
 
   private async admitNamespace(namespace: string): Promise<void> {
     const nsInfo = findResource('', 'namespaces')!;
-    let ns: KubeObject;
-    try {
-      ns = await this.storage.resource(resourcePrefix(nsInfo)).get(objectKey(nsInfo, undefined, namespace));
-    } catch (e) {
+    const store = this.storage.resource(resourcePrefix(nsInfo));
+    const key = objectKey(nsInfo, undefined, namespace);
+    // as upstream's NamespaceLifecycle: the watch cache first (a storage read per
+    // create was a large part of a create's cost), a live read for a namespace it
+    // does not have yet (created a moment ago)
+    const ns = store.getCached(key) ?? (await store.get(key).catch((e: unknown) => {
       if (e instanceof StorageError && e.code === 'KeyNotFound') throw errors.notFound('', 'namespaces', namespace);
       throw e;
-    }
+    }));
     if (ns.metadata.deletionTimestamp || (ns.status as { phase?: string } | undefined)?.phase === 'Terminating') {
       throw errors.forbidden(`unable to create new content in namespace ${namespace} because it is being terminated`);
     }

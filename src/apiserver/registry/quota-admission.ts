@@ -57,11 +57,14 @@ export class QuotaAdmission {
   /** Checks every covering quota, then records the charge on each with a CAS; starts over on a conflict. */
   private async charge(info: ResourceInfo, obj: KubeObject, dryRun: boolean, forbidden: (msg: string) => ApiError): Promise<void> {
     const ns = obj.metadata.namespace!;
+    let quotas = await this.list(QUOTAS(), ns);
+    // a namespace without quotas (the common case) costs one watch-cache range lookup, no usage computed
+    if (!quotas.length) return;
     const usage = usageOf(info.plural, info.group, obj);
     if (!Object.keys(usage).length) return;
     const isPod = info.group === '' && info.plural === 'pods';
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-      const quotas = await this.list(QUOTAS(), ns);
+      if (attempt) quotas = await this.list(QUOTAS(), ns);
       const writes: KubeObject[] = [];
       for (const q of quotas) {
         const name = q.metadata.name!;
