@@ -4,7 +4,6 @@
 // at most 100% (validateRollingUpdateStatefulSet's causes and messages).
 import type { StatusCause } from '../errors.js';
 import { field } from '../errors.js';
-import type { KubeObject } from '../object.js';
 
 type Obj = Record<string, any>;
 
