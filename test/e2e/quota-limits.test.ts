@@ -46,6 +46,10 @@ describe('ResourceQuota and LimitRange', () => {
 
   test('kubectl create quota; describe shows Used/Hard; a pod over the count is refused with 403', async () => {
     k(s, ['create', 'namespace', 'q1']);
+    // invalid specs are 422 before anything counts them
+    const bad = kubectl(s, ['-n', 'q1', 'create', 'quota', 'bad', '--hard=pods=1500m,requests.cpu=-1']);
+    assert.notEqual(bad.code, 0);
+    assert.match(bad.stderr, /is invalid: \[spec.hard\[pods\]: Invalid value: "1500m": must be an integer, spec.hard\[requests.cpu\]: Invalid value: "-1": must be greater than or equal to 0\]/);
     k(s, ['-n', 'q1', 'create', 'quota', 'counts', '--hard=pods=2,configmaps=3,services=1,count/deployments.apps=1']);
     // the controller counts what exists: the namespace's root CA config map is one
     const first = await until('quota status', () => {
@@ -108,6 +112,8 @@ describe('ResourceQuota and LimitRange', () => {
 
   test('LimitRange: defaults land in the created pod; min, max and ratio are enforced with 403', () => {
     k(s, ['create', 'namespace', 'l1']);
+    const disordered = kubectl(s, ['-n', 'l1', 'create', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'upside-down' }, spec: { limits: [{ type: 'Container', min: { memory: '2Gi' }, max: { memory: '1Gi' } }] } }));
+    assert.match(disordered.stderr, /LimitRange "upside-down" is invalid: spec.limits\[0\].min\[memory\]: Invalid value: "2Gi": min value 2Gi is greater than max value 1Gi/);
     k(s, ['-n', 'l1', 'create', '-f', '-'], JSON.stringify({
       apiVersion: 'v1',
       kind: 'LimitRange',

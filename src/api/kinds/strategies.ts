@@ -5,6 +5,7 @@ import { field, type StatusCause } from '../errors.js';
 import { addDefaultTolerations, defaultPodSpec, validatePodSpec } from './pod-defaults.js';
 import { hpaFromVersion, hpaToVersion } from '../conversion/hpa.js';
 import { defaultHpa, validateHpa } from './hpa-rules.js';
+import { validateLimitRange, validateResourceQuota } from './quota-rules.js';
 import { coreEventToEventsV1, eventsV1ToCoreEvent } from '../conversion/events.js';
 import { defaultTemplate, immutableSelector, validateSelectorAndTemplate } from './workload-rules.js';
 import { dropTypeDependentFields } from './service-type-fields.js';
@@ -414,5 +415,6 @@ export const strategies: Record<string, Strategy> = {
   'networkpolicies.networking.k8s.io': networkPolicyStrategy,
   'persistentvolumeclaims.': { prepareForCreate: (o) => void (o.status = { phase: 'Pending' }) },
   'persistentvolumes.': { prepareForCreate: (o) => void (o.status = { phase: 'Pending' }) },
-  'resourcequotas.': statusOnly,
+  'resourcequotas.': { ...statusOnly, validate: validateResourceQuota },
+  'limitranges.': { validate: validateLimitRange },
 };
