@@ -124,3 +124,23 @@ export function k(server: { kubeconfig: string; netns?: string }, args: string[]
   if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}):\n${r.stderr}${r.stdout}`);
   return r.stdout;
 }
+
+/**
+ * Polls fn until it returns something truthy. A throw (e.g. kubectl failing while
+ * an object is not there yet) counts as "not yet"; the last one is reported if
+ * time runs out.
+ */
+export async function until<T>(what: string, fn: () => T | undefined | false, ms = 30_000, every = 250): Promise<T> {
+  const end = Date.now() + ms;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, every));
+  }
+}

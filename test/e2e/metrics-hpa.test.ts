@@ -10,23 +10,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { k, kubectl } from './harness.js';
+import { k, kubectl, until as poll } from './harness.js';
 import { startNodeCluster, type NodeCluster } from './node-harness.js';
 
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 60_000, every = 500): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
+// this file's waits are longer and slower-paced than the harness default
+const until = <T>(what: string, fn: () => T | undefined | false, ms = 60_000, every = 500): Promise<T> => poll(what, fn, ms, every);
 
 /** "1002m" or "1" cores as millicores; "12Mi" as MiB. */
 const milli = (s: string) => (s.endsWith('m') ? Number(s.slice(0, -1)) : Number(s) * 1000);

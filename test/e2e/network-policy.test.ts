@@ -4,24 +4,8 @@
 // out), across nodes and between pods of one node, then taken away again.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { k, kubectl } from './harness.js';
+import { k, kubectl, until } from './harness.js';
 import { startCluster, type Cluster } from './cluster-harness.js';
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end)
-      throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 // two httpd in each web pod: 8080 (named http) and 9090 (named alt), each answering with the pod's name
 const WEB =

@@ -6,23 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { k, kubectl } from './harness.js';
+import { k, kubectl, until } from './harness.js';
 import { startCluster, type Cluster } from './cluster-harness.js';
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  let last: unknown;
-  for (;;) {
-    try {
-      const v = fn();
-      if (v) return v;
-    } catch (e) {
-      last = e;
-    }
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 // index.html names the pod; big is 300 kB, far more than one packet, so a wrong MTU shows
 const HTTPD = 'mkdir -p /www && hostname > /www/index.html && head -c 300000 /dev/zero > /www/big && exec httpd -f -p 8080 -h /www';
