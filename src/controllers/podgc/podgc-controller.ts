@@ -8,7 +8,8 @@
 import type { KubeObject } from '../../api/object.js';
 import type { Informer } from '../../client/informer.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { isTerminal, planPodGc, type PodGcOptions } from './podgc-plan.js';
+import { isTerminalPod } from '../../api/quota/quota-usage.js';
+import { planPodGc, type PodGcOptions } from './podgc-plan.js';
 
 const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 const NODES: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
@@ -87,7 +88,7 @@ export class PodGcController {
 
   /** Failed with a DisruptionTarget condition, as upstream, so Jobs' podFailurePolicy can see why. */
   private async markFailed(pod: KubeObject): Promise<void> {
-    if (isTerminal(pod)) return;
+    if (isTerminalPod(pod)) return;
     const now = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const conditions = (((pod.status as Obj)?.conditions ?? []) as Obj[]).filter((c) => c.type !== 'DisruptionTarget');
     conditions.push({ type: 'DisruptionTarget', status: 'True', reason: 'DeletionByPodGC', message: 'PodGC: node no longer exists', lastTransitionTime: now });

@@ -1,6 +1,7 @@
 // What one pod-gc pass deletes, from the cached pods and nodes (no I/O, so the
 // rules are unit-tested). The controller confirms orphans with the API server.
 import type { KubeObject } from '../../api/object.js';
+import { isTerminalPod } from '../../api/quota/quota-usage.js';
 
 type Obj = Record<string, any>;
 
@@ -18,14 +19,9 @@ export interface PodGcPlan {
   orphanedByNode: Map<string, KubeObject[]>;
 }
 
-export function isTerminal(pod: KubeObject): boolean {
-  const phase = (pod.status as Obj | undefined)?.phase;
-  return phase === 'Succeeded' || phase === 'Failed';
-}
-
 /** missingSince is updated in place: nodes seen again are forgotten, new absences stamped with now. */
 export function planPodGc(pods: KubeObject[], nodes: Set<string>, missingSince: Map<string, number>, now: number, opts: PodGcOptions): PodGcPlan {
-  const terminatedPods = pods.filter((p) => isTerminal(p) && !p.metadata.deletionTimestamp);
+  const terminatedPods = pods.filter((p) => isTerminalPod(p) && !p.metadata.deletionTimestamp);
   const excess = terminatedPods.length - opts.terminatedThreshold;
   const terminated =
     excess > 0
