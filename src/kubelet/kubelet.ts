@@ -13,6 +13,14 @@ import type { PodNetwork } from '../network/pod-network.js';
 import type { NodeDns } from './dns-config.js';
 import type { PodContainers } from './stats-provider.js';
 
+/** A pod as the eviction manager sees it: its key, object, pod cgroup and containers. */
+export interface ActivePod {
+  key: string;
+  pod: KubeObject;
+  cgroup: string;
+  containers: Array<{ name: string; id: string }>;
+}
+
 const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 
 export interface KubeletOptions {
@@ -147,6 +155,27 @@ export class Kubelet {
         }),
       };
     });
+  }
+
+  /** For the eviction manager: pods here that still run (not finished, evicted or being deleted). */
+  activePods(): ActivePod[] {
+    const out: ActivePod[] = [];
+    for (const [key, w] of this.workers) {
+      const pod = w.current;
+      const phase = (pod.status as { phase?: string } | undefined)?.phase;
+      if (pod.metadata.deletionTimestamp || phase === 'Succeeded' || phase === 'Failed' || w.isEvicted) continue;
+      out.push({ key, pod, cgroup: `${this.opts.cgroupParent}/pod${pod.metadata.uid}`, containers: [...w.state.containers].map(([name, r]) => ({ name, id: r.id })) });
+    }
+    return out;
+  }
+
+  /** Kills a pod for the eviction manager and writes it Failed with the eviction's reason. */
+  async evictPod(key: string, graceSeconds: number, reason: string, message: string, conditions: Array<Record<string, unknown>>): Promise<boolean> {
+    const w = this.workers.get(key);
+    if (!w || w.isEvicted) return false;
+    await w.evict(graceSeconds, reason, message, conditions);
+    this.queue.add(key);
+    return true;
   }
 
   /** For the node's log endpoint. */

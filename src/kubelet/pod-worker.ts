@@ -44,6 +44,9 @@ export interface PodRuntimeState {
 
 const nowTs = (): string => metaTime();
 
+/** the pod conditions the worker computes itself */
+const OWN_CONDITIONS = new Set(['PodReadyToStartContainers', 'Initialized', 'Ready', 'ContainersReady', 'PodScheduled']);
+
 export function sandboxIdFor(pod: KubeObject): string {
   return `pod-${pod.metadata.uid}`;
 }
@@ -75,6 +78,10 @@ export class PodWorker {
   private imageIDs = new Map<string, string>();
   private net?: PodNetworkStatus;
   private reportedMissingSecrets = false;
+  /** set once the eviction manager killed the pod: its status no longer follows the containers */
+  private evictedStatus?: Obj;
+  private evicting = false;
+  private removed = false;
 
   constructor(
     private pod: KubeObject,
@@ -93,6 +100,10 @@ export class PodWorker {
     this.pod = pod;
   }
 
+  get isEvicted(): boolean {
+    return this.evicting;
+  }
+
   get current(): KubeObject {
     return this.pod;
   }
@@ -106,9 +117,14 @@ export class PodWorker {
     const pod = this.pod;
     const spec = (pod.spec ?? {}) as Obj;
     const phase = (pod.status as Obj | undefined)?.phase;
+    if (this.evictedStatus) return this.evictedStatus;
+    if (this.evicting) return (pod.status ?? {}) as Obj;
     if (phase === 'Succeeded' || phase === 'Failed') {
+      // an evicted pod's containers are gone (after an agent restart too): its status stays as written
+      if ((pod.status as Obj).reason === 'Evicted') return pod.status as Obj;
       await this.stopAll(0, false);
-      return this.status();
+      // a terminal phase never changes, whatever the restart policy would make of the containers
+      return { ...(await this.status()), phase };
     }
     let runtimeHandler: string | undefined;
     try {
@@ -378,23 +394,46 @@ export class PodWorker {
     return { runtime: this.runtime, container: c, podDesc: `${m.name}_${m.namespace}(${m.uid})`, target: { runtime: this.runtime, sandboxPid: this.sandboxPid ?? 0, busybox: busyboxBinary(), containerPorts: c.ports ?? [] }, event: (type, reason, message) => this.event(type, reason, message, c.name) };
   }
 
+  /**
+   * Node-pressure eviction (kubelet/eviction): the containers are killed with the given grace,
+   * the pod is Failed with the eviction's reason, message and conditions, and what it held on
+   * the node (writable layers, logs, emptyDirs, sandbox) is freed, as upstream's kubelet does
+   * for a terminated pod.
+   */
+  async evict(graceSeconds: number, reason: string, message: string, conditions: Obj[]): Promise<void> {
+    this.evicting = true;
+    for (const name of this.state.containers.keys()) this.event('Normal', 'Killing', `Stopping container ${name}`, name);
+    await this.stopAll(graceSeconds, false);
+    const st = await this.status();
+    const types = new Set(conditions.map((c) => c.type));
+    const now = nowTs();
+    this.evictedStatus = { ...st, phase: 'Failed', reason, message, conditions: [...(st.conditions as Obj[]).filter((c) => !types.has(c.type)), ...conditions.map((c) => ({ lastProbeTime: null, lastTransitionTime: now, ...c }))] };
+    await this.removeAll();
+  }
+
   /** preStop hooks, SIGTERM, grace period, SIGKILL for every container, then the sandbox. */
   async stopAll(graceSeconds: number, removeSandbox = true): Promise<void> {
     if (removeSandbox) for (const name of this.state.containers.keys()) this.event('Normal', 'Killing', `Stopping container ${name}`, name);
     const specOf = (name: string): Obj => [...((this.pod.spec as Obj).initContainers ?? []), ...((this.pod.spec as Obj).containers ?? [])].find((c: Obj) => c.name === name) ?? { name };
     await Promise.all([...this.state.containers].map(([name, r]) => stopWithPreStop(this.hooks(specOf(name)), r.id, graceSeconds)));
-    if (removeSandbox) {
-      for (const [name, r] of this.state.containers) {
-        await this.runtime.removeContainer(r.id);
-        this.runtime.removeLog(r.id);
-        if (r.restartCount > 0) this.runtime.removeLog(containerId(this.pod, name, r.restartCount - 1));
-      }
-      // the address goes back to the pool before the namespace does (DEL also works once it is gone)
-      await this.opts.network?.tearDown(this.state.sandboxId, this.sandboxPid ?? this.opts.network.status(this.state.sandboxId)?.sandboxPid, hostPortMappings((this.pod.spec ?? {}) as Obj));
-      await this.runtime.removeSandbox(this.state.sandboxId);
-      removeCgroup(this.cgroupParent, this.opts.cgroupParent);
-      tearDownVolumes(this.opts.rootDir, this.pod);
+    if (removeSandbox) await this.removeAll();
+  }
+
+  /** Containers, logs, address, sandbox, cgroup and volumes go; once. */
+  private async removeAll(): Promise<void> {
+    if (this.removed) return;
+    for (const [name, r] of this.state.containers) {
+      await this.runtime.removeContainer(r.id);
+      this.runtime.removeLog(r.id);
+      if (r.restartCount > 0) this.runtime.removeLog(containerId(this.pod, name, r.restartCount - 1));
     }
+    // the address goes back to the pool before the namespace does (DEL also works once it is gone)
+    await this.opts.network?.tearDown(this.state.sandboxId, this.sandboxPid ?? this.opts.network.status(this.state.sandboxId)?.sandboxPid, hostPortMappings((this.pod.spec ?? {}) as Obj));
+    await this.runtime.removeSandbox(this.state.sandboxId);
+    removeCgroup(this.cgroupParent, this.opts.cgroupParent);
+    tearDownVolumes(this.opts.rootDir, this.pod);
+    this.state.containers.clear();
+    this.removed = true;
   }
 
   private async status(): Promise<Obj> {
@@ -457,6 +496,8 @@ export class PodWorker {
         cond('Ready', allReady && !done, done ? 'PodCompleted' : 'ContainersNotReady'),
         cond('ContainersReady', allReady && !done, done ? 'PodCompleted' : 'ContainersNotReady'),
         cond('PodScheduled', true),
+        // conditions others set (DisruptionTarget from an eviction) stay
+        ...((prev.conditions ?? []) as Obj[]).filter((c) => !OWN_CONDITIONS.has(c.type)),
       ],
       ...(initStatuses.length ? { initContainerStatuses: initStatuses } : {}),
       containerStatuses: statuses,

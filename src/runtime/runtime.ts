@@ -133,4 +133,6 @@ export interface Runtime {
   removeLog(id: string): void;
   /** CPU and memory usage of a container, or undefined when it has no cgroup (not running) */
   containerStats?(id: string): Promise<ContainerStats | undefined>;
+  /** the directory holding what the container wrote to its root filesystem (its ephemeral storage use) */
+  writableLayerPath?(id: string): string;
 }

@@ -199,6 +199,11 @@ export class OciRuntime implements Runtime {
     return join(this.opts.stateDir, 'logs', `${id}.log`);
   }
 
+  /** the overlay's upper directory: everything the container wrote outside its volumes */
+  writableLayerPath(id: string): string {
+    return join(this.dir(id), 'upper');
+  }
+
   removeLog(id: string): void {
     rmSync(this.logPath(id), { force: true });
   }
