@@ -2,7 +2,7 @@
 // their binding is in flight) with the summed requests and host ports kept up to
 // date incrementally, so a scheduling cycle never walks every pod in the cluster.
 import type { KubeObject } from '../api/object.js';
-import { addPorts, type NodeInfo } from './fit.js';
+import { addPorts, nodeFacts, type NodeFacts, type NodeInfo } from './fit.js';
 import { addResources, allocatable, emptyResources, podRequests, type Resources } from './resources.js';
 import type { ClusterView } from './framework.js';
 import { hasAnyTerms, podTerms, type NamespaceLabels } from './inter-pod-affinity.js';
@@ -12,6 +12,7 @@ export class CachedNode implements NodeInfo {
   requested = emptyResources();
   usedPorts = new Set<string>();
   allocatable: Resources;
+  facts: NodeFacts;
   private list?: KubeObject[];
 
   /** present=false: a placeholder for pods on a node the cache has not seen (or no longer has) */
@@ -20,12 +21,14 @@ export class CachedNode implements NodeInfo {
     public present: boolean,
   ) {
     this.allocatable = allocatable(node);
+    this.facts = nodeFacts(node);
   }
 
   setNode(node: KubeObject): void {
     this.node = node;
     this.present = true;
     this.allocatable = allocatable(node);
+    this.facts = nodeFacts(node);
   }
 
   get pods(): KubeObject[] {

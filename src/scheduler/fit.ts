@@ -16,6 +16,32 @@ export interface NodeInfo {
   usedPorts?: Set<string>;
   /** the node's allocatable, parsed once by the cache */
   allocatable?: Resources;
+  /** what the filters read of the node object, derived once by the cache */
+  facts?: NodeFacts;
+}
+
+/** The node-level facts the filters and scores read, derived once per node object instead of once per pod. */
+export interface NodeFacts {
+  ready: boolean;
+  unschedulable: boolean;
+  /** NoSchedule and NoExecute taints, in the node's order */
+  hardTaints: Obj[];
+  /** PreferNoSchedule taints */
+  preferTaints: Obj[];
+}
+
+export function nodeFacts(node: KubeObject): NodeFacts {
+  const taints = ((node.spec as Obj)?.taints ?? []) as Obj[];
+  return {
+    ready: ready(node),
+    unschedulable: !!(node.spec as Obj)?.unschedulable,
+    hardTaints: taints.filter((t) => t.effect === 'NoSchedule' || t.effect === 'NoExecute'),
+    preferTaints: taints.filter((t) => t.effect === 'PreferNoSchedule'),
+  };
+}
+
+export function factsOf(info: NodeInfo): NodeFacts {
+  return info.facts ?? nodeFacts(info.node);
 }
 
 export function allocatableOf(info: NodeInfo): Resources {
@@ -101,14 +127,42 @@ export function resolvableByPreemption(reason: string): boolean {
   return !UNRESOLVABLE.some((u) => reason.startsWith(u));
 }
 
-/** Node-level rules only (no resources): readiness, cordon, taints, selector and required node affinity. */
-export function nodeReason(pod: KubeObject, node: KubeObject): string | undefined {
+/**
+ * The pod's side of the node-local filters, worked out once per cycle: a cycle
+ * filters hundreds of nodes for one pod, and these were recomputed per node.
+ */
+export interface PodFit {
+  pod: KubeObject;
+  want: Resources;
+  tolerations: Obj[];
+  toleratesNotReady: boolean;
+  toleratesUnschedulable: boolean;
+  /** a nodeSelector or node affinity to check */
+  nodeConstrained: boolean;
+  ports: string[];
+}
+
+export function podFit(pod: KubeObject): PodFit {
+  const spec = (pod.spec ?? {}) as Obj;
   const tolerations = podTolerations(pod);
-  if (!ready(node) && !tolerates(tolerations, { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' })) return 'node(s) had untolerated taint {node.kubernetes.io/not-ready: }';
-  if ((node.spec as Obj)?.unschedulable && !tolerates(tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' })) return 'node(s) were unschedulable';
-  const taint = untoleratedTaint(pod, node);
-  if (taint) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
-  if (!nodeAffinityOk(pod, node)) return "node(s) didn't match Pod's node affinity/selector";
+  return {
+    pod,
+    want: podRequests(pod),
+    tolerations,
+    toleratesNotReady: tolerates(tolerations, { key: 'node.kubernetes.io/not-ready', effect: 'NoSchedule' }),
+    toleratesUnschedulable: tolerates(tolerations, { key: 'node.kubernetes.io/unschedulable', effect: 'NoSchedule' }),
+    nodeConstrained: !!(spec.nodeSelector || spec.affinity?.nodeAffinity),
+    ports: hostPorts(pod),
+  };
+}
+
+/** Node-level rules only (no resources): readiness, cordon, taints, selector and required node affinity. */
+function nodeReason(f: PodFit, info: NodeInfo): string | undefined {
+  const facts = factsOf(info);
+  if (!facts.ready && !f.toleratesNotReady) return 'node(s) had untolerated taint {node.kubernetes.io/not-ready: }';
+  if (facts.unschedulable && !f.toleratesUnschedulable) return 'node(s) were unschedulable';
+  for (const taint of facts.hardTaints) if (!tolerates(f.tolerations, taint)) return `node(s) had untolerated taint {${taint.key}: ${taint.value ?? ''}}`;
+  if (f.nodeConstrained && !nodeAffinityOk(f.pod, info.node)) return "node(s) didn't match Pod's node affinity/selector";
   return undefined;
 }
 
@@ -128,22 +182,25 @@ export function addPorts(into: Set<string>, pod: KubeObject): void {
 }
 
 /** Resources and host ports: what preemption can free. */
-export function resourceReason(pod: KubeObject, info: NodeInfo): string | undefined {
-  const short = insufficient(podRequests(pod), requestedOn(info), allocatableOf(info));
+function resourceReason(f: PodFit, info: NodeInfo): string | undefined {
+  const short = insufficient(f.want, requestedOn(info), allocatableOf(info));
   if (short) return short;
-  const ports = hostPorts(pod);
-  if (ports.length) {
+  if (f.ports.length) {
     let used = info.usedPorts;
     if (!used) {
       used = new Set();
       for (const p of info.pods) addPorts(used, p);
     }
-    if (ports.some((p) => used!.has(p))) return "node(s) didn't have free ports for the requested pod ports";
+    if (f.ports.some((p) => used!.has(p))) return "node(s) didn't have free ports for the requested pod ports";
   }
   return undefined;
 }
 
 /** undefined when the pod fits the node by its node-local rules, else upstream's reason text. */
+export function unfitReasonOf(f: PodFit, info: NodeInfo): string | undefined {
+  return nodeReason(f, info) ?? resourceReason(f, info);
+}
+
 export function unfitReason(pod: KubeObject, info: NodeInfo): string | undefined {
-  return nodeReason(pod, info.node) ?? resourceReason(pod, info);
+  return unfitReasonOf(podFit(pod), info);
 }

@@ -3,10 +3,10 @@
 // start until enough feasible ones are found (percentageOfNodesToScore), score
 // them with the weighted plugins, pick the best (ties at random).
 import type { KubeObject } from '../api/object.js';
-import { requestedOn, unfitReason, type NodeInfo } from './fit.js';
+import { factsOf, podFit, requestedOn, unfitReasonOf, type NodeInfo, type PodFit } from './fit.js';
 import { addResources, podRequests } from './resources.js';
 import { affinityReason, affinityScore, preFilterAffinity, preScoreAffinity, type AffinityState, type NamespaceLabels } from './inter-pod-affinity.js';
-import { balancedAllocationScore, nodeAffinityScore, normalize, normalizeMinMax, resourceFitScore, taintTolerationScore, type ScoringStrategy } from './scores.js';
+import { balancedScoreOf, fitScoreOf, nodeAffinityScore, normalize, normalizeMinMax, preferTolerations, taintScoreOf, type ScoringStrategy } from './scores.js';
 import { preFilterSpread, spreadReason, spreadScores, type SpreadConstraint, type SpreadState } from './topology-spread.js';
 
 type Obj = Record<string, any>;
@@ -39,15 +39,18 @@ const WEIGHTS = { fit: 1, balanced: 1, nodeAffinity: 2, taint: 3, interPod: 2, s
 export interface CycleState {
   affinity?: AffinityState;
   spread?: SpreadState;
+  /** the pod's side of the node-local filters (absent: worked out per call) */
+  fit?: PodFit;
 }
 
 export function preFilter(pod: KubeObject, view: ClusterView): CycleState {
-  return { affinity: preFilterAffinity(pod, view.nodes, view.antiPods, view.nsLabels), spread: preFilterSpread(pod, view.nodes) };
+  return { affinity: preFilterAffinity(pod, view.nodes, view.antiPods, view.nsLabels), spread: preFilterSpread(pod, view.nodes), fit: podFit(pod) };
 }
 
 /** undefined when the pod may go to the node, else the reason (the first failing plugin's, as upstream reports). */
 export function filterNode(pod: KubeObject, state: CycleState, info: NodeInfo): string | undefined {
-  return unfitReason(pod, info) ?? (state.spread && spreadReason(state.spread, pod, info.node)) ?? (state.affinity && affinityReason(state.affinity, info.node));
+  const fit = state.fit?.pod === pod ? state.fit : podFit(pod);
+  return unfitReasonOf(fit, info) ?? (state.spread && spreadReason(state.spread, pod, info.node)) ?? (state.affinity && affinityReason(state.affinity, info.node));
 }
 
 export function numFeasibleNodesToFind(all: number, percentage = 0): number {
@@ -99,26 +102,36 @@ export function findFeasible(pod: KubeObject, state: CycleState, nodes: NodeInfo
 
 /** Weighted sum of the normalised plugin scores, one per feasible node. */
 export function scoreNodes(pod: KubeObject, feasible: NodeInfo[], view: ClusterView, strategy: ScoringStrategy): number[] {
-  const total = feasible.map((info) => WEIGHTS.fit * resourceFitScore(pod, info, strategy) + WEIGHTS.balanced * balancedAllocationScore(pod, info));
-  const add = (scores: number[], w: number) => scores.forEach((s, i) => (total[i] += w * s));
+  // plain loops and the pod's side looked up once: this runs for hundreds of nodes per cycle
+  const n = feasible.length;
+  const want = podRequests(pod);
+  const least = strategy === 'LeastAllocated';
+  const total = new Array<number>(n);
+  for (let i = 0; i < n; i++) total[i] = WEIGHTS.fit * fitScoreOf(want, feasible[i], least) + WEIGHTS.balanced * balancedScoreOf(want, feasible[i]);
   const aff = ((pod.spec as Obj | undefined)?.affinity ?? {}) as Obj;
   if (aff.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length) {
     const s = feasible.map((info) => nodeAffinityScore(pod, info.node));
     normalize(s, false);
-    add(s, WEIGHTS.nodeAffinity);
+    addWeighted(total, s, WEIGHTS.nodeAffinity);
   }
-  const taints = feasible.map((info) => taintTolerationScore(pod, info.node));
+  const tolerations = preferTolerations(pod);
+  const taints = new Array<number>(n);
+  for (let i = 0; i < n; i++) taints[i] = taintScoreOf(tolerations, factsOf(feasible[i]).preferTaints);
   normalize(taints, true);
-  add(taints, WEIGHTS.taint);
+  addWeighted(total, taints, WEIGHTS.taint);
   const pre = preScoreAffinity(pod, view.nodes, view.affinityPods, view.nsLabels);
   if (pre) {
     const s = feasible.map((info) => affinityScore(pre, info.node));
     normalizeMinMax(s);
-    add(s, WEIGHTS.interPod);
+    addWeighted(total, s, WEIGHTS.interPod);
   }
   const spread = spreadScores(pod, feasible, view.nodes, view.defaultSpread);
-  if (spread) add(spread, WEIGHTS.spread);
+  if (spread) addWeighted(total, spread, WEIGHTS.spread);
   return total;
+}
+
+function addWeighted(total: number[], scores: number[], w: number): void {
+  for (let i = 0; i < total.length; i++) total[i] += w * scores[i];
 }
 
 /** The highest score; among equals, one at random (reservoir sampling), as upstream. */

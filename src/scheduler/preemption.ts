@@ -37,6 +37,7 @@ function cloneState(s: CycleState): CycleState {
   return {
     affinity: s.affinity && { ...s.affinity, affinityCounts: new Map(s.affinity.affinityCounts), antiCounts: new Map(s.affinity.antiCounts), existingAntiCounts: new Map(s.affinity.existingAntiCounts) },
     spread: s.spread && { ...s.spread, counts: s.spread.counts.map((m) => new Map(m)) },
+    fit: s.fit,
   };
 }
 

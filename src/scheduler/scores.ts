@@ -2,8 +2,8 @@
 // MostAllocated, NodeResourcesBalancedAllocation, NodeAffinity, TaintToleration),
 // each 0-100 after its normalisation, and the normalisers the others share.
 import type { KubeObject } from '../api/object.js';
-import { allocatableOf, nodeSelectorTermMatches, podTolerations, requestedOn, tolerates, type NodeInfo } from './fit.js';
-import { podRequests } from './resources.js';
+import { allocatableOf, nodeFacts, nodeSelectorTermMatches, podTolerations, requestedOn, tolerates, type NodeInfo } from './fit.js';
+import { podRequests, type Resources } from './resources.js';
 
 type Obj = Record<string, any>;
 
@@ -14,10 +14,13 @@ export const MAX_SCORE = 100;
 
 /** NodeResourcesFit: cpu and memory equally weighted, with the pod's non-zero requests added, as upstream. */
 export function resourceFitScore(pod: KubeObject, info: NodeInfo, strategy: ScoringStrategy): number {
+  return fitScoreOf(podRequests(pod), info, strategy === 'LeastAllocated');
+}
+
+/** resourceFitScore with the pod's requests looked up once per cycle, not once per node */
+export function fitScoreOf(want: Resources, info: NodeInfo, least: boolean): number {
   const alloc = allocatableOf(info);
-  const want = podRequests(pod);
   const used = requestedOn(info);
-  const least = strategy === 'LeastAllocated';
   if (alloc.cpu && alloc.memory) return Math.floor((fitOne(used.nzCpu + want.nzCpu, alloc.cpu, least) + fitOne(used.nzMemory + want.nzMemory, alloc.memory, least)) / 2);
   if (alloc.cpu) return Math.floor(fitOne(used.nzCpu + want.nzCpu, alloc.cpu, least));
   if (alloc.memory) return Math.floor(fitOne(used.nzMemory + want.nzMemory, alloc.memory, least));
@@ -32,9 +35,12 @@ function fitOne(req: number, cap: number, least: boolean): number {
 
 /** BalancedAllocation: 100 when cpu and memory are used in the same fraction (actual requests, capped at 1). */
 export function balancedAllocationScore(pod: KubeObject, info: NodeInfo): number {
+  return balancedScoreOf(podRequests(pod), info);
+}
+
+export function balancedScoreOf(want: Resources, info: NodeInfo): number {
   const alloc = allocatableOf(info);
   if (!alloc.cpu || !alloc.memory) return MAX_SCORE;
-  const want = podRequests(pod);
   const used = requestedOn(info);
   const cpu = Math.min(1, (used.cpu + want.cpu) / alloc.cpu);
   const memory = Math.min(1, (used.memory + want.memory) / alloc.memory);
@@ -53,9 +59,17 @@ export function nodeAffinityScore(pod: KubeObject, node: KubeObject): number {
 
 /** TaintToleration: how many PreferNoSchedule taints the pod does not tolerate (normalised reversed). */
 export function taintTolerationScore(pod: KubeObject, node: KubeObject): number {
-  const tolerations = podTolerations(pod).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+  return taintScoreOf(preferTolerations(pod), nodeFacts(node).preferTaints);
+}
+
+/** The tolerations that can tolerate a PreferNoSchedule taint. */
+export function preferTolerations(pod: KubeObject): Obj[] {
+  return podTolerations(pod).filter((t) => !t.effect || t.effect === 'PreferNoSchedule');
+}
+
+export function taintScoreOf(tolerations: Obj[], preferTaints: Obj[]): number {
   let n = 0;
-  for (const taint of ((node.spec as Obj)?.taints ?? []) as Obj[]) if (taint.effect === 'PreferNoSchedule' && !tolerates(tolerations, taint)) n++;
+  for (const taint of preferTaints) if (!tolerates(tolerations, taint)) n++;
   return n;
 }
 
