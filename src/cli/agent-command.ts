@@ -16,6 +16,11 @@ import { OciRuntime } from '../runtime/oci/oci-runtime.js';
 import { runtimeVersion } from '../runtime/oci/runtime-handlers.js';
 import { DEFAULT_EVICTION_HARD, parseDurationMs, parseEvictionHard } from '../kubelet/eviction-thresholds.js';
 import { NodePressure, observeNode } from '../kubelet/node-pressure.js';
+import { parseEvictionSoft } from '../kubelet/eviction/soft-thresholds.js';
+import { EvictionManager } from '../kubelet/eviction/eviction-manager.js';
+import { measurePod } from '../kubelet/eviction/pod-usage.js';
+import { cgroupMemoryObservation, MEMORY_SIGNAL_CGROUP_ENV } from '../kubelet/eviction/memory-signal.js';
+import { EventRecorder } from '../client/event-recorder.js';
 import { ensureBusyboxRootfs } from '../image/builtin-busybox.js';
 import { logger } from '../apiserver/log.js';
 import { createCa } from '../apiserver/pki/certificates.js';
@@ -65,6 +70,13 @@ export interface AgentOptions {
   evictionHard?: string;
   /** how long a pressure condition stays after its threshold stops being met ("5m") */
   evictionPressureTransitionPeriod?: string;
+  /** soft thresholds, each met for its grace period before it evicts */
+  evictionSoft?: string;
+  evictionSoftGracePeriod?: string;
+  /** termination grace (seconds) for soft evictions; 0 by default, as upstream */
+  evictionMaxPodGracePeriod?: number;
+  /** how often the eviction manager looks ("10s", upstream's); "0" evicts nothing */
+  evictionMonitoringInterval?: string;
   /** RuntimeDefault seccomp for containers that name no profile (upstream's --seccomp-default) */
   seccompDefault?: boolean;
   /** registries reached over plain HTTP (loopback ones always are), and a CA for the HTTPS ones */
@@ -101,8 +113,16 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   log('container runtimes', { default: runtime.defaultHandler.name, handlers: runtime.handlerNames });
   const kubeletPort = opts.kubeletPort ?? 10250;
   const evictionHard = parseEvictionHard(opts.evictionHard ?? DEFAULT_EVICTION_HARD);
-  const pressure = new NodePressure(evictionHard, () => observeNode(dataDir, imageStore), parseDurationMs(opts.evictionPressureTransitionPeriod ?? '5m'));
-  const node = new NodeAgent(client, { name: nodeName, runtimeVersion: `${runtime.defaultHandler.name}://${runtimeVersion(runtime.defaultHandler)}`, nodeIp, kubeletPort, evictionHard, pressure: () => pressure.check() }, log);
+  const evictionSoft = parseEvictionSoft(opts.evictionSoft, opts.evictionSoftGracePeriod);
+  // tests may measure memory.available against a cgroup of their own (memory-signal.ts)
+  const memoryCgroup = process.env[MEMORY_SIGNAL_CGROUP_ENV];
+  const observe = () => {
+    const o = observeNode(dataDir, imageStore);
+    if (memoryCgroup) o['memory.available'] = cgroupMemoryObservation(memoryCgroup);
+    return o;
+  };
+  const pressure = new NodePressure([...evictionHard, ...evictionSoft], observe, parseDurationMs(opts.evictionPressureTransitionPeriod ?? '5m'));
+  const node = new NodeAgent(client, { name: nodeName, runtimeVersion: `${runtime.defaultHandler.name}://${runtimeVersion(runtime.defaultHandler)}`, nodeIp, kubeletPort, evictionHard, dataDir, pressure: () => pressure.check() }, log);
   await node.register();
   node.start();
   const cniBinDir = opts.cniBinDir ?? findCniBinDir();
@@ -140,6 +160,17 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const images = new LayoutStore(imageStore);
   const kubelet = new Kubelet(client, runtime, storeImages(images, [builtinBusyboxPuller(images), registryPuller(images, { insecureRegistries: opts.insecureRegistries, caFile: opts.registryCaFile })]), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, seccompDefault: opts.seccompDefault, network, dns: { clusterDNS: [clusterDNS], clusterDomain: opts.clusterDomain, hostResolvConf } }, log);
   await kubelet.start();
+  const evictionEvery = parseDurationMs(opts.evictionMonitoringInterval ?? '10s');
+  const evictionEvents = new EventRecorder(client, { component: 'kubelet', host: nodeName }, (e) => log('event not recorded', { error: String(e) }));
+  const eviction = new EvictionManager({
+    nodeName, hard: evictionHard, soft: evictionSoft, maxPodGraceSeconds: opts.evictionMaxPodGracePeriod ?? 0, intervalMs: evictionEvery, observe,
+    pods: () => kubelet.activePods(),
+    measure: (p) => measurePod(p, runtime, dataDir),
+    evict: (key, grace, reason, message, conditions) => kubelet.evictPod(key, grace, reason, message, conditions),
+    event: (obj, type, reason, message) => evictionEvents.event({ apiVersion: 'v1', kind: 'Pod', ...obj }, type, reason, message),
+    log,
+  });
+  if (evictionEvery > 0) eviction.start();
   // joined nodes serve with a CA-signed certificate; otherwise a self-signed one. Either way
   // callers must prove themselves with a cluster-CA client certificate
   serving ??= await createCa(`kubelet-${nodeName}`, new Date(), 365);
@@ -152,6 +183,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     async stop() {
       endpoint.close();
       stats.stop();
+      eviction.stop();
       node.stop();
       routes.stop();
       await proxy.stop();

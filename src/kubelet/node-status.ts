@@ -1,7 +1,7 @@
 // The Node object the agent registers and keeps current: capacity from the
 // machine (or flags), addresses, nodeInfo and conditions.
 import { cpus, hostname, networkInterfaces, release, totalmem } from 'node:os';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statfsSync } from 'node:fs';
 import type { KubeObject } from '../api/object.js';
 import { thresholdValue, type Threshold } from './eviction-thresholds.js';
 import type { PressureState } from './node-pressure.js';
@@ -20,6 +20,8 @@ export interface NodeOptions {
   pressure?: () => PressureState;
   /** hard eviction thresholds: memory.available is held back from allocatable, as upstream */
   evictionHard?: Threshold[];
+  /** the agent's data dir: its filesystem is the node's ephemeral storage (upstream's nodefs) */
+  dataDir?: string;
 }
 
 function osImage(): string {
@@ -43,8 +45,14 @@ export function nodeCapacity(o: NodeOptions): Record<string, string> {
     cpu: o.cpu ?? String(cpus().length),
     memory: o.memory ?? `${Math.floor(totalmem() / 1024)}Ki`,
     pods: String(o.maxPods ?? 110),
-    'ephemeral-storage': '50Gi',
+    'ephemeral-storage': `${Math.floor(filesystemBytes(o.dataDir ?? '/') / 1024)}Ki`,
   };
+}
+
+/** the size of the filesystem holding path, as cAdvisor reports the node's root filesystem */
+function filesystemBytes(path: string): number {
+  const s = statfsSync(path);
+  return s.blocks * s.bsize;
 }
 
 export function nodeObject(o: NodeOptions): KubeObject {
@@ -66,13 +74,18 @@ export function nodeObject(o: NodeOptions): KubeObject {
   };
 }
 
-/** capacity less the memory the hard eviction threshold keeps free (never below zero) */
+/** capacity less what the hard eviction thresholds keep free (memory.available, nodefs.available), never below zero */
 function allocatable(o: NodeOptions, capacity: Record<string, string>): Record<string, string> {
-  const t = o.evictionHard?.find((x) => x.signal === 'memory.available');
-  if (!t) return capacity;
-  const mem = Number(capacity.memory!.replace(/Ki$/, '')) * 1024;
-  const left = Math.max(0, Math.floor((mem - thresholdValue(t, mem)) / 1024));
-  return { ...capacity, memory: `${left}Ki` };
+  const out = { ...capacity };
+  const held = (resource: 'memory' | 'ephemeral-storage', signal: string) => {
+    const t = o.evictionHard?.find((x) => x.signal === signal);
+    if (!t) return;
+    const total = Number(capacity[resource]!.replace(/Ki$/, '')) * 1024;
+    out[resource] = `${Math.max(0, Math.floor((total - thresholdValue(t, total)) / 1024))}Ki`;
+  };
+  held('memory', 'memory.available');
+  held('ephemeral-storage', 'nodefs.available');
+  return out;
 }
 
 export function nodeStatus(o: NodeOptions, now: string, previous?: Record<string, any>): Record<string, unknown> {

@@ -23,3 +23,14 @@ test('unknown runtimes, bad thresholds and durations are refused with the reason
   assert.match((parse(['--eviction-hard', 'memory.available>1Gi']) as { error: string }).error, /only < is supported/);
   assert.match((parse(['--eviction-pressure-transition-period', 'soon']) as { error: string }).error, /invalid duration/);
 });
+
+test('soft thresholds need a grace period each; the max pod grace period is whole seconds; the monitoring interval a duration', () => {
+  assert.deepEqual(parse(['--eviction-soft', 'memory.available<1Gi', '--eviction-soft-grace-period', 'memory.available=1m30s', '--eviction-max-pod-grace-period', '20', '--eviction-monitoring-interval', '1s']), {
+    runtime: 'runc', ociRuntime: undefined, seccompDefault: false, evictionHard: undefined, evictionPressureTransitionPeriod: '5m',
+    evictionSoft: 'memory.available<1Gi', evictionSoftGracePeriod: 'memory.available=1m30s', evictionMaxPodGracePeriod: 20, evictionMonitoringInterval: '1s',
+  });
+  assert.match((parse(['--eviction-soft', 'memory.available<1Gi']) as { error: string }).error, /grace period must be specified for the soft eviction threshold memory.available/);
+  assert.match((parse(['--eviction-soft', 'memory.available<1Gi', '--eviction-soft-grace-period', 'memory.free=1m']) as { error: string }).error, /unsupported eviction signal memory.free/);
+  assert.match((parse(['--eviction-max-pod-grace-period', 'soon']) as { error: string }).error, /whole number of seconds/);
+  assert.match((parse(['--eviction-monitoring-interval', 'often']) as { error: string }).error, /invalid duration/);
+});
