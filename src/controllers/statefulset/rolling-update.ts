@@ -6,7 +6,8 @@
 // Unlike upstream's gated path (which waits forever), an outdated pod that is
 // itself unavailable is replaced without spending the budget, as upstream's
 // ungated path does: replacing it cannot lower availability, and it lets a
-// fixed template roll over a crashing pod.
+// fixed template roll over a crashing pod. Order holds either way: once an
+// outdated pod waits for budget, the ones below it wait too.
 import type { KubeObject } from '../../api/object.js';
 import { availableIn, revisionOfPod } from './pod-identity.js';
 
@@ -45,7 +46,7 @@ export function podsToUpdate(r: RollingInput): KubeObject[] {
     else if (budget > 0) {
       out.push(pod);
       budget--;
-    }
+    } else break; // ordinals roll top-down: a lower outdated pod never jumps ahead of one waiting for budget
   }
   return out;
 }

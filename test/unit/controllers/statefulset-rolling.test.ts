@@ -90,3 +90,10 @@ test('API: RollingUpdate defaults partition 0 and maxUnavailable 1; maxUnavailab
   assert.deepEqual(causes({ partition: 0 }, 'OnDelete'), [`${path}: Invalid value: {"partition":0}: only allowed for updateStrategy 'RollingUpdate'`]);
   assert.deepEqual(validateStatefulSetUpdateStrategy({ updateStrategy: { type: 'Sometimes' } }).map((c) => `${c.field}: ${c.message}`), [`spec.updateStrategy: Invalid value: {"type":"Sometimes"}: must be 'RollingUpdate' or 'OnDelete'`]);
 });
+
+test('an outdated pod below one waiting for budget waits its turn (highest ordinal first)', () => {
+  // web-0 just turned ready (inside minReadySeconds): web-2 waits for budget, and web-0 must not jump ahead of it
+  const low = [pod(0, 'old', { readySince: NOW - 500 }), pod(1, 'old'), pod(2, 'old')];
+  assert.deepEqual(names(podsToUpdate(set(low, { minReadySeconds: 1 }))), []);
+  assert.deepEqual(names(podsToUpdate(set(low, { minReadySeconds: 1, now: NOW + 1000 }))), ['web-2']);
+});
