@@ -9,7 +9,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { k, kubectl, startServer, type ServerHandle } from './harness.js';
+import { k, kubectl, startServer, type ServerHandle, until } from './harness.js';
 import { adminClient } from '../../bench/lib.js';
 
 const NS = 'shop';
@@ -17,15 +17,6 @@ const VIOLATION = "Cannot evict pod as it would violate the pod's disruption bud
 const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, fn: () => Promise<T | undefined | false> | T | undefined | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
-}
 
 describe('disruption budgets, eviction and drain', () => {
   let s: ServerHandle;

@@ -130,12 +130,12 @@ export function k(server: { kubeconfig: string; netns?: string }, args: string[]
  * an object is not there yet) counts as "not yet"; the last one is reported if
  * time runs out.
  */
-export async function until<T>(what: string, fn: () => T | undefined | false, ms = 30_000, every = 250): Promise<T> {
+export async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 30_000, every = 250): Promise<T> {
   const end = Date.now() + ms;
   let last: unknown;
   for (;;) {
     try {
-      const v = fn();
+      const v = await fn();
       if (v) return v;
     } catch (e) {
       last = e;

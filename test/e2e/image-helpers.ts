@@ -18,15 +18,7 @@ export function skiffImage(args: string[], timeoutMs = 600_000): CliResult {
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr };
 }
 
-export async function until<T>(what: string, fn: () => T | undefined | false, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
+export { until } from './harness.js';
 
 function removeCgroupTree(dir: string): void {
   for (const child of readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) removeCgroupTree(join(dir, child.name));

@@ -8,18 +8,9 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync, existsSync } from 'no
 import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, k, kubectl } from './harness.js';
+import { freePort, k, kubectl, until } from './harness.js';
 import { startNodeCluster, type NodeCluster } from './node-harness.js';
 
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('pod streams: exec -it, attach, port-forward, cp, lifecycle hooks', () => {
   let c: NodeCluster;

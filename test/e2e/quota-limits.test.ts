@@ -6,17 +6,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { k, kubectl, startServer, type ServerHandle } from './harness.js';
+import { k, kubectl, startServer, type ServerHandle, until } from './harness.js';
 
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 20_000, every = 300): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, every));
-  }
-}
 
 const pod = (name: string, resources?: object) =>
   JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox', ...(resources ? { resources } : {}) }] } });

@@ -9,18 +9,9 @@ import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { k, kubectl } from './harness.js';
+import { k, kubectl, until } from './harness.js';
 import { startNodeCluster, type NodeCluster } from './node-harness.js';
 
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const MEMORY_TAINT = 'node.kubernetes.io/memory-pressure';
 

@@ -6,21 +6,12 @@ import { spawnSync } from 'node:child_process';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ALL_CONTROLLERS } from '../../src/controllers/manager.js';
-import { k, kubectl, startServer, type ServerHandle } from './harness.js';
+import { k, kubectl, startServer, type ServerHandle, until } from './harness.js';
 
 type Obj = Record<string, any>;
 
 const ONLY_SCHEDULER = ALL_CONTROLLERS.filter((c) => c !== 'scheduler').flatMap((c) => ['--disable-controller', c]);
 
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 150));
-  }
-}
 
 function makeNodes(s: ServerHandle, nodes: Array<{ name: string; labels?: Record<string, string>; cpu?: string }>): void {
   const items = nodes.map((n) => ({ apiVersion: 'v1', kind: 'Node', metadata: { name: n.name, labels: { 'kubernetes.io/hostname': n.name, ...n.labels } } }));

@@ -4,18 +4,11 @@
 // hostnames, and scale-down stops them from the highest ordinal.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { k, kubectl } from './harness.js';
+import { k, kubectl, until as waitUntil } from './harness.js';
 import { startNodeCluster, type NodeCluster } from './node-harness.js';
 
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 60_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
+// this file's waits are slower (nodes joining): a longer default than the harness's
+const until = <T,>(what: string, fn: () => T | undefined | false, ms = 60000) => waitUntil(what, fn, ms);
 
 describe('StatefulSet on a real node', () => {
   let c: NodeCluster;

@@ -6,20 +6,11 @@
 // `*/1 * * * *` schedule is already due when the CronJob is created.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { k, kubectl, startServer, type ServerHandle } from './harness.js';
+import { k, kubectl, startServer, type ServerHandle, until } from './harness.js';
 
 const stamp = () => new Date().toISOString().replace(/\.\d+Z$/, 'Z');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 20_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await sleep(150);
-  }
-}
 
 describe('workload controllers', () => {
   let s: ServerHandle;
