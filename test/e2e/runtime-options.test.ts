@@ -28,8 +28,9 @@ describe('runtime options: crun, RuntimeClass, seccomp, node pressure', () => {
     (JSON.parse(k(c.s, ['get', 'events', '--field-selector', `involvedObject.name=${name},reason=${reason}`, '-o', 'json'])).items as Array<{ message: string; type: string }>);
 
   before(async () => {
-    // memory.available<1000Gi is more than this machine has: MemoryPressure without using any memory
-    c = await startNodeCluster('skiff-rtopt', { args: ['--runtime', 'crun', '--eviction-hard', 'memory.available<1000Gi,nodefs.available<1%'] });
+    // memory.available<1000Gi is more than this machine has: MemoryPressure without using any memory;
+    // pod eviction is off (monitoring interval 0), or this file's pods would be evicted one by one
+    c = await startNodeCluster('skiff-rtopt', { args: ['--runtime', 'crun', '--eviction-hard', 'memory.available<1000Gi,nodefs.available<1%', '--eviction-monitoring-interval', '0'] });
   });
 
   after(async () => {

@@ -1,0 +1,124 @@
+// Node-pressure and local-storage eviction on a real node (`skiff up` in a
+// network namespace, real runc containers, the real kubectl): a pod writing past
+// its emptyDir sizeLimit, and one past its container's ephemeral-storage limit,
+// are evicted while a neighbour stays; under memory pressure the BestEffort pod
+// over its request goes first and a Guaranteed pod using more memory stays.
+//
+// The memory signal is faked, and only it: SKIFF_EVICTION_MEMORY_CGROUP points
+// the node's memory.available at its own cgroup parent (the machine's memory less
+// what this node's pods use), so the threshold is crossed by the pods' memory
+// alone, without starving the machine or depending on what else runs on it.
+// Everything else (usage, ranking, the kill, status, events) is the real path.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { totalmem } from 'node:os';
+import { k, until } from './harness.js';
+import { startNodeCluster, type NodeCluster } from './node-harness.js';
+
+const Mi = 1024 * 1024;
+const PREFIX = 'skiff-evict';
+// this node's pods may use this much memory before memory.available crosses the threshold
+const MEMORY_ALLOWANCE = 130 * Mi;
+
+describe('eviction: local storage limits and memory pressure', () => {
+  let c: NodeCluster;
+  const apply = (obj: object) => k(c.s, ['apply', '-f', '-'], JSON.stringify(obj));
+  const pod = (name: string, spec: Record<string, unknown>) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: c.nodeName, terminationGracePeriodSeconds: 30, ...spec } });
+  const getPod = (name: string) => JSON.parse(k(c.s, ['get', 'pod', name, '-o', 'json']));
+  const running = (name: string) => until(`${name} running`, () => getPod(name).status?.containerStatuses?.every((s: any) => s.state?.running), 120_000);
+  const evicted = (name: string) => until(`${name} evicted`, () => {
+    const st = getPod(name).status;
+    return st?.phase === 'Failed' && st.reason === 'Evicted' ? st : undefined;
+  }, 120_000);
+  const events = (name: string, reason: string) => JSON.parse(k(c.s, ['get', 'events', '--field-selector', `involvedObject.name=${name},reason=${reason}`, '-o', 'json'])).items as Array<{ type: string; message: string; involvedObject: { kind: string } }>;
+  /** runc containers of a pod (by its uid's prefix, as the kubelet names them) */
+  const containersOf = (uid: string) => c.runcList().filter((id) => id.startsWith(uid.slice(0, 13)) || id === `pod-${uid}`);
+  const sleeper = (script: string) => ['sh', '-c', `${script}; trap "exit 0" TERM; while true; do sleep 1; done`];
+
+  before(async () => {
+    c = await startNodeCluster(PREFIX, {
+      // the same cgroup parent node-harness gives this node
+      env: { SKIFF_EVICTION_MEMORY_CGROUP: `/skiff-e2e-${PREFIX}-${process.pid}` },
+      args: ['--eviction-hard', `memory.available<${totalmem() - MEMORY_ALLOWANCE}`, '--eviction-monitoring-interval', '1s'],
+    });
+  });
+
+  after(async () => {
+    await c?.stop();
+  });
+
+  test('the node reports its ephemeral storage from its filesystem', () => {
+    const node = JSON.parse(k(c.s, ['get', 'node', c.nodeName, '-o', 'json']));
+    assert.match(node.status.capacity['ephemeral-storage'], /^\d+Ki$/);
+    assert.notEqual(node.status.capacity['ephemeral-storage'], '50Gi');
+    assert.ok(Number(node.status.capacity['ephemeral-storage'].slice(0, -2)) > 1024 * 1024, 'more than a GiB');
+  });
+
+  test('a pod writing past its emptyDir sizeLimit is evicted; its neighbour within its limit stays', async () => {
+    apply(pod('filler', { volumes: [{ name: 'scratch', emptyDir: { sizeLimit: '1Mi' } }], containers: [{ name: 'w', image: 'busybox', command: sleeper('dd if=/dev/zero of=/scratch/f bs=1M count=3'), volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] }] }));
+    apply(pod('neighbour', { volumes: [{ name: 'scratch', emptyDir: { sizeLimit: '10Mi' } }], containers: [{ name: 'w', image: 'busybox', command: sleeper('dd if=/dev/zero of=/scratch/f bs=1M count=1'), volumeMounts: [{ name: 'scratch', mountPath: '/scratch' }] }] }));
+    const st = await evicted('filler');
+    assert.equal(st.message, 'Usage of EmptyDir volume "scratch" exceeds the limit "1Mi". ');
+    // kubectl's STATUS column shows the killed container's reason over the pod's, as upstream's printer
+    // does for an evicted pod whose containers were stopped (Error); describe shows the eviction
+    assert.match(k(c.s, ['get', 'pod', 'filler']), /filler\s+0\/1\s+Error\s/);
+    const described = k(c.s, ['describe', 'pod', 'filler']);
+    assert.match(described, /^Status:\s+Failed$/m);
+    assert.match(described, /^Reason:\s+Evicted$/m);
+    assert.match(described, /^Message:\s+Usage of EmptyDir volume "scratch" exceeds the limit "1Mi"\.\s*$/m);
+    assert.match(described, /Warning\s+Evicted\s.*Usage of EmptyDir volume "scratch" exceeds the limit "1Mi"\./);
+    const ev = await until('the Evicted event', () => events('filler', 'Evicted')[0]);
+    assert.equal(ev.type, 'Warning');
+    assert.equal(ev.message, st.message);
+    // its containers and sandbox are gone from the node
+    const uid = getPod('filler').metadata.uid;
+    await until('filler containers removed', () => containersOf(uid).length === 0);
+    assert.equal(getPod('neighbour').status.phase, 'Running');
+    assert.ok(getPod('neighbour').status.containerStatuses[0].state.running);
+    k(c.s, ['delete', 'pod', 'filler', 'neighbour', '--grace-period=1']);
+  });
+
+  test('a container writing past its ephemeral-storage limit gets its pod evicted', async () => {
+    apply(pod('layer-writer', {
+      containers: [
+        { name: 'w', image: 'busybox', command: sleeper('dd if=/dev/zero of=/tmp/f bs=1M count=4'), resources: { limits: { 'ephemeral-storage': '2Mi' } } },
+        // a roomy sibling: the pod's total limit (102Mi) is not what is exceeded
+        { name: 'idle', image: 'busybox', command: sleeper('true'), resources: { limits: { 'ephemeral-storage': '100Mi' } } },
+      ],
+    }));
+    const st = await evicted('layer-writer');
+    assert.equal(st.message, 'Container w exceeded its local ephemeral storage limit "2Mi". ');
+    for (const s of st.containerStatuses) assert.ok(s.state.terminated, `${s.name} terminated`);
+    await until('the Evicted event', () => events('layer-writer', 'Evicted')[0]);
+    k(c.s, ['delete', 'pod', 'layer-writer', '--grace-period=1']);
+  });
+
+  test('memory pressure: the BestEffort pod over its request is evicted first; the Guaranteed pod using more stays', async () => {
+    const mem = (name: string, mb: number, resources: object) =>
+      pod(name, {
+        volumes: [{ name: 'mem', emptyDir: { medium: 'Memory' } }],
+        // tmpfs pages count in the writer's memory cgroup
+        containers: [{ name: 'c', image: 'busybox', command: sleeper(mb ? `dd if=/dev/zero of=/mem/f bs=1M count=${mb}` : 'true'), volumeMounts: [{ name: 'mem', mountPath: '/mem' }], resources }],
+      });
+    const guaranteed = { requests: { cpu: '100m', memory: '200Mi' }, limits: { cpu: '100m', memory: '200Mi' } };
+    apply(mem('guaranteed', 80, guaranteed));
+    apply(mem('small', 0, {}));
+    await running('guaranteed');
+    await running('small');
+    // 80Mi in use: under the allowance, no pressure
+    apply(mem('hog', 100, {}));
+    const st = await evicted('hog');
+    assert.match(st.message, /^The node was low on resource: memory\. Threshold quantity: \d+(Ki|Mi)?, available: \d+(Ki|Mi)?\. Container c was using \d+(Ki|Mi)?, request is 0, has larger consumption of memory\. $/);
+    const cond = st.conditions.find((x: { type: string }) => x.type === 'DisruptionTarget');
+    assert.deepEqual({ status: cond.status, reason: cond.reason }, { status: 'True', reason: 'TerminationByKubelet' });
+    assert.equal(k(c.s, ['get', 'pod', 'hog', '-o', 'jsonpath={.status.reason}']), 'Evicted');
+    await until('the node event', () => k(c.s, ['get', 'events', '--field-selector', `involvedObject.kind=Node,reason=EvictionThresholdMet`, '-o', 'jsonpath={.items[*].message}']).includes('Attempting to reclaim memory'));
+    // with the hog gone the pods are under the allowance again: a few more monitoring passes evict nobody
+    await new Promise((r) => setTimeout(r, 5000));
+    for (const name of ['guaranteed', 'small']) {
+      const p = getPod(name);
+      assert.equal(p.status.phase, 'Running', `${name} stays`);
+      assert.equal(p.status.reason, undefined);
+    }
+  });
+});
