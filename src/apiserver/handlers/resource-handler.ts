@@ -466,11 +466,12 @@ export class ResourceHandler {
           `pod ${name} is already assigned to node "${spec.nodeName}"`,
         );
       }
-      const next = structuredClone(current);
-      (next.spec as { nodeName?: string }).nodeName = target.name;
+      // copies of only the parts that change (current may be the cache's object):
+      // replaceInternal deep-clones what it stores, once
+      const status = { ...(current.status ?? {}) } as { conditions?: Array<Record<string, unknown>> };
+      const next: KubeObject = { ...current, spec: { ...spec, nodeName: target.name }, status };
       if (annotations)
-        next.metadata.annotations = { ...(next.metadata.annotations ?? {}), ...annotations };
-      const status = (next.status ??= {}) as { conditions?: Array<Record<string, unknown>> };
+        next.metadata = { ...current.metadata, annotations: { ...(current.metadata.annotations ?? {}), ...annotations } };
       const conditions = (status.conditions ?? []).filter((c) => c.type !== 'PodScheduled');
       conditions.push({
         type: 'PodScheduled',

@@ -456,7 +456,11 @@ export class GenericRegistry {
    */
   async replaceInternal(info: ResourceInfo, next: KubeObject, opts: WriteOptions): Promise<KubeObject> {
     const version = info.versions[0];
-    const current = await this.read(info, next.metadata.namespace, next.metadata.name!);
+    // the object at a resourceVersion never changes: when the watch cache holds the
+    // version the caller wrote against, it is the current one (or storage has moved
+    // on, and the write's precondition fails as the same conflict)
+    const cached = this.store(info).getCached(objectKey(info, next.metadata.namespace, next.metadata.name!));
+    const current = cached && cached.metadata.resourceVersion === next.metadata.resourceVersion ? cached : await this.read(info, next.metadata.namespace, next.metadata.name!);
     if (current.metadata.resourceVersion !== next.metadata.resourceVersion) throw this.conflict(info, next.metadata.name!);
     const obj = toInternal(info, version, structuredClone(next));
     storageResource(info).strategy.defaults?.(obj);
