@@ -34,6 +34,7 @@ import { PodNetwork } from '../network/pod-network.js';
 import { ENDPOINT_SLICES, SERVICES, ServiceProxy } from '../network/proxy/service-proxy.js';
 import { ClusterDns } from '../network/dns/cluster-dns.js';
 import { INGRESSES, IngressProxy } from '../network/ingress/ingress-proxy.js';
+import { IngressCertificates } from '../network/ingress/ingress-tls.js';
 import { NetworkPolicyRunner } from '../network/policy/policy-runner.js';
 import { Informer } from '../client/informer.js';
 import { startNodeBackend } from '../network/node-backend.js';
@@ -62,6 +63,8 @@ export interface AgentOptions {
   clusterDomain?: string;
   /** the built-in ingress controller's port on the node (80); 0 turns it off */
   ingressPort?: number;
+  /** its HTTPS port (443), serving the Ingresses' spec.tls certificates; 0 turns it off */
+  ingressHttpsPort?: number;
   /** the default OCI runtime: runc (default) or crun; the other, when installed, serves RuntimeClasses */
   runtime?: string;
   /** a runtime binary to use as the default instead */
@@ -153,10 +156,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const ingressPort = opts.ingressPort ?? 80;
   const ingresses = new Informer(client, INGRESSES, { onError });
   const ingress = new IngressProxy(ingresses, services, slices, log);
-  if (ingressPort) {
-    ingresses.start();
-    await ingress.start(ingressPort);
-  }
+  const ingressHttpsPort = opts.ingressHttpsPort ?? 443;
+  if (ingressPort || ingressHttpsPort) ingresses.start();
+  if (ingressPort) await ingress.start(ingressPort);
+  if (ingressHttpsPort) await ingress.startTls(ingressHttpsPort, new IngressCertificates((ns, name) => client.get({ group: '', version: 'v1', plural: 'secrets', namespaced: true }, ns, name), log));
   const images = new LayoutStore(imageStore);
   const kubelet = new Kubelet(client, runtime, storeImages(images, [builtinBusyboxPuller(images), registryPuller(images, { insecureRegistries: opts.insecureRegistries, caFile: opts.registryCaFile })]), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, seccompDefault: opts.seccompDefault, network, dns: { clusterDNS: [clusterDNS], clusterDomain: opts.clusterDomain, hostResolvConf } }, log);
   await kubelet.start();

@@ -119,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
           'cluster-cidr': { type: 'string', default: '10.42.0.0/16' },
           'cni-bridge': { type: 'string', default: 'cni0' },
           'ingress-port': { type: 'string', default: '80' },
+          'ingress-https-port': { type: 'string', default: '443' },
           token: { type: 'string' },
           'token-file': { type: 'string' },
           ...NODE_RUNTIME_FLAGS,
@@ -144,7 +145,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`skiff agent: ${nodeRuntime.error}\n`);
         return 2;
       }
-      return runAgent({ ...nodeRuntime, insecureRegistries: values['insecure-registry'], registryCaFile: values['registry-ca-file'], flannelBackend: backend, token, kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']), podCIDR: values['pod-cidr'], cniBinDir: values['cni-bin-dir'], clusterCIDR: values['cluster-cidr'], cniBridge: values['cni-bridge'], ingressPort: Number(values['ingress-port']) });
+      return runAgent({ ...nodeRuntime, insecureRegistries: values['insecure-registry'], registryCaFile: values['registry-ca-file'], flannelBackend: backend, token, kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']), podCIDR: values['pod-cidr'], cniBinDir: values['cni-bin-dir'], clusterCIDR: values['cluster-cidr'], cniBridge: values['cni-bridge'], ingressPort: Number(values['ingress-port']), ingressHttpsPort: Number(values['ingress-https-port']) });
     }
     case 'image':
       return runImageCommand(rest);

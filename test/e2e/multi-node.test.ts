@@ -5,14 +5,14 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { k, kubectl, until as waitUntil } from './harness.js';
 import { startCluster, type Cluster } from './cluster-harness.js';
 
 // this file's waits are slower (nodes joining): a longer default than the harness's
-const until = <T,>(what: string, fn: () => T | undefined | false, ms = 60000) => waitUntil(what, fn, ms);
+const until = <T,>(what: string, fn: () => T | undefined | false, ms = 60_000) => waitUntil(what, fn, ms);
 
 const HTTPD = 'mkdir -p /www && hostname > /www/index.html && touch /tmp/ready && exec httpd -f -p 8080 -h /www';
 const get = (ip: string, port: number) => `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | nc -w 2 ${ip} ${port} | tail -n 1`;
@@ -200,7 +200,27 @@ describe('a three-node cluster', () => {
     }
     assert.match(req(c.nodes[1]!.ip, 'unknown.test'), /404/);
     assert.match(req(c.nodes[1]!.ip, 'missing.test'), /503/);
+
+    // TLS: the certificate of the Ingress's spec.tls Secret by SNI, plain HTTP redirected, others get the default certificate
+    const dir = mkdtempSync(join(tmpdir(), 'skiff-ingress-tls-'));
+    spawnSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=web.test', '-addext', 'subjectAltName=DNS:web.test', '-keyout', join(dir, 'tls.key'), '-out', join(dir, 'tls.crt')], { stdio: 'ignore' });
+    k(c.s, ['create', 'secret', 'tls', 'web-tls', '--cert', join(dir, 'tls.crt'), '--key', join(dir, 'tls.key')]);
+    k(c.s, ['patch', 'ingress', 'site', '--type=merge', '-p', JSON.stringify({ spec: { tls: [{ hosts: ['web.test'], secretName: 'web-tls' }] } })]);
+    const https = (ip: string, host: string, extra: string[] = []) => spawnSync('nsenter', [`--net=/var/run/netns/${c.client.netns}`, 'curl', '-sS', '--max-time', '5', '--resolve', `${host}:443:${ip}`, ...extra, `https://${host}/`], { encoding: 'utf8' });
+    for (const n of c.nodes) {
+      // curl verifies the chain and the name against the test's own certificate: a wrong or default certificate fails
+      const out = await until(`https on ${n.name}`, () => {
+        const r = https(n.ip, 'web.test', ['--cacert', join(dir, 'tls.crt')]);
+        return r.status === 0 && /web-/.test(r.stdout) ? r.stdout : undefined;
+      }, 20_000);
+      assert.match(out, /web-/);
+    }
+    assert.match(req(c.nodes[0]!.ip, 'web.test', '/x?y=1'), /308 Permanent Redirect[\s\S]*location: https:\/\/web\.test\/x\?y=1/i);
+    const other = spawnSync('nsenter', [`--net=/var/run/netns/${c.client.netns}`, 'openssl', 's_client', '-connect', `${c.nodes[2]!.ip}:443`, '-servername', 'other.test'], { encoding: 'utf8', input: '', timeout: 10_000 });
+    assert.match(other.stdout, /Kubernetes Ingress Controller Fake Certificate/, other.stdout + other.stderr);
     k(c.s, ['delete', 'ingress', 'site']);
+    k(c.s, ['delete', 'secret', 'web-tls']);
+    rmSync(dir, { recursive: true, force: true });
     k(c.s, ['delete', 'svc', 'web-lb']);
   });
 
