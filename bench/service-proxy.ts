@@ -8,7 +8,7 @@
 //    `nft monitor`).
 // 3. requests failing during a rolling update (`kubectl set image`) of the
 //    Deployment behind a Service, under constant traffic, without and with a
-//    preStop sleep (endpoints leave the proxies before the old pod stops listening).
+//    preStop sleep, side by side, each failure traced to its cause (rollout-failures.ts).
 // Run: node --import tsx bench/service-proxy.ts [requests=2000] [concurrency=16] [services=20]
 import { execFileSync, spawn } from 'node:child_process';
 import { rmSync, writeFileSync } from 'node:fs';
@@ -18,6 +18,8 @@ import { createInterface } from 'node:readline';
 import { loadKubeconfig } from '../src/client/kubeconfig.js';
 import { k } from '../test/e2e/harness.js';
 import { startCluster } from '../test/e2e/cluster-harness.js';
+import { runTraffic } from '../test/e2e/http-traffic.js';
+import { rollingUpdate } from './rollout-failures.js';
 
 const requests = Number(process.argv[2] ?? 2000);
 const concurrency = Number(process.argv[3] ?? 16);
@@ -27,23 +29,6 @@ const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
-
-// the load generator runs in the outside host's namespace: N HTTP/1.0 requests, C at a time
-const LOADGEN = `
-const net = require('net');
-const [ip, port, n, c] = process.argv.slice(2); let left = Number(n); const lat = []; let failed = 0;
-const one = () => new Promise((resolve) => { const t = process.hrtime.bigint(); const s = net.connect(Number(port), ip); let got = '';
-  s.setTimeout(5000, () => s.destroy(new Error('timeout')));
-  s.on('connect', () => s.write('GET / HTTP/1.0\\r\\n\\r\\n')); s.on('data', (d) => (got += d));
-  s.on('close', () => { if (got.startsWith('HTTP/1.0 200') || got.startsWith('HTTP/1.1 200')) lat.push(Number(process.hrtime.bigint() - t) / 1e6); else failed++; resolve(); });
-  s.on('error', () => {}); });
-const worker = async () => { while (left-- > 0) await one(); };
-const t0 = Date.now();
-const report = () => { const ms = Date.now() - t0; lat.sort((a, b) => a - b);
-  console.log(JSON.stringify({ ok: lat.length, failed, rps: lat.length / (ms / 1000), p50: lat[Math.floor(lat.length / 2)], p99: lat[Math.floor(lat.length * 0.99)] })); };
-process.on('SIGTERM', () => { report(); process.exit(0); });
-Promise.all(Array.from({ length: Number(c) }, worker)).then(report);
-`;
 
 // creates Services through the API, one JSON request per stdin line, answering with
 // when the request started and ended (runs in node 0's namespace, where the API listens)
@@ -62,11 +47,9 @@ require('readline').createInterface({ input: process.stdin }).on('line', async (
 `;
 
 const c = await startCluster('bsp', 3);
-const script = join(tmpdir(), `skiff-loadgen-${process.pid}.cjs`);
 const cfgFile = join(tmpdir(), `skiff-bench-api-${process.pid}.json`);
 const apiScript = join(tmpdir(), `skiff-bench-api-${process.pid}.cjs`);
 try {
-  writeFileSync(script, LOADGEN);
   const node0 = c.nodes[0]!;
   for (const cidr of ['10.42.0.0/16', '10.43.0.0/16']) execFileSync('ip', ['-n', c.client.netns, 'route', 'add', cidr, 'via', node0.ip]);
   k(c.s, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'web', labels: { app: 'web' } }, spec: { nodeName: c.nodes[1]!.name, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'mkdir -p /www && echo ok > /www/index.html && exec httpd -f -p 8080 -h /www'], ports: [{ containerPort: 8080 }] }] } }));
@@ -74,7 +57,7 @@ try {
   k(c.s, ['expose', 'pod', 'web', '--port', '80', '--target-port', '8080']);
   const podIP = JSON.parse(k(c.s, ['get', 'pod', 'web', '-o', 'json'])).status.podIP as string;
   const clusterIP = JSON.parse(k(c.s, ['get', 'svc', 'web', '-o', 'json'])).spec.clusterIP as string;
-  const load = (ip: string, port: number) => JSON.parse(execFileSync('nsenter', [`--net=/var/run/netns/${c.client.netns}`, process.execPath, script, ip, String(port), String(requests), String(concurrency)], { encoding: 'utf8', timeout: 600_000 }));
+  const load = (ip: string, port: number) => runTraffic(c.client.netns, ip, port, requests, concurrency);
   load(podIP, 8080); // warm up
   const direct = load(podIP, 8080);
   const viaService = load(clusterIP, 80);
@@ -144,35 +127,13 @@ try {
       }
     }
   };
-  for (const preStop of [false, true]) {
-    const name = preStop ? 'roll-prestop' : 'roll';
-    kRetry(['apply', '-f', '-'], JSON.stringify({
-      apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name },
-      spec: { replicas: 3, selector: { matchLabels: { app: name } }, strategy: { rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } }, template: { metadata: { labels: { app: name } }, spec: { terminationGracePeriodSeconds: 5, containers: [{ name: 'c', image: 'busybox:v1', command: ['sh', '-c', 'mkdir -p /www && echo ok > /www/index.html && touch /tmp/ready && exec httpd -f -p 8080 -h /www'], readinessProbe: { exec: { command: ['cat', '/tmp/ready'] }, periodSeconds: 1 }, ...(preStop ? { lifecycle: { preStop: { sleep: { seconds: 3 } } } } : {}) }] } } },
-    }));
-    kRetry(['rollout', 'status', `deployment/${name}`, '--timeout=300s']);
-    kRetry(['expose', 'deployment', name, '--port', '80', '--target-port', '8080']);
-    const ip = JSON.parse(kRetry(['get', 'svc', name, '-o', 'json'])).spec.clusterIP as string;
-    await new Promise((r) => setTimeout(r, 1000));
-    // more requests than the rollout can take at this machine's rate; stopped (and reporting) after it
-    const gen = spawn('nsenter', [`--net=/var/run/netns/${c.client.netns}`, process.execPath, script, ip, '80', '100000000', '4'], { stdio: ['ignore', 'pipe', 'inherit'] });
-    let out = '';
-    gen.stdout!.on('data', (d) => (out += d));
-    const done = new Promise((r) => gen.once('exit', r));
-    await new Promise((r) => setTimeout(r, 1000));
-    const t0 = Date.now();
-    kRetry(['set', 'image', `deployment/${name}`, 'c=busybox:v2']);
-    kRetry(['rollout', 'status', `deployment/${name}`, '--timeout=300s']);
-    // until the old pods are gone too (they still serve while terminating), then the load stops
-    for (let i = 0; i < 60 && JSON.parse(kRetry(['get', 'pods', '-l', `app=${name}`, '-o', 'json'])).items.length > 3; i++) await new Promise((r) => setTimeout(r, 500));
-    const rolloutS = (Date.now() - t0) / 1000;
-    await new Promise((r) => setTimeout(r, 1000));
-    gen.kill('SIGTERM');
-    await done;
-    const res = JSON.parse(out);
-    console.log(`rolling update (kubectl set image) of 3 replicas under constant traffic, 4 at a time${preStop ? ', preStop sleep 3 s' : ''}: ${res.failed} failed of ${res.ok + res.failed} requests (rollout took ${rolloutS.toFixed(0)} s)`);
-  }
+  // the app stops at once on SIGTERM, as most servers do; every failed request is traced to its
+  // backend and put in a class (rollout-failures.ts)
+  const rows: string[] = [];
+  for (const preStop of [false, true]) rows.push(await rollingUpdate(c, preStop, kRetry));
+  console.log('rolling update (kubectl set image, maxSurge 1, maxUnavailable 0) of 3 replicas under constant traffic, 4 at a time, httpGet readiness probe:');
+  for (const r of rows) console.log(r);
 } finally {
-  for (const f of [script, cfgFile, apiScript]) rmSync(f, { force: true });
+  for (const f of [cfgFile, apiScript]) rmSync(f, { force: true });
   await c.stop();
 }

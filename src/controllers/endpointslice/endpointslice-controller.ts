@@ -9,6 +9,7 @@ import { keyOf, type Informer } from '../../client/informer.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
 import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 import { desiredContents, MANAGED_BY, MANAGED_BY_LABEL, planSlices, SERVICE_NAME_LABEL } from './slice-plan.js';
+import { WrittenSlices } from './written-slices.js';
 
 export const SERVICES: ResourceRef = { group: '', version: 'v1', plural: 'services', namespaced: true };
 export const ENDPOINTSLICES: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true };
@@ -18,6 +19,7 @@ type Obj = Record<string, any>;
 export class EndpointSliceController {
   private readonly queue = new WorkQueue(20, 30_000);
   private workers?: Promise<void[]>;
+  private readonly written = new WrittenSlices();
 
   constructor(
     private readonly client: RestClient,
@@ -40,7 +42,17 @@ export class EndpointSliceController {
       const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
       if (svc && s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY) this.queue.add(`${s.metadata.namespace}/${svc}`);
     };
-    slices.addHandlers({ onUpdate: (_o, n) => onSlice(n), onDelete: onSlice });
+    slices.addHandlers({
+      onAdd: (s) => this.written.seen(s),
+      onUpdate: (_o, n) => {
+        this.written.seen(n);
+        onSlice(n);
+      },
+      onDelete: (s) => {
+        this.written.seen(s, true);
+        onSlice(s);
+      },
+    });
   }
 
   run(): void {
@@ -53,7 +65,7 @@ export class EndpointSliceController {
   }
 
   private ours(namespace: string, name: string): KubeObject[] {
-    return this.slices.list(namespace).filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name && s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY && !s.metadata.deletionTimestamp);
+    return this.written.overlay(namespace, this.slices.list(namespace)).filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name && s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY && !s.metadata.deletionTimestamp);
   }
 
   private async sync(key: string): Promise<void> {
@@ -68,14 +80,21 @@ export class EndpointSliceController {
     const families: string[] = ((svc.spec as Obj).ipFamilies as string[] | undefined) ?? ['IPv4'];
     const contents = desiredContents(serviceEndpoints(svc, this.pods.list(namespace), true), families);
     const plan = planSlices(svc, existing, contents);
-    for (const s of plan.update) await this.client.update(ENDPOINTSLICES, s);
-    for (const s of plan.create) await this.client.request('POST', `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/endpointslices`, s);
-    for (const s of plan.remove) await this.remove(s);
+    try {
+      for (const s of plan.update) this.written.wrote(await this.client.update<KubeObject>(ENDPOINTSLICES, s));
+      for (const s of plan.create) this.written.wrote(await this.client.request<KubeObject>('POST', `/apis/discovery.k8s.io/v1/namespaces/${encodeURIComponent(namespace)}/endpointslices`, s));
+      for (const s of plan.remove) await this.remove(s);
+    } catch (e) {
+      // someone else wrote too: the retry works from the cache
+      if ((e as { code?: number }).code === 409) this.written.forget(namespace, existing.map((s) => s.metadata.name!));
+      throw e;
+    }
   }
 
   private async remove(s: KubeObject): Promise<void> {
     await this.client.delete(ENDPOINTSLICES, s.metadata.namespace, s.metadata.name!).catch((e) => {
       if ((e as { code?: number }).code !== 404) throw e;
     });
+    this.written.deleted(s.metadata.namespace!, s.metadata.name!);
   }
 }
