@@ -4,6 +4,8 @@
 // a docker config.json), and a node pulls a pod's image that only the registry
 // has, with an imagePullSecret, while a missing image backs off. The registries
 // run on 127.0.0.1 inside the node's own network namespace, as does the CLI.
+// A third registry uses token authentication (Bearer, Docker's token spec) with
+// a small token service of the test's own (registry-token-server.ts).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
@@ -20,6 +22,8 @@ import { packLayer, writeImage } from '../../src/image/layer-pack.js';
 const CLI = join(import.meta.dirname, 'image-cli.ts');
 const OPEN = '127.0.0.1:5000';
 const AUTH = '127.0.0.1:5001';
+const TOKEN = '127.0.0.1:5002';
+const TOKEN_SERVICE = '127.0.0.1:5003';
 
 describe('registry pull and push', () => {
   let c: NodeCluster;
@@ -35,7 +39,7 @@ describe('registry pull and push', () => {
   const status = (name: string) => JSON.parse(k(c.s, ['get', 'pod', name, '-o', 'json'])).status;
   const events = (name: string) => JSON.parse(k(c.s, ['get', 'events', '--field-selector', `involvedObject.name=${name}`, '-o', 'json'])).items as { reason: string; message: string; type: string }[];
 
-  function startRegistry(addr: string, auth?: string): void {
+  function startRegistry(addr: string, auth?: string | string[]): void {
     const dir = join(work, `registry-${addr.split(':')[1]}`);
     mkdirSync(dir);
     const config = [
@@ -43,7 +47,7 @@ describe('registry pull and push', () => {
       'log: {level: warn}',
       `storage: {filesystem: {rootdirectory: ${join(dir, 'data')}}}`,
       `http: {addr: "${addr}", secret: e2e-only}`,
-      ...(auth ? [`auth: {htpasswd: {realm: skiff-e2e, path: ${auth}}}`] : []),
+      ...(typeof auth === 'string' ? [`auth: {htpasswd: {realm: skiff-e2e, path: ${auth}}}`] : (auth ?? [])),
     ].join('\n');
     writeFileSync(join(dir, 'config.yml'), config);
     // never the packaged systemd service: our own process, in the node's namespace, stopped by PID
@@ -59,7 +63,18 @@ describe('registry pull and push', () => {
     writeFileSync(htpasswd, execFileSync('htpasswd', ['-Bbn', 'alice', 's3cret'], { encoding: 'utf8' }));
     startRegistry(OPEN);
     startRegistry(AUTH, htpasswd);
-    for (const addr of [OPEN, AUTH]) {
+    // token auth: the registry trusts tokens signed with this certificate's key
+    const tokenKey = join(work, 'token.key');
+    const tokenCert = join(work, 'token.crt');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=skiff-e2e-token', '-keyout', tokenKey, '-out', tokenCert], { stdio: 'ignore' });
+    startRegistry(TOKEN, [`auth: {token: {realm: "http://${TOKEN_SERVICE}/token", service: skiff-e2e-registry, issuer: skiff-e2e-issuer, rootcertbundle: ${tokenCert}}}`]);
+    const ts = spawn('nsenter', [`--net=/var/run/netns/${c.netns}`, process.execPath, '--import', 'tsx', join(import.meta.dirname, 'registry-token-server.ts'), TOKEN_SERVICE, tokenKey, tokenCert, 'skiff-e2e-issuer', 'bob:b0bpass'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let tsOut = '';
+    ts.stdout!.on('data', (d) => (tsOut += d));
+    ts.stderr!.on('data', (d) => (tsOut += d));
+    registries.push(ts);
+    await until('token server', () => tsOut.includes('token server ready'), 60_000);
+    for (const addr of [OPEN, AUTH, TOKEN]) {
       await until(`registry ${addr}`, () => {
         const code = spawnSync('nsenter', [`--net=/var/run/netns/${c.netns}`, 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', `http://${addr}/v2/`], { encoding: 'utf8' }).stdout;
         return code === '200' || code === '401';
@@ -130,6 +145,24 @@ describe('registry pull and push', () => {
     assert.match(pull.out, new RegExp(`Digest: ${hello}`));
     // hello's own layer was removed with it: this time it came over the wire
     assert.match(pull.out, /Pull complete/);
+  });
+
+  test('Bearer token auth: the token service is asked with the scope, refused without credentials, granted with them', () => {
+    assert.equal(image(['tag', `${AUTH}/e2e/hello:v1`, `${TOKEN}/e2e/hello:v2`]).code, 0);
+    const anon = image(['push', `${TOKEN}/e2e/hello:v2`]);
+    assert.notEqual(anon.code, 0);
+    assert.match(anon.err, /unauthorized|denied/);
+    const wrong = image(['push', `${TOKEN}/e2e/hello:v2`, '--username', 'bob', '--password', 'nope']);
+    assert.notEqual(wrong.code, 0);
+    assert.match(wrong.err, /token from http:\/\/127\.0\.0\.1:5003\/token: unauthorized: incorrect username or password/);
+    const push = image(['push', `${TOKEN}/e2e/hello:v2`, '--username', 'bob', '--password', 'b0bpass']);
+    assert.equal(push.code, 0, push.err);
+    assert.match(push.out, new RegExp(`digest: ${hello}`));
+    assert.equal(image(['rm', `${TOKEN}/e2e/hello:v2`]).code, 0);
+    assert.notEqual(image(['pull', `${TOKEN}/e2e/hello:v2`]).code, 0, 'an anonymous token grants nothing');
+    const pull = image(['pull', `${TOKEN}/e2e/hello:v2`, '--username', 'bob', '--password', 'b0bpass']);
+    assert.equal(pull.code, 0, pull.err);
+    assert.match(pull.out, new RegExp(`Digest: ${hello}`));
   });
 
   test('a pod whose image only the registry has starts with an imagePullSecret; without one, or for a missing image, it backs off', async () => {

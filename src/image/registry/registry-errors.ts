@@ -19,6 +19,8 @@ export class RegistryError extends Error {
 
 interface ApiErrors {
   errors?: { code?: string; message?: string; detail?: unknown }[];
+  /** token services (Docker Hub's auth.docker.io) say why in "details" */
+  details?: unknown;
 }
 
 /** The error a registry response carries, from its JSON errors body when it has one. */
@@ -34,6 +36,7 @@ export function responseError(status: number, body: Buffer, what: string): Regis
     const words = first.code.toLowerCase().replace(/_/g, ' ');
     return new RegistryError(`${what}: ${words}${first.message ? `: ${first.message}` : ''}`, status, first.code);
   }
+  if (typeof parsed?.details === 'string' && parsed.details) return new RegistryError(`${what}: ${status === 401 ? 'unauthorized: ' : ''}${parsed.details}`, status);
   const text = body.toString('utf8').trim().slice(0, 200);
   const plain = status === 401 ? 'unauthorized: authentication required' : status === 404 ? 'not found' : `unexpected status ${status}`;
   return new RegistryError(`${what}: ${plain}${text && status !== 401 && status !== 404 ? ` (${text})` : ''}`, status);
