@@ -37,10 +37,12 @@ describe('images: multi-stage builds', () => {
     mkdirSync(ctx);
     writeFileSync(join(ctx, 'Dockerfile'), [
       'ARG BASE=busybox',
-      'FROM ${BASE} AS build',
+      // BuildKit's cross-build idiom: the build stage on the builder's platform, told the target's arch
+      'FROM --platform=$BUILDPLATFORM ${BASE} AS build',
       'ARG NOTE=first',
+      'ARG TARGETARCH',
       'WORKDIR /src',
-      `RUN printf '#!/bin/sh\\necho compiled\\n' > app && chmod 755 app && echo "$NOTE" > notes.txt`,
+      `RUN printf "#!/bin/sh\\necho compiled for $TARGETARCH\\n" > app && chmod 755 app && echo "$NOTE" > notes.txt`,
       'FROM busybox AS unused',
       'RUN exit 9',
       'FROM scratch',
@@ -64,7 +66,7 @@ describe('images: multi-stage builds', () => {
     assert.ok(first.out.indexOf('[build 3/3]') < first.out.indexOf('[stage-2 1/1]'), 'stage one is built first');
     assert.deepEqual(await paths('ms:1'), ['app'], 'only the copied file: no busybox, no /src/notes.txt');
     const [top] = await imageLowers(store(), store().image('ms:1')!);
-    assert.equal(readFileSync(join(top, 'app'), 'utf8'), '#!/bin/sh\necho compiled\n');
+    assert.equal(readFileSync(join(top, 'app'), 'utf8'), `#!/bin/sh\necho compiled for ${process.arch === 'x64' ? 'amd64' : process.arch}\n`);
     const [img] = JSON.parse(skiffImage(['inspect', 'ms:1', '--data-dir', dataDir]).out);
     assert.deepEqual(img.Config.Cmd, ['/app']);
     assert.equal(img.RootFS.Layers.length, 1);

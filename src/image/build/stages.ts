@@ -33,14 +33,43 @@ export type CopySource = { stage: number } | { image: string };
 
 const STAGE_NAME = /^[a-z][a-z0-9_.-]*$/;
 
+/** This machine as an OCI platform (os/arch[/variant]), as BuildKit names it. */
+export function hostPlatform(arch: string = process.arch): { os: string; arch: string; variant?: string } {
+  const byNode: Record<string, { arch: string; variant?: string }> = { x64: { arch: 'amd64' }, arm64: { arch: 'arm64' }, arm: { arch: 'arm', variant: 'v7' }, ia32: { arch: '386' }, ppc64: { arch: 'ppc64le' }, s390x: { arch: 's390x' }, riscv64: { arch: 'riscv64' } };
+  return { os: 'linux', ...(byNode[arch] ?? { arch }) };
+}
+
+/**
+ * BuildKit's automatic platform args (TARGETPLATFORM, TARGETOS, TARGETARCH,
+ * TARGETVARIANT and the BUILD* ones): global without an ARG line, so FROM lines
+ * may use them; a stage sees them once it declares `ARG TARGETARCH`. We build for
+ * the machine we run on, so target and build platform are the same.
+ */
+export function platformArgs(arch: string = process.arch): Record<string, string> {
+  const p = hostPlatform(arch);
+  const platform = `${p.os}/${p.arch}${p.variant ? `/${p.variant}` : ''}`;
+  const out: Record<string, string> = {};
+  for (const side of ['TARGET', 'BUILD']) Object.assign(out, { [`${side}PLATFORM`]: platform, [`${side}OS`]: p.os, [`${side}ARCH`]: p.arch, [`${side}VARIANT`]: p.variant ?? '' });
+  return out;
+}
+
+/** FROM --platform: only this machine's platform can be built here (RUN runs natively). */
+function checkPlatform(value: string, line: number): void {
+  const want = value.toLowerCase().split('/');
+  const host = hostPlatform();
+  const matches = want[0] === host.os && want[1] === host.arch && (want[2] === undefined || want[2] === (host.variant ?? ''));
+  if (!matches) throw new DockerfileError(line, `FROM --platform=${value}: this builder makes ${platformArgs().TARGETPLATFORM} images only (RUN steps run natively, there is no emulation); build on a ${value} node or drop --platform`);
+}
+
 export function globalArgValues(steps: Instruction[], buildArgs: Record<string, string>): Record<string, string | undefined> {
-  const out: Record<string, string | undefined> = {};
+  const auto = platformArgs();
+  const out: Record<string, string | undefined> = { ...auto };
   for (const ins of steps) {
     if (ins.keyword === 'FROM') break;
     for (const w of splitWords(ins.rest)) {
       const eq = w.indexOf('=');
       const name = eq < 0 ? w : w.slice(0, eq);
-      out[name] = buildArgs[name] ?? (eq < 0 ? undefined : expand(w.slice(eq + 1), out, ins.line));
+      out[name] = buildArgs[name] ?? (eq < 0 ? auto[name] : expand(w.slice(eq + 1), out, ins.line));
     }
   }
   return out;
@@ -66,6 +95,8 @@ export function planStages(steps: Instruction[], buildArgs: Record<string, strin
       stages.at(-1)?.instructions.push(ins);
       continue;
     }
+    for (const flag of Object.keys(ins.flags)) if (flag !== 'platform') throw new DockerfileError(ins.line, `FROM does not take --${flag}; only --platform`);
+    if (ins.flags.platform !== undefined) checkPlatform(expand(ins.flags.platform, globalArgs, ins.line), ins.line);
     const words = splitWords(expand(ins.rest, globalArgs, ins.line));
     if (!words[0]) throw new DockerfileError(ins.line, `base name (${ins.rest}) should not be blank`);
     if (!(words.length === 1 || (words.length === 3 && words[1].toLowerCase() === 'as'))) throw new DockerfileError(ins.line, `FROM takes an image and an optional "AS name", got ${JSON.stringify(ins.rest)}`);

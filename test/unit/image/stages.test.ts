@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { DockerfileError, parseDockerfile } from '../../../src/image/build/dockerfile.js';
-import { buildOrder, copySource, planStages, UnknownTarget } from '../../../src/image/build/stages.js';
+import { buildOrder, copySource, planStages, platformArgs, UnknownTarget } from '../../../src/image/build/stages.js';
 
 const plan = (lines: string[], buildArgs: Record<string, string> = {}) => planStages(parseDockerfile(lines.join('\n')), buildArgs);
 
@@ -69,7 +69,7 @@ test('only the stages the target needs, dependencies first', () => {
 test('ARG before FROM: global build args in FROM lines, --build-arg over defaults, stage ARGs inherit them', () => {
   const lines = ['ARG REPO=busy', 'ARG BASE=${REPO}box', 'ARG TAG', 'FROM ${BASE}:${TAG:-latest} AS one', 'ARG BASE', 'FROM $BASE'];
   const p = plan(lines);
-  assert.deepEqual(p.globalArgs, { REPO: 'busy', BASE: 'busybox', TAG: undefined });
+  assert.deepEqual(p.globalArgs, { ...platformArgs(), REPO: 'busy', BASE: 'busybox', TAG: undefined });
   assert.deepEqual(p.stages.map((s) => s.base), ['busybox:latest', 'busybox']);
   assert.equal(p.stages[0].instructions[0].keyword, 'ARG', 'an ARG after FROM belongs to the stage');
   assert.deepEqual(plan(lines, { TAG: '1.36', BASE: 'debian' }).stages.map((s) => s.base), ['debian:1.36', 'debian']);
@@ -84,4 +84,19 @@ test('errors name the line: unknown stage index, bad names, duplicates, cycles, 
   assert.equal(error(['FROM busybox AS a', 'FROM scratch', 'ADD --from=a /x /x']), 'Dockerfile line 3: ADD does not take --from; only COPY copies from another stage or image');
   assert.equal(error(['FROM busybox AS a b']), 'Dockerfile line 1: FROM takes an image and an optional "AS name", got "busybox AS a b"');
   assert.equal(error(['ARG BASE', 'FROM $BASE']), 'Dockerfile line 2: base name ($BASE) should not be blank');
+});
+
+test('platform args are global without an ARG line; FROM --platform takes this machine only', () => {
+  const host = platformArgs().TARGETPLATFORM;
+  assert.equal(platformArgs('x64').TARGETPLATFORM, 'linux/amd64');
+  assert.equal(platformArgs('arm64').BUILDARCH, 'arm64');
+  assert.equal(platformArgs('arm').TARGETVARIANT, 'v7');
+  const p = plan([`FROM --platform=$BUILDPLATFORM busybox AS build`, 'RUN true', 'FROM --platform=${TARGETPLATFORM} scratch', 'COPY --from=build /bin/sh /sh']);
+  assert.equal(p.stages.length, 2);
+  assert.equal(p.globalArgs.TARGETARCH, platformArgs().TARGETARCH);
+  // a global bare ARG keeps the automatic value
+  assert.equal(plan(['ARG TARGETOS', 'FROM busybox-$TARGETOS']).stages[0]!.base, 'busybox-linux');
+  assert.equal(plan([`FROM --platform=${host} busybox`]).stages.length, 1);
+  assert.throws(() => plan(['FROM --platform=linux/s390x busybox']), /FROM --platform=linux\/s390x: this builder makes linux\/[a-z0-9]+ images only .*build on a linux\/s390x node or drop --platform/);
+  assert.throws(() => plan(['FROM --chown=1 busybox']), /FROM does not take --chown; only --platform/);
 });
