@@ -1,6 +1,7 @@
 // Standard 5-field cron schedules as the CronJob controller reads them (the
 // robfig/cron "standard" parser upstream uses): ranges, steps, lists, month and
-// weekday names, `?`, and the @yearly/@monthly/@weekly/@daily/@hourly macros.
+// weekday names (0-6: robfig refuses 7 for Sunday), `?`, the
+// @yearly/@monthly/@weekly/@daily/@hourly macros and `@every <Go duration>`.
 // Times are computed on the wall clock of an IANA time zone (Intl), so a
 // schedule follows DST: a wall time skipped by spring-forward runs at the
 // first instant after the gap, one repeated by fall-back runs once.
@@ -19,8 +20,7 @@ const FIELDS: Field[] = [
   { min: 0, max: 23 },
   { min: 1, max: 31 },
   { min: 1, max: 12, names: ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'] },
-  // Sunday may also be written 7, as in Vixie cron
-  { min: 0, max: 7, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
+  { min: 0, max: 6, names: ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'] },
 ];
 
 const MACROS: Record<string, string> = {
@@ -42,6 +42,32 @@ export interface CronSchedule {
   /** a field written as `*` or `?`: day-of-month and day-of-week then both must match, else either */
   daysStar: boolean;
   weekdaysStar: boolean;
+  /** `@every`: a fixed delay in whole seconds (ms), counted from the previous activation */
+  every?: number;
+}
+
+const GO_UNITS: Record<string, number> = { ns: 1e-6, us: 1e-3, 'µs': 1e-3, 'μs': 1e-3, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Go's time.ParseDuration, in ms ("1h30m", "1.5h", "90s"; a bare "0"). */
+export function parseGoDuration(text: string): number {
+  const bad = () => new CronSyntaxError(`failed to parse duration @every ${text}: time: invalid duration ${JSON.stringify(text)}`);
+  let rest = text;
+  let sign = 1;
+  if (rest.startsWith('-') || rest.startsWith('+')) {
+    sign = rest.startsWith('-') ? -1 : 1;
+    rest = rest.slice(1);
+  }
+  if (rest === '0') return 0;
+  if (!rest) throw bad();
+  let ms = 0;
+  const part = /^(\d+\.?\d*|\.\d+)(ns|us|µs|μs|ms|s|m|h)/;
+  while (rest) {
+    const m = part.exec(rest);
+    if (!m) throw bad();
+    ms += Number(m[1]) * GO_UNITS[m[2]!]!;
+    rest = rest.slice(m[0].length);
+  }
+  return sign * ms;
 }
 
 // error texts are robfig/cron's, which upstream's 422 for a bad spec.schedule carries
@@ -75,7 +101,7 @@ function parseField(text: string, f: Field): { set: Set<number>; star: boolean }
     if (lo < f.min) throw new CronSyntaxError(`beginning of range (${lo}) below minimum (${f.min}): ${part}`);
     if (hi > f.max) throw new CronSyntaxError(`end of range (${hi}) above maximum (${f.max}): ${part}`);
     if (lo > hi) throw new CronSyntaxError(`beginning of range (${lo}) beyond end of range (${hi}): ${part}`);
-    for (let v = lo; v <= hi; v += step) set.add(v === 7 && f === FIELDS[4] ? 0 : v);
+    for (let v = lo; v <= hi; v += step) set.add(v);
   }
   return { set, star };
 }
@@ -83,6 +109,13 @@ function parseField(text: string, f: Field): { set: Set<number>; star: boolean }
 export function parseCron(spec: string): CronSchedule {
   const text = spec.trim();
   if (!text) throw new CronSyntaxError('empty spec string');
+  if (text.startsWith('@every ')) {
+    // robfig's Every: at least a second, rounded down to whole seconds
+    const ms = parseGoDuration(text.slice('@every '.length).trim());
+    const every = Math.max(1000, Math.floor(ms / 1000) * 1000);
+    const none = new Set<number>();
+    return { minutes: none, hours: none, days: none, months: none, weekdays: none, daysStar: false, weekdaysStar: false, every };
+  }
   const expanded = text.startsWith('@') ? MACROS[text.toLowerCase()] : text;
   if (!expanded) throw new CronSyntaxError(`unrecognized descriptor: ${text}`);
   const parts = expanded.split(/\s+/);
@@ -113,6 +146,8 @@ function wall(year: number, month: number, day: number, hour: number, minute: nu
 
 /** The first activation strictly after `after` (ms since epoch), or undefined if none within five years. */
 export function nextAfter(s: CronSchedule, after: number, timeZone = 'UTC'): number | undefined {
+  // @every ignores the time zone: the previous activation's second plus the delay
+  if (s.every) return Math.floor(after / 1000) * 1000 + s.every;
   const start = wallFields(after, timeZone);
   let w = wall(start.year, start.month, start.day, start.hour, start.minute + 1);
   const limit = start.year + 5;

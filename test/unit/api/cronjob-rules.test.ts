@@ -34,6 +34,9 @@ test('schedules that do not parse carry robfig/cron messages', () => {
   assert.equal(scheduleError('* * 0 * *'), 'beginning of range (0) below minimum (1): 0');
   assert.equal(scheduleError('5-1 * * * *'), 'beginning of range (5) beyond end of range (1): 5-1');
   assert.equal(scheduleError('*/0 * * * *'), 'step of range should be a positive number: */0');
+  assert.equal(scheduleError('0 0 * * 7'), 'end of range (7) above maximum (6): 7');
+  assert.equal(scheduleError('@every 90s'), undefined, 'robfig\'s descriptors include @every');
+  assert.equal(scheduleError('@every soon'), 'failed to parse duration @every soon: time: invalid duration "soon"');
   assert.equal(scheduleError('x * * * *'), 'failed to parse int from x: strconv.Atoi: parsing "x": invalid syntax');
   assert.equal(scheduleError('@fortnightly'), 'unrecognized descriptor: @fortnightly');
   assert.deepEqual(causes(cronJob({ schedule: '' })), ['spec.schedule: Required value']);

@@ -31,8 +31,9 @@ describe('cron syntax', () => {
     assert.deepEqual([...s.months], [1, 2, 3]);
     assert.deepEqual([...s.weekdays], [1, 2, 3, 4, 5]);
     assert.deepEqual([...parseCron('5/20 * * * *').minutes], [5, 25, 45], 'N/step runs to the end of the field');
-    assert.deepEqual([...parseCron('0 0 * * 7').weekdays], [0], '7 is Sunday');
-    assert.deepEqual([...parseCron('0 0 * * 5-7').weekdays].sort(), [0, 5, 6]);
+    // robfig/cron (upstream's parser) takes 0-6 only: 7 for Sunday is refused as upstream's 422 says
+    assert.throws(() => parseCron('0 0 * * 7'), { message: 'end of range (7) above maximum (6): 7' });
+    assert.throws(() => parseCron('0 0 * * 5-7'), { message: 'end of range (7) above maximum (6): 5-7' });
     assert.deepEqual([...parseCron('0 0 ? * sun').weekdays], [0]);
     assert.deepEqual([...parseCron('1-10/3 * * * *').minutes], [1, 4, 7, 10]);
   });
@@ -46,8 +47,16 @@ describe('cron syntax', () => {
     assert.deepEqual(nexts('@annually', '2024-05-01T10:20:00Z', 1), ['2025-01-01T00:00:00.000Z']);
   });
 
+  test('@every takes a Go duration: whole seconds, at least one, from the previous activation', () => {
+    assert.deepEqual(nexts('@every 1h30m', '2024-05-01T10:20:00.400Z', 2), ['2024-05-01T11:50:00.000Z', '2024-05-01T13:20:00.000Z']);
+    assert.deepEqual(nexts('@every 1.5s', '2024-05-01T10:20:00Z', 2), ['2024-05-01T10:20:01.000Z', '2024-05-01T10:20:02.000Z'], 'rounded down to a second');
+    assert.deepEqual(nexts('@every 10ms', '2024-05-01T10:20:00Z', 1), ['2024-05-01T10:20:01.000Z'], 'at least a second');
+    assert.equal(parseCron('@every 2m').every, 120_000);
+    assert.throws(() => parseCron('@every 5'), { message: 'failed to parse duration @every 5: time: invalid duration "5"' });
+  });
+
   test('bad schedules are errors', () => {
-    for (const bad of ['', '* * * *', '* * * * * *', '60 * * * *', '* 24 * * *', '* * 0 * *', '* * * 13 *', '* * * * 8', '5-1 * * * *', '*/0 * * * *', 'a * * * *', '@every 5m', '1-2-3 * * * *', '1/2/3 * * * *', ', * * * *']) {
+    for (const bad of ['', '* * * *', '* * * * * *', '60 * * * *', '* 24 * * *', '* * 0 * *', '* * * 13 *', '* * * * 8', '5-1 * * * *', '*/0 * * * *', 'a * * * *', '@every', '@every 5', '@every 5x', '@every m', '1-2-3 * * * *', '1/2/3 * * * *', ', * * * *']) {
       assert.throws(() => parseCron(bad), CronSyntaxError, bad);
     }
   });
