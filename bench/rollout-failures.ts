@@ -164,7 +164,9 @@ export async function rollingUpdate(c: Cluster, preStop: boolean, k: (args: stri
       return `\n      ${cs.length} x ${what}${opened.length ? ` (opened ${range(opened)} ms after the deletion; node 0 removed the endpoint ${range(removed)} ms after it)` : ''}`;
     })
     .join('');
-  return `  ${preStop ? 'preStop sleep 5 s   ' : 'no preStop hook     '} ${res.failed} failed of ${res.ok + res.failed} requests (rollout ${rolloutS.toFixed(0)} s)${detail}`;
+  // for every old pod: from its deletion (seen by a watch) to its endpoint leaving node 0's rules
+  const lags = [...pods.values()].filter((p) => p.deletingAt !== undefined && p.ip && epGone.has(p.ip)).map((p) => epGone.get(p.ip!)! - p.deletingAt!);
+  return `  ${preStop ? 'preStop sleep 5 s   ' : 'no preStop hook     '} ${res.failed} failed of ${res.ok + res.failed} requests (rollout ${rolloutS.toFixed(0)} s; deleted pods left node 0's rules ${lags.sort((a, b) => a - b).join(', ')} ms after their deletion)${detail}`;
 }
 
 interface Cause {

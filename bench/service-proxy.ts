@@ -5,50 +5,31 @@
 //    routed through node 0, in the same run;
 // 2. how long a new Service takes to be programmed on all three nodes (from the
 //    API create request to its ClusterIP in every node's nftables map, seen by
-//    `nft monitor`).
+//    `nft monitor`), and how long an endpoint change takes, broken down
+//    (endpoint-propagation.ts);
 // 3. requests failing during a rolling update (`kubectl set image`) of the
 //    Deployment behind a Service, under constant traffic, without and with a
 //    preStop sleep, side by side, each failure traced to its cause (rollout-failures.ts).
-// Run: node --import tsx bench/service-proxy.ts [requests=2000] [concurrency=16] [services=20]
-import { execFileSync, spawn } from 'node:child_process';
-import { rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { loadKubeconfig } from '../src/client/kubeconfig.js';
+// Run: node --import tsx bench/service-proxy.ts [requests=2000] [concurrency=16] [services=20] [endpoint changes=40]
+import { execFileSync } from 'node:child_process';
 import { k } from '../test/e2e/harness.js';
 import { startCluster } from '../test/e2e/cluster-harness.js';
 import { runTraffic } from '../test/e2e/http-traffic.js';
+import { apiFromNode0, nftMonitor } from './cluster-probes.js';
+import { endpointPropagation } from './endpoint-propagation.js';
 import { rollingUpdate } from './rollout-failures.js';
 
 const requests = Number(process.argv[2] ?? 2000);
 const concurrency = Number(process.argv[3] ?? 16);
 const serviceCount = Number(process.argv[4] ?? 20);
+const changeCount = Number(process.argv[5] ?? 40);
 
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? NaN;
 };
 
-// creates Services through the API, one JSON request per stdin line, answering with
-// when the request started and ended (runs in node 0's namespace, where the API listens)
-const API_CLIENT = `
-const https = require('https'); const fs = require('fs');
-const cfg = JSON.parse(fs.readFileSync(process.argv[2], 'utf8'));
-const agent = new https.Agent({ keepAlive: true, ca: cfg.ca, cert: cfg.cert, key: cfg.key });
-const call = (method, path, body) => new Promise((resolve, reject) => {
-  const r = https.request(cfg.server + path, { method, agent, headers: { 'content-type': 'application/json' } }, (res) => { let t = ''; res.on('data', (d) => (t += d)); res.on('end', () => resolve(JSON.parse(t))); });
-  r.on('error', reject); r.end(body ? JSON.stringify(body) : undefined); });
-require('readline').createInterface({ input: process.stdin }).on('line', async (line) => {
-  const req = JSON.parse(line); const start = Date.now();
-  const out = await call('POST', '/api/v1/namespaces/default/services', req.body);
-  console.log(JSON.stringify({ start, end: Date.now(), clusterIP: out.spec && out.spec.clusterIP }));
-});
-`;
-
 const c = await startCluster('bsp', 3);
-const cfgFile = join(tmpdir(), `skiff-bench-api-${process.pid}.json`);
-const apiScript = join(tmpdir(), `skiff-bench-api-${process.pid}.cjs`);
 try {
   const node0 = c.nodes[0]!;
   for (const cidr of ['10.42.0.0/16', '10.43.0.0/16']) execFileSync('ip', ['-n', c.client.netns, 'route', 'add', cidr, 'via', node0.ip]);
@@ -72,44 +53,34 @@ try {
   // propagation: a client inside node 0 creates Services through the API (no kubectl start-up in
   // the figure) for the running pod; `nft monitor` on every node (no polling load) says when the
   // Service's ClusterIP entered that node's map. Each Service means a new EndpointSlice too.
-  const kc = loadKubeconfig(c.s.kubeconfig);
-  writeFileSync(cfgFile, JSON.stringify({ server: kc.server, ca: kc.ca?.toString(), cert: kc.cert?.toString(), key: kc.key?.toString() }));
-  writeFileSync(apiScript, API_CLIENT);
-  const api = spawn('nsenter', [`--net=/var/run/netns/${node0.netns}`, process.execPath, apiScript, cfgFile], { stdio: ['pipe', 'pipe', 'inherit'] });
-  const apiLines = createInterface({ input: api.stdout! });
+  const api = apiFromNode0(c);
   const seenAt = new Map<string, number>(); // node/ip -> when its element appeared
-  const monitors = c.nodes.map((n) => {
-    const m = spawn('nsenter', [`--net=/var/run/netns/${n.netns}`, 'stdbuf', '-oL', 'nft', 'monitor'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    createInterface({ input: m.stdout! }).on('line', (line) => {
+  const monitors = c.nodes.map((n) =>
+    nftMonitor(n.netns, (t, line) => {
       const hit = /add element ip skiff service-ips \{ ([0-9.]+) \. tcp \. 80 : goto svc-/.exec(line);
-      if (hit && !seenAt.has(`${n.netns}/${hit[1]}`)) seenAt.set(`${n.netns}/${hit[1]}`, Date.now());
-    });
-    return m;
-  });
+      if (hit && !seenAt.has(`${n.netns}/${hit[1]}`)) seenAt.set(`${n.netns}/${hit[1]}`, t);
+    }),
+  );
   await new Promise((r) => setTimeout(r, 500));
-  const apiCall = (req: object) =>
-    new Promise<{ start: number; end: number; clusterIP: string }>((resolve) => {
-      apiLines.once('line', (l) => resolve(JSON.parse(l)));
-      api.stdin!.write(JSON.stringify(req) + '\n');
-    });
   const times: number[] = [];
   const writeMs: number[] = [];
   for (let i = 0; i < serviceCount; i++) {
-    const r = await apiCall({ body: { apiVersion: 'v1', kind: 'Service', metadata: { name: `prop-${i}` }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } } });
+    const r = await api.call('POST', '/api/v1/namespaces/default/services', { apiVersion: 'v1', kind: 'Service', metadata: { name: `prop-${i}` }, spec: { selector: { app: 'web' }, ports: [{ port: 80, targetPort: 8080 }] } });
     writeMs.push(r.end - r.start);
-    const keys = c.nodes.map((n) => `${n.netns}/${r.clusterIP}`);
+    const keys = c.nodes.map((n) => `${n.netns}/${r.out.spec.clusterIP}`);
     for (let w = 0; w < 3000 && !keys.every((key) => seenAt.has(key)); w++) await new Promise((res) => setTimeout(res, 10));
-    if (!keys.every((key) => seenAt.has(key))) throw new Error(`Service prop-${i} (${r.clusterIP}) not programmed on every node within 30 s`);
+    if (!keys.every((key) => seenAt.has(key))) throw new Error(`Service prop-${i} (${r.out.spec.clusterIP}) not programmed on every node within 30 s`);
     times.push(Math.max(...keys.map((key) => seenAt.get(key)!)) - r.start);
     await new Promise((res) => setTimeout(res, 200)); // one change at a time, as a user makes them
   }
-  api.stdin!.end();
-  for (const m of monitors) m.kill('SIGTERM');
+  api.close();
+  for (const stop of monitors) stop();
   // node 0's proxy logs, per change it applied, the time from the first watch event to the rules in place
   const applied = c.s.output().split('\n').filter((l) => l.includes('"service rules applied"')).slice(-serviceCount * 2).map((l) => JSON.parse(l).ms as number);
   console.log(`endpoint propagation, ${serviceCount} new Services with a ready pod, to all 3 nodes' nftables (API write, EndpointSlice controller, watch, nft):`);
   console.log(`  from the create request: p50 ${pct(times, 50)} ms, p99 ${pct(times, 99)} ms, max ${Math.max(...times)} ms (the create request alone: p50 ${pct(writeMs, 50)} ms)`);
   console.log(`  node 0's proxy, from a watch event to its rules applied: p50 ${pct(applied, 50)} ms, p99 ${pct(applied, 99)} ms over ${applied.length} applies`);
+  for (const line of await endpointPropagation(c, changeCount)) console.log(line);
 
   // rolling update (kubectl set image) of the Deployment behind a Service under constant traffic
   // through its ClusterIP; without and with a preStop sleep (the old pod keeps serving while its
@@ -134,6 +105,5 @@ try {
   console.log('rolling update (kubectl set image, maxSurge 1, maxUnavailable 0) of 3 replicas under constant traffic, 4 at a time, httpGet readiness probe:');
   for (const r of rows) console.log(r);
 } finally {
-  for (const f of [cfgFile, apiScript]) rmSync(f, { force: true });
   await c.stop();
 }
