@@ -15,12 +15,14 @@ import { internalIp } from '../kubelet/node-status.js';
 import { OciRuntime } from '../runtime/oci/oci-runtime.js';
 import { runtimeVersion } from '../runtime/oci/runtime-handlers.js';
 import { DEFAULT_EVICTION_HARD, parseDurationMs, parseEvictionHard } from '../kubelet/eviction-thresholds.js';
-import { NodePressure, observeNode } from '../kubelet/node-pressure.js';
+import { NodePressure, observeNode, type PressureCondition } from '../kubelet/node-pressure.js';
+import type { KubeObject } from '../api/object.js';
 import { parseEvictionSoft } from '../kubelet/eviction/soft-thresholds.js';
 import { EvictionManager } from '../kubelet/eviction/eviction-manager.js';
 import { measurePod } from '../kubelet/eviction/pod-usage.js';
 import { cgroupMemoryObservation, MEMORY_SIGNAL_CGROUP_ENV } from '../kubelet/eviction/memory-signal.js';
 import { EventRecorder } from '../client/event-recorder.js';
+import { pressureAdmission } from '../kubelet/eviction/admission.js';
 import { ensureBusyboxRootfs } from '../image/builtin-busybox.js';
 import { logger } from '../apiserver/log.js';
 import { createCa } from '../apiserver/pki/certificates.js';
@@ -161,9 +163,11 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   if (ingressPort) await ingress.start(ingressPort);
   if (ingressHttpsPort) await ingress.startTls(ingressHttpsPort, new IngressCertificates((ns, name) => client.get({ group: '', version: 'v1', plural: 'secrets', namespaced: true }, ns, name), log));
   const images = new LayoutStore(imageStore);
-  const kubelet = new Kubelet(client, runtime, storeImages(images, [builtinBusyboxPuller(images), registryPuller(images, { insecureRegistries: opts.insecureRegistries, caFile: opts.registryCaFile })]), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, seccompDefault: opts.seccompDefault, network, dns: { clusterDNS: [clusterDNS], clusterDomain: opts.clusterDomain, hostResolvConf } }, log);
-  await kubelet.start();
   const evictionEvery = parseDurationMs(opts.evictionMonitoringInterval ?? '10s');
+  // under pressure new pods are refused as upstream's eviction manager admits them (not when eviction is off)
+  const admit = evictionEvery > 0 ? (pod: KubeObject) => pressureAdmission(pod, underPressure(pressure.check().conditions)) : undefined;
+  const kubelet = new Kubelet(client, runtime, storeImages(images, [builtinBusyboxPuller(images), registryPuller(images, { insecureRegistries: opts.insecureRegistries, caFile: opts.registryCaFile })]), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, seccompDefault: opts.seccompDefault, admit, network, dns: { clusterDNS: [clusterDNS], clusterDomain: opts.clusterDomain, hostResolvConf } }, log);
+  await kubelet.start();
   const evictionEvents = new EventRecorder(client, { component: 'kubelet', host: nodeName }, (e) => log('event not recorded', { error: String(e) }));
   const eviction = new EvictionManager({
     nodeName, hard: evictionHard, soft: evictionSoft, maxPodGraceSeconds: opts.evictionMaxPodGracePeriod ?? 0, intervalMs: evictionEvery, observe,
@@ -172,6 +176,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     evict: (key, grace, reason, message, conditions) => kubelet.evictPod(key, grace, reason, message, conditions),
     event: (obj, type, reason, message) => evictionEvents.event({ apiVersion: 'v1', kind: 'Pod', ...obj }, type, reason, message),
     log,
+    onThresholdsMet: (met, now) => pressure.note(met, now),
   });
   if (evictionEvery > 0) eviction.start();
   // joined nodes serve with a CA-signed certificate; otherwise a self-signed one. Either way
@@ -200,4 +205,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       client.close();
     },
   };
+}
+
+/** the conditions in force, in the order the node reports them */
+function underPressure(conditions: Record<PressureCondition, boolean>): PressureCondition[] {
+  return (['MemoryPressure', 'DiskPressure', 'PIDPressure'] as const).filter((c) => conditions[c]);
 }

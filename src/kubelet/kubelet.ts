@@ -37,6 +37,8 @@ export interface KubeletOptions {
   dns?: NodeDns;
   /** containers without a seccompProfile get RuntimeDefault (upstream's --seccomp-default) */
   seccompDefault?: boolean;
+  /** why a pod new to this node may not run here now (node pressure: eviction/admission.ts); undefined admits it */
+  admit?: (pod: KubeObject) => string | undefined;
 }
 
 const RUNTIME_CLASSES: ResourceRef = { group: 'node.k8s.io', version: 'v1', plural: 'runtimeclasses', namespaced: false };
@@ -190,6 +192,25 @@ export class Kubelet {
     await this.running;
   }
 
+  /**
+   * Admission of a pod this node has not started yet: a refused one is Failed with the
+   * reason, as upstream's rejectPod, and never gets a worker.
+   */
+  private async rejected(pod: KubeObject): Promise<boolean> {
+    const status = (pod.status ?? {}) as { phase?: string; startTime?: string };
+    if (pod.metadata.deletionTimestamp || status.startTime || status.phase === 'Succeeded' || status.phase === 'Failed') return false;
+    const why = this.opts.admit?.(pod);
+    if (!why) return false;
+    this.recorder.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'Evicted', why);
+    try {
+      await this.client.update(PODS, { ...pod, status: { ...status, phase: 'Failed', reason: 'Evicted', message: `Pod was rejected: ${why}` } }, 'status');
+    } catch (e) {
+      if ((e as { code?: number }).code === 409) this.queue.add(keyOf(pod));
+      else if ((e as { code?: number }).code !== 404) throw e;
+    }
+    return true;
+  }
+
   private async sync(key: string): Promise<void> {
     const pod = this.informer.get(key);
     let worker = this.workers.get(key);
@@ -205,6 +226,7 @@ export class Kubelet {
       await worker.stopAll(0);
       worker = undefined;
     }
+    if (!worker && (await this.rejected(pod))) return;
     if (!worker) {
       worker = new PodWorker(pod, this.runtime, this.images, { cgroupParent: this.opts.cgroupParent, nodeName: this.opts.nodeName, hostIP: this.opts.hostIP, rootDir: this.opts.rootDir, network: this.opts.network, dns: this.opts.dns, seccompDefault: this.opts.seccompDefault, runtimeClass: (name) => this.getObject('runtimeclasses', undefined, name), get: (kind, ns, name) => this.getObject(kind, ns, name), event: (p, type, reason, message, fieldPath) => this.recorder.event({ ...p, apiVersion: 'v1', kind: 'Pod' }, type, reason, message, fieldPath) });
       this.workers.set(key, worker);

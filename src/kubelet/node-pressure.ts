@@ -78,9 +78,14 @@ export class NodePressure {
     private readonly transitionMs = 300_000,
   ) {}
 
+  /** Thresholds seen met elsewhere (the eviction manager's more frequent passes) count as pressure too. */
+  note(met: Threshold[], now = Date.now()): void {
+    for (const t of met) this.lastUnder[conditionOf(t.signal)] = now;
+  }
+
   check(now = Date.now()): PressureState {
     const met = thresholdsMet(this.thresholds, this.observe());
-    for (const t of met) this.lastUnder[conditionOf(t.signal)] = now;
+    this.note(met, now);
     // met now, or met within the transition period
     const under = (c: PressureCondition) => this.lastUnder[c] === now || (this.lastUnder[c] !== undefined && now - this.lastUnder[c]! < this.transitionMs);
     return { conditions: { MemoryPressure: under('MemoryPressure'), DiskPressure: under('DiskPressure'), PIDPressure: under('PIDPressure') }, met };

@@ -2,7 +2,8 @@
 // network namespace, real runc containers, the real kubectl): a pod writing past
 // its emptyDir sizeLimit, and one past its container's ephemeral-storage limit,
 // are evicted while a neighbour stays; under memory pressure the BestEffort pod
-// over its request goes first and a Guaranteed pod using more memory stays.
+// over its request goes first and a Guaranteed pod using more memory stays, and
+// new BestEffort pods are refused while the pressure lasts.
 //
 // The memory signal is faked, and only it: SKIFF_EVICTION_MEMORY_CGROUP points
 // the node's memory.available at its own cgroup parent (the machine's memory less
@@ -113,9 +114,16 @@ describe('eviction: local storage limits and memory pressure', () => {
     assert.deepEqual({ status: cond.status, reason: cond.reason }, { status: 'True', reason: 'TerminationByKubelet' });
     assert.equal(k(c.s, ['get', 'pod', 'hog', '-o', 'jsonpath={.status.reason}']), 'Evicted');
     await until('the node event', () => k(c.s, ['get', 'events', '--field-selector', `involvedObject.kind=Node,reason=EvictionThresholdMet`, '-o', 'jsonpath={.items[*].message}']).includes('Attempting to reclaim memory'));
+    // MemoryPressure stays for the transition period: a new BestEffort pod is refused, a Burstable one runs
+    apply(mem('late-besteffort', 0, {}));
+    apply(mem('late-burstable', 0, { requests: { memory: '10Mi' } }));
+    const refused = await evicted('late-besteffort');
+    assert.equal(refused.message, 'Pod was rejected: The node had condition: [MemoryPressure]. ');
+    await until('the rejection event', () => events('late-besteffort', 'Evicted')[0]);
+    await running('late-burstable');
     // with the hog gone the pods are under the allowance again: a few more monitoring passes evict nobody
     await new Promise((r) => setTimeout(r, 5000));
-    for (const name of ['guaranteed', 'small']) {
+    for (const name of ['guaranteed', 'small', 'late-burstable']) {
       const p = getPod(name);
       assert.equal(p.status.phase, 'Running', `${name} stays`);
       assert.equal(p.status.reason, undefined);

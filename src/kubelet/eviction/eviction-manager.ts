@@ -25,6 +25,8 @@ export interface EvictionManagerOptions {
   evict: (key: string, graceSeconds: number, reason: string, message: string, conditions: Array<Record<string, unknown>>) => Promise<boolean>;
   event: (obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string) => void;
   log: (msg: string, extra?: Record<string, unknown>) => void;
+  /** told the thresholds met at every pass, so node conditions see pressure as soon as it is acted on */
+  onThresholdsMet?: (met: Threshold[], now: number) => void;
 }
 
 export class EvictionManager {
@@ -59,6 +61,7 @@ export class EvictionManager {
     const thresholds: Threshold[] = [...this.opts.hard, ...(this.opts.soft ?? [])];
     const observed = this.opts.observe();
     const met = thresholdsMet(thresholds, observed);
+    this.opts.onThresholdsMet?.(met, now);
     for (const t of [...this.firstObserved.keys()]) if (!met.includes(t)) this.firstObserved.delete(t);
     for (const t of met) if (!this.firstObserved.has(t)) this.firstObserved.set(t, now);
     const due = met.filter((t) => now - this.firstObserved.get(t)! >= ((t as SoftThreshold).gracePeriodMs ?? 0));
