@@ -5,6 +5,7 @@ import type { KubeObject } from '../api/object.js';
 import { addPorts, nodeFacts, type NodeFacts, type NodeInfo } from './fit.js';
 import { addResources, allocatable, emptyResources, podRequests, type Resources } from './resources.js';
 import type { ClusterView } from './framework.js';
+import { NodeTable } from './node-table.js';
 import { hasAnyTerms, podTerms, type NamespaceLabels } from './inter-pod-affinity.js';
 
 export class CachedNode implements NodeInfo {
@@ -14,6 +15,9 @@ export class CachedNode implements NodeInfo {
   allocatable: Resources;
   facts: NodeFacts;
   private list?: KubeObject[];
+  /** the cycle order's table and this node's row in it (kept current on every change) */
+  private table?: NodeTable;
+  private row = -1;
 
   /** present=false: a placeholder for pods on a node the cache has not seen (or no longer has) */
   constructor(
@@ -29,6 +33,14 @@ export class CachedNode implements NodeInfo {
     this.present = true;
     this.allocatable = allocatable(node);
     this.facts = nodeFacts(node);
+    this.table?.write(this.row, this);
+  }
+
+  /** Joins a new cycle order's table at row i. */
+  placeIn(table: NodeTable, i: number): void {
+    this.table = table;
+    this.row = i;
+    table.write(i, this);
   }
 
   get pods(): KubeObject[] {
@@ -41,6 +53,7 @@ export class CachedNode implements NodeInfo {
     addResources(this.requested, podRequests(pod));
     addPorts(this.usedPorts, pod);
     this.list = undefined;
+    this.table?.write(this.row, this);
   }
 
   remove(key: string): void {
@@ -51,6 +64,7 @@ export class CachedNode implements NodeInfo {
     this.usedPorts = new Set();
     for (const p of this.podMap.values()) addPorts(this.usedPorts, p);
     this.list = undefined;
+    this.table?.write(this.row, this);
   }
 }
 
@@ -67,6 +81,7 @@ export class SchedulerCache {
   private readonly withAffinity = new Set<string>();
   private readonly withAnti = new Set<string>();
   private order?: CachedNode[];
+  private table?: NodeTable;
   private readonly nominatedTo = new Map<string, { node: string; pod: KubeObject }>();
   private nominatedByNode?: Map<string, KubeObject[]>;
 
@@ -144,7 +159,13 @@ export class SchedulerCache {
   }
 
   nodeInfos(): CachedNode[] {
-    return (this.order ??= [...this.nodes.values()].filter((n) => n.present));
+    if (!this.order) {
+      this.order = [...this.nodes.values()].filter((n) => n.present);
+      // a new table: nodes no longer in the order keep writing to the old one, which nothing reads
+      this.table = new NodeTable(this.order.length);
+      this.order.forEach((n, i) => n.placeIn(this.table!, i));
+    }
+    return this.order;
   }
 
   nodeInfo(name: string): CachedNode | undefined {
@@ -161,8 +182,10 @@ export class SchedulerCache {
 
   view(nsLabels: NamespaceLabels): ClusterView {
     // iterables, not iterators: a cycle may walk them more than once
+    const nodes = this.nodeInfos();
     return {
-      nodes: this.nodeInfos(),
+      nodes,
+      table: this.table,
       antiPods: { [Symbol.iterator]: () => this.placed(this.withAnti)[Symbol.iterator]() },
       affinityPods: { [Symbol.iterator]: () => this.placed(this.withAffinity)[Symbol.iterator]() },
       nsLabels,

@@ -5,6 +5,7 @@
 import type { KubeObject } from '../api/object.js';
 import { factsOf, podFit, requestedOn, unfitReasonOf, type NodeInfo, type PodFit } from './fit.js';
 import { addResources, podRequests } from './resources.js';
+import type { NodeTable } from './node-table.js';
 import { affinityReason, affinityScore, preFilterAffinity, preScoreAffinity, type AffinityState, type NamespaceLabels } from './inter-pod-affinity.js';
 import { balancedScoreOf, fitScoreOf, nodeAffinityScore, normalize, normalizeMinMax, preferTolerations, taintScoreOf, type ScoringStrategy } from './scores.js';
 import { preFilterSpread, spreadReason, spreadScores, type SpreadConstraint, type SpreadState } from './topology-spread.js';
@@ -14,6 +15,8 @@ type Obj = Record<string, any>;
 /** What a cycle reads: every node with its pods, and indexes the cache keeps. */
 export interface ClusterView {
   nodes: NodeInfo[];
+  /** the same nodes' numbers packed in their order (the cache's), for the filters' fast path */
+  table?: NodeTable;
   /** existing pods with required anti-affinity terms */
   antiPods: Iterable<{ pod: KubeObject; node: KubeObject }>;
   /** existing pods with any pod (anti-)affinity terms */
@@ -67,6 +70,8 @@ export interface FilterResult {
   rejected: Map<NodeInfo, string>;
   /** nodes looked at (the caller rotates its start index by this) */
   processed: number;
+  /** with a table: each feasible node's row in it */
+  rows?: number[];
 }
 
 /** The node as if the pods nominated to it with at least this pod's priority were there (upstream's addNominatedPods). */
@@ -78,9 +83,19 @@ export function withNominated(pod: KubeObject, info: NodeInfo, nominated: Map<st
   return { ...info, pods: [...info.pods, ...others], requested };
 }
 
-export function findFeasible(pod: KubeObject, state: CycleState, nodes: NodeInfo[], opts: CycleOptions, nominatedPods?: Map<string, KubeObject[]>): FilterResult {
+/** Whether the table alone can pass a node for this pod: no filter input it does not hold. */
+function tableDecides(state: CycleState, pod: KubeObject, nominatedPods: Map<string, KubeObject[]> | undefined): boolean {
+  const f = state.fit;
+  return !!f && f.pod === pod && !f.nodeConstrained && f.ports.length === 0 && !f.want.other && !state.spread && !state.affinity && !nominatedPods;
+}
+
+export function findFeasible(pod: KubeObject, state: CycleState, nodes: NodeInfo[], opts: CycleOptions, nominatedPods?: Map<string, KubeObject[]>, table?: NodeTable): FilterResult {
   const n = nodes.length;
-  const want = numFeasibleNodesToFind(n, opts.percentageOfNodesToScore);
+  // a node the table passes would pass every filter; any other goes through them all for its reason
+  const fast = table && table.size === n && tableDecides(state, pod, nominatedPods) ? table : undefined;
+  const want = state.fit?.want;
+  const rows = table && table.size === n ? ([] as number[]) : undefined;
+  const wanted = numFeasibleNodesToFind(n, opts.percentageOfNodesToScore);
   const feasible: NodeInfo[] = [];
   const rejected = new Map<NodeInfo, string>();
   const start = n ? (opts.startIndex ?? 0) % n : 0;
@@ -91,23 +106,35 @@ export function findFeasible(pod: KubeObject, state: CycleState, nodes: NodeInfo
     const info = nodes.find((i) => i.node.metadata.name === nominated);
     if (info && !filterNode(pod, state, withNominated(pod, info, nominatedPods))) return { feasible: [info], rejected, processed: 0 };
   }
-  for (; processed < n && feasible.length < want; processed++) {
-    const info = nodes[(start + processed) % n];
+  for (; processed < n && feasible.length < wanted; processed++) {
+    const i = (start + processed) % n;
+    const info = nodes[i];
+    if (fast && fast.fits(i, want!)) {
+      feasible.push(info);
+      rows?.push(i);
+      continue;
+    }
     const why = filterNode(pod, state, nominatedPods ? withNominated(pod, info, nominatedPods) : info);
     if (why) rejected.set(info, why);
-    else feasible.push(info);
+    else {
+      feasible.push(info);
+      rows?.push(i);
+    }
   }
-  return { feasible, rejected, processed };
+  return { feasible, rejected, processed, rows };
 }
 
 /** Weighted sum of the normalised plugin scores, one per feasible node. */
-export function scoreNodes(pod: KubeObject, feasible: NodeInfo[], view: ClusterView, strategy: ScoringStrategy): number[] {
-  // plain loops and the pod's side looked up once: this runs for hundreds of nodes per cycle
+export function scoreNodes(pod: KubeObject, feasible: NodeInfo[], view: ClusterView, strategy: ScoringStrategy, rows?: number[]): number[] {
+  // plain loops and the pod's side looked up once: this runs for hundreds of nodes per cycle;
+  // with the feasible nodes' table rows the resource and taint scores read the packed numbers
   const n = feasible.length;
   const want = podRequests(pod);
   const least = strategy === 'LeastAllocated';
+  const table = rows && rows.length === n ? view.table : undefined;
   const total = new Array<number>(n);
-  for (let i = 0; i < n; i++) total[i] = WEIGHTS.fit * fitScoreOf(want, feasible[i], least) + WEIGHTS.balanced * balancedScoreOf(want, feasible[i]);
+  if (table) for (let i = 0; i < n; i++) total[i] = WEIGHTS.fit * table.fitScore(rows![i], want, least) + WEIGHTS.balanced * table.balancedScore(rows![i], want);
+  else for (let i = 0; i < n; i++) total[i] = WEIGHTS.fit * fitScoreOf(want, feasible[i], least) + WEIGHTS.balanced * balancedScoreOf(want, feasible[i]);
   const aff = ((pod.spec as Obj | undefined)?.affinity ?? {}) as Obj;
   if (aff.nodeAffinity?.preferredDuringSchedulingIgnoredDuringExecution?.length) {
     const s = feasible.map((info) => nodeAffinityScore(pod, info.node));
@@ -116,7 +143,7 @@ export function scoreNodes(pod: KubeObject, feasible: NodeInfo[], view: ClusterV
   }
   const tolerations = preferTolerations(pod);
   const taints = new Array<number>(n);
-  for (let i = 0; i < n; i++) taints[i] = taintScoreOf(tolerations, factsOf(feasible[i]).preferTaints);
+  for (let i = 0; i < n; i++) taints[i] = table && table.preferTaints(rows![i]) === 0 ? 0 : taintScoreOf(tolerations, factsOf(feasible[i]).preferTaints);
   normalize(taints, true);
   addWeighted(total, taints, WEIGHTS.taint);
   const pre = preScoreAffinity(pod, view.nodes, view.affinityPods, view.nsLabels);
@@ -151,10 +178,10 @@ export type CycleResult = { node: NodeInfo; processed: number } | { node?: undef
 
 export function schedulePod(pod: KubeObject, view: ClusterView, opts: CycleOptions): CycleResult {
   const state = preFilter(pod, view);
-  const r = findFeasible(pod, state, view.nodes, opts, view.nominated?.size ? view.nominated : undefined);
+  const r = findFeasible(pod, state, view.nodes, opts, view.nominated?.size ? view.nominated : undefined, view.table);
   if (r.feasible.length === 0) return { rejected: r.rejected, state, processed: r.processed };
   if (r.feasible.length === 1) return { node: r.feasible[0], processed: r.processed };
-  return { node: selectHost(r.feasible, scoreNodes(pod, r.feasible, view, opts.strategy)), processed: r.processed };
+  return { node: selectHost(r.feasible, scoreNodes(pod, r.feasible, view, opts.strategy, r.rows)), processed: r.processed };
 }
 
 /** upstream's FitError text: "0/N nodes are available: 2 Insufficient cpu, 1 node(s) were unschedulable." */

@@ -21,9 +21,14 @@ export function resourceFitScore(pod: KubeObject, info: NodeInfo, strategy: Scor
 export function fitScoreOf(want: Resources, info: NodeInfo, least: boolean): number {
   const alloc = allocatableOf(info);
   const used = requestedOn(info);
-  if (alloc.cpu && alloc.memory) return Math.floor((fitOne(used.nzCpu + want.nzCpu, alloc.cpu, least) + fitOne(used.nzMemory + want.nzMemory, alloc.memory, least)) / 2);
-  if (alloc.cpu) return Math.floor(fitOne(used.nzCpu + want.nzCpu, alloc.cpu, least));
-  if (alloc.memory) return Math.floor(fitOne(used.nzMemory + want.nzMemory, alloc.memory, least));
+  return fitScoreFrom(alloc.cpu, alloc.memory, used.nzCpu + want.nzCpu, used.nzMemory + want.nzMemory, least);
+}
+
+/** The score from the numbers alone (the node table's path shares it): cpu and memory with the pod added. */
+export function fitScoreFrom(allocCpu: number, allocMemory: number, cpu: number, memory: number, least: boolean): number {
+  if (allocCpu && allocMemory) return Math.floor((fitOne(cpu, allocCpu, least) + fitOne(memory, allocMemory, least)) / 2);
+  if (allocCpu) return Math.floor(fitOne(cpu, allocCpu, least));
+  if (allocMemory) return Math.floor(fitOne(memory, allocMemory, least));
   return 0;
 }
 
@@ -42,10 +47,16 @@ export function balancedScoreOf(want: Resources, info: NodeInfo): number {
   const alloc = allocatableOf(info);
   if (!alloc.cpu || !alloc.memory) return MAX_SCORE;
   const used = requestedOn(info);
-  const cpu = Math.min(1, (used.cpu + want.cpu) / alloc.cpu);
-  const memory = Math.min(1, (used.memory + want.memory) / alloc.memory);
+  return balancedScoreFrom(alloc.cpu, alloc.memory, used.cpu + want.cpu, used.memory + want.memory);
+}
+
+/** The score from the numbers alone: cpu and memory requested with the pod added. */
+export function balancedScoreFrom(allocCpu: number, allocMemory: number, cpu: number, memory: number): number {
+  if (!allocCpu || !allocMemory) return MAX_SCORE;
+  const c = Math.min(1, cpu / allocCpu);
+  const m = Math.min(1, memory / allocMemory);
   // the standard deviation of two values is half their distance
-  return Math.floor((1 - Math.abs(cpu - memory) / 2) * MAX_SCORE);
+  return Math.floor((1 - Math.abs(c - m) / 2) * MAX_SCORE);
 }
 
 /** NodeAffinity: the summed weights of the preferred terms the node matches (normalised later). */
