@@ -7,7 +7,7 @@ import type { KubeObject } from '../../api/object.js';
 import { thresholdsMet, thresholdValue, type Observation, type Signal, type Threshold } from '../eviction-thresholds.js';
 import type { ActivePod } from '../kubelet.js';
 import { evictionMessage, EVICTED_REASON } from './messages.js';
-import { localStorageViolation } from './local-storage.js';
+import { hasStorageLimits, localStorageViolation } from './local-storage.js';
 import { isCriticalPod, rankForEviction, resourceOf, type Candidate, type PodUsage } from './ranking.js';
 import type { SoftThreshold } from './soft-thresholds.js';
 
@@ -66,7 +66,8 @@ export class EvictionManager {
     for (const t of met) if (!this.firstObserved.has(t)) this.firstObserved.set(t, now);
     const due = met.filter((t) => now - this.firstObserved.get(t)! >= ((t as SoftThreshold).gracePeriodMs ?? 0));
 
-    const active = this.opts.pods();
+    // pods are measured only when something depends on it: storage limits every pass, everyone under pressure
+    const active = this.opts.pods().filter((p) => due.length > 0 || hasStorageLimits(p.pod));
     const candidates: Array<Candidate & { key: string }> = [];
     for (const p of active) {
       let usage: PodUsage | undefined;

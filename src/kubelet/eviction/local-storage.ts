@@ -25,6 +25,12 @@ export function podEphemeralLimit(pod: KubeObject): { bytes: number; text: strin
   return { bytes: total, text: /i$/.test(String(given[0])) ? formatBytes(total) : formatDecimal(total) };
 }
 
+/** Whether the pod has anything localStorageViolation checks: an emptyDir sizeLimit or an ephemeral-storage limit. */
+export function hasStorageLimits(pod: KubeObject): boolean {
+  const spec = (pod.spec ?? {}) as Obj;
+  return ((spec.volumes ?? []) as Obj[]).some((v) => v.emptyDir?.sizeLimit !== undefined) || [...((spec.containers ?? []) as Obj[]), ...((spec.initContainers ?? []) as Obj[])].some((c) => limitOf(c) !== undefined);
+}
+
 /** Why the pod must go for its own storage use; undefined when it is within its limits. */
 export function localStorageViolation(pod: KubeObject, usage: PodUsage): string | undefined {
   const spec = (pod.spec ?? {}) as Obj;

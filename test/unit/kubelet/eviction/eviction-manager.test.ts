@@ -18,6 +18,7 @@ function setup(opts: { available: number; pods: Array<{ pod: KubeObject; usage: 
   const observed: { memory: Observation } = { memory: { capacity: 1024 * Mi, available: opts.available } };
   const evicted: Array<{ key: string; grace: number; reason: string; message: string; conditions: Array<Record<string, unknown>> }> = [];
   const events: Array<{ kind?: string; name?: string; reason: string; message: string }> = [];
+  const measured: string[] = [];
   let pods = opts.pods.map((p) => ({ key: `default/${p.pod.metadata.name}`, pod: p.pod, cgroup: '', containers: [{ name: 'c', id: p.pod.metadata.name! }], usage: p.usage }));
   const m = new EvictionManager({
     nodeName: 'n1',
@@ -26,7 +27,10 @@ function setup(opts: { available: number; pods: Array<{ pod: KubeObject; usage: 
     maxPodGraceSeconds: opts.maxGrace,
     observe: () => ({ 'memory.available': observed.memory }) as Partial<Record<Signal, Observation>>,
     pods: () => pods,
-    measure: async (p) => pods.find((x) => x.key === p.key)!.usage,
+    measure: async (p) => {
+      measured.push(p.key);
+      return pods.find((x) => x.key === p.key)!.usage;
+    },
     evict: async (key, grace, reason, message, conditions) => {
       evicted.push({ key, grace, reason, message, conditions });
       pods = pods.filter((p) => p.key !== key);
@@ -35,7 +39,7 @@ function setup(opts: { available: number; pods: Array<{ pod: KubeObject; usage: 
     event: (obj, _type, reason, message) => events.push({ kind: obj.kind, name: obj.metadata.name, reason, message }),
     log: () => {},
   });
-  return { m, evicted, events, observed };
+  return { m, evicted, events, observed, measured };
 }
 const use = (memory: number, extra: Partial<PodUsage> = {}): PodUsage => ({ memory, containers: [{ name: 'c', memory }], volumes: new Map(), ...extra });
 
@@ -62,10 +66,11 @@ test('memory pressure: one pod per pass, the BestEffort one over its request fir
   assert.deepEqual(await m.synchronize(2000), ['default/guaranteed']);
 });
 
-test('no pressure: nothing is evicted', async () => {
-  const { m, evicted } = setup({ available: 500 * Mi, pods: [{ pod: mkPod('a'), usage: use(10 * Mi) }] });
+test('no pressure: nothing is evicted, and only pods with storage limits are measured', async () => {
+  const { m, evicted, measured } = setup({ available: 500 * Mi, pods: [{ pod: mkPod('a'), usage: use(10 * Mi) }, { pod: mkPod('limited', { containers: [{ name: 'c', resources: { limits: { 'ephemeral-storage': '1Gi' } } }] }), usage: use(1 * Mi) }] });
   assert.deepEqual(await m.synchronize(), []);
   assert.equal(evicted.length, 0);
+  assert.deepEqual(measured, ['default/limited']);
 });
 
 test('critical pods are passed over for the next in rank', async () => {
