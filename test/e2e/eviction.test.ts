@@ -1,4 +1,4 @@
-// Node-pressure and local-storage eviction on a real node (`skiff up` in a
+// Node-pressure and local-storage eviction on real nodes (`skiff up` in a
 // network namespace, real runc containers, the real kubectl): a pod writing past
 // its emptyDir sizeLimit, and one past its container's ephemeral-storage limit,
 // are evicted while a neighbour stays; under memory pressure the BestEffort pod
@@ -12,7 +12,10 @@
 // Everything else (usage, ranking, the kill, status, events) is the real path.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { totalmem } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmdirSync, statfsSync } from 'node:fs';
+import { tmpdir, totalmem } from 'node:os';
+import { join } from 'node:path';
 import { k, until } from './harness.js';
 import { startNodeCluster, type NodeCluster } from './node-harness.js';
 
@@ -130,5 +133,63 @@ describe('eviction: local storage limits and memory pressure', () => {
       assert.equal(p.status.phase, 'Running', `${name} stays`);
       assert.equal(p.status.reason, undefined);
     }
+  });
+});
+
+// Disk pressure from a real measurement: the node's data dir is a small tmpfs the
+// test mounts (400Mi), so nodefs.available is what statfs says of it; a pod filling
+// its writable layer crosses nodefs.available<200Mi and is the one evicted, its
+// layer removed, while a quiet pod stays.
+describe('eviction: disk pressure on a small data filesystem', () => {
+  let c: NodeCluster;
+  let dataDir: string;
+  const apply = (obj: object) => k(c.s, ['apply', '-f', '-'], JSON.stringify(obj));
+  const getPod = (name: string) => JSON.parse(k(c.s, ['get', 'pod', name, '-o', 'json']));
+  const available = () => {
+    const st = statfsSync(dataDir);
+    return st.bavail * st.bsize;
+  };
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-diskfs-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=400m,mode=0755', 'tmpfs', dataDir]);
+    c = await startNodeCluster('skiff-evdisk', { dataDir, args: ['--eviction-hard', 'nodefs.available<200Mi', '--eviction-monitoring-interval', '1s'] });
+  });
+
+  after(async () => {
+    await c?.stop();
+    if (dataDir) {
+      execFileSync('umount', [dataDir]);
+      rmdirSync(dataDir);
+    }
+  });
+
+  test('the pod filling the disk is evicted first and its writable layer freed; the quiet pod stays', async () => {
+    const node = JSON.parse(k(c.s, ['get', 'node', c.nodeName, '-o', 'json']));
+    assert.equal(node.status.capacity['ephemeral-storage'], `${400 * 1024}Ki`, 'the data dir filesystem is the node ephemeral storage');
+    assert.equal(node.status.allocatable['ephemeral-storage'], `${200 * 1024}Ki`, 'less the nodefs.available reserve');
+    const sleeper = (script: string) => ['sh', '-c', `${script}; trap "exit 0" TERM; while true; do sleep 1; done`];
+    apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'quiet' }, spec: { nodeName: c.nodeName, containers: [{ name: 'c', image: 'busybox', command: sleeper('dd if=/dev/zero of=/tmp/f bs=1M count=2') }] } });
+    await until('quiet running', () => getPod('quiet').status?.containerStatuses?.[0]?.state?.running, 120_000);
+    // enough to leave 140Mi free: 60Mi under the threshold, whatever the node itself already uses
+    const fill = Math.ceil((available() - 140 * Mi) / Mi);
+    assert.ok(fill > 60, `room to fill (${fill}Mi)`);
+    apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'writer' }, spec: { nodeName: c.nodeName, containers: [{ name: 'c', image: 'busybox', command: sleeper(`dd if=/dev/zero of=/var/fill bs=1M count=${fill}`) }] } });
+    const st = await until('writer evicted', () => {
+      const s = getPod('writer').status;
+      return s?.phase === 'Failed' && s.reason === 'Evicted' ? s : undefined;
+    }, 120_000);
+    assert.match(st.message, /^The node was low on resource: ephemeral-storage\. Threshold quantity: 200Mi, available: \d+(Ki|Mi)?\. Container c was using \d+(Ki|Mi)?, request is 0, has larger consumption of ephemeral-storage\. $/);
+    assert.equal(st.conditions.find((x: { type: string }) => x.type === 'DisruptionTarget')?.reason, 'TerminationByKubelet');
+    // the writer's layer is gone: the filesystem has room again
+    await until('disk freed', () => available() > 200 * Mi);
+    const cond = (JSON.parse(k(c.s, ['get', 'node', c.nodeName, '-o', 'json'])).status.conditions as Array<{ type: string; status: string }>).find((x) => x.type === 'DiskPressure');
+    assert.ok(cond, 'DiskPressure reported');
+    await until('the node event', () => k(c.s, ['get', 'events', '--field-selector', 'involvedObject.kind=Node,reason=EvictionThresholdMet', '-o', 'jsonpath={.items[*].message}']).includes('Attempting to reclaim ephemeral-storage'));
+    // a few more monitoring passes: no more pressure, nobody else evicted
+    await new Promise((r) => setTimeout(r, 4000));
+    const quiet = getPod('quiet');
+    assert.equal(quiet.status.phase, 'Running');
+    assert.equal(quiet.status.reason, undefined);
   });
 });
