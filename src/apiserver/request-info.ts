@@ -8,6 +8,8 @@ export interface ResourceRequest {
   resource: string;
   name?: string;
   subresource?: string;
+  /** for the proxy subresource: the rest of the path after ".../proxy/", as sent (still percent-encoded) */
+  subpath?: string;
   /** get list watch create update patch delete deletecollection */
   verb: string;
 }
@@ -54,7 +56,13 @@ export function requestInfo(method: string, pathname: string, query: URLSearchPa
     namespace = undefined;
   }
   const [resource, name, subresource, ...extra] = rest;
-  if (!resource || extra.length > 0) return { kind: 'other', path: pathname };
+  if (!resource) return { kind: 'other', path: pathname };
+  let subpath: string | undefined;
+  if (subresource === 'proxy') {
+    // everything after ".../proxy" belongs to the proxied server, byte for byte
+    const at = pathname.search(/\/proxy(\/|$)/);
+    subpath = pathname.slice(at + '/proxy/'.length);
+  } else if (extra.length > 0) return { kind: 'other', path: pathname };
 
   let verb: string;
   const m = method.toUpperCase();
@@ -72,5 +80,5 @@ export function requestInfo(method: string, pathname: string, query: URLSearchPa
     else if (m === 'DELETE') verb = 'delete';
     else verb = m.toLowerCase();
   }
-  return { kind: 'resource', group, version, namespace, resource, name, subresource, verb };
+  return { kind: 'resource', group, version, namespace, resource, name, subresource, verb, ...(subpath !== undefined ? { subpath } : {}) };
 }

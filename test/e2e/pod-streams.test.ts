@@ -156,8 +156,19 @@ describe('pod streams: exec -it, attach, port-forward, cp, lifecycle hooks', () 
       assert.equal(r.stdout, 'hello-from-pod\n', r.stderr + svcOut);
     } finally {
       svcPf.kill();
-      kubectl(c.s, ['delete', 'service', 'websvc']);
     }
+
+    // the proxy subresources (kubectl proxy, get --raw): pod by port, service by port name or number, node endpoint
+    const raw = (path: string) => kubectl(c.s, ['get', '--raw', path]);
+    assert.equal(raw('/api/v1/namespaces/default/pods/web:8080/proxy/').stdout, 'hello-from-pod\n');
+    assert.equal(raw('/api/v1/namespaces/default/pods/http:web:8080/proxy/big').stdout.length, 500_000, 'streamed through');
+    assert.equal(raw('/api/v1/namespaces/default/services/websvc:http/proxy/').stdout, 'hello-from-pod\n');
+    assert.equal(raw('/api/v1/namespaces/default/services/http:websvc:80/proxy/').stdout, 'hello-from-pod\n');
+    assert.match(raw('/api/v1/namespaces/default/services/websvc:81/proxy/').stderr, /no service port 81 found for service "websvc"/);
+    assert.match(raw('/api/v1/namespaces/default/pods/nope:8080/proxy/').stderr, /pods "nope" not found/);
+    const summary = JSON.parse(raw(`/api/v1/nodes/${c.nodeName}/proxy/stats/summary`).stdout);
+    assert.equal(summary.node.nodeName, c.nodeName);
+    kubectl(c.s, ['delete', 'service', 'websvc']);
   });
 
   test('port-forward to a pod that does not exist or to a bad port is refused', () => {

@@ -18,6 +18,7 @@ import { streamWatch } from './watch-stream.js';
 import type { TableRenderer } from './table-render.js';
 import { ScaleHandler } from './scale.js';
 import { findResource } from '../../api/kinds/resources.js';
+import { proxySubresource } from './proxy.js';
 import { podLog, type NodeClientCredentials } from './pod-log.js';
 
 const PATCH_TYPES = new Set([
@@ -364,6 +365,9 @@ export class ResourceHandler {
       return this.update(req, res, r, info, ns, q, 'finalize');
     if (sub === 'scale' && info.subresources.scale)
       return this.scale.handle(req, res, r, info, ns, q);
+    if (sub === 'proxy' && info.group === '' && (info.plural === 'pods' || info.plural === 'services' || info.plural === 'nodes')) {
+      return proxySubresource(req, res, this.registry, this.nodeCredentials?.(), info.plural, ns, r.name!, r.subpath ?? '', q.toString());
+    }
     if (info.group === '' && info.plural === 'pods' && sub === 'log' && r.verb === 'get') {
       return podLog(req, res, this.registry, this.nodeCredentials?.(), ns!, r.name!, q);
     }
