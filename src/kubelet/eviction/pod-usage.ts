@@ -14,39 +14,42 @@ import type { PodUsage } from './ranking.js';
 
 type Obj = Record<string, any>;
 
+/** entries walked between yields to the event loop (~10 ms of lstat), so a big layer never stalls the agent */
+const YIELD_EVERY = 2000;
+
 /** Bytes allocated and inodes used under a path; a file linked twice counts once; other filesystems (tmpfs mounts) count too. */
-export function diskUsage(path: string): { bytes: number; inodes: number } | undefined {
-  const seen = new Set<number>();
-  let bytes = 0;
-  let inodes = 0;
-  const walk = (p: string): void => {
-    let st;
-    try {
-      st = lstatSync(p);
-    } catch {
-      return; // removed while walking
-    }
-    if (st.nlink > 1 && !st.isDirectory()) {
-      if (seen.has(st.ino)) return;
-      seen.add(st.ino);
-    }
-    bytes += st.blocks * 512;
-    inodes++;
-    if (!st.isDirectory()) return;
-    let names: string[];
-    try {
-      names = readdirSync(p);
-    } catch {
-      return;
-    }
-    for (const n of names) walk(join(p, n));
-  };
+export async function diskUsage(path: string): Promise<{ bytes: number; inodes: number } | undefined> {
   try {
     lstatSync(path);
   } catch {
     return undefined;
   }
-  walk(path);
+  const seen = new Set<number>();
+  let bytes = 0;
+  let inodes = 0;
+  const stack = [path];
+  for (let walked = 1; stack.length; walked++) {
+    if (walked % YIELD_EVERY === 0) await new Promise((r) => setImmediate(r));
+    const p = stack.pop()!;
+    let st;
+    try {
+      st = lstatSync(p);
+    } catch {
+      continue; // removed while walking
+    }
+    if (st.nlink > 1 && !st.isDirectory()) {
+      if (seen.has(st.ino)) continue;
+      seen.add(st.ino);
+    }
+    bytes += st.blocks * 512;
+    inodes++;
+    if (!st.isDirectory()) continue;
+    try {
+      for (const n of readdirSync(p)) stack.push(join(p, n));
+    } catch {
+      // unreadable or gone
+    }
+  }
   return { bytes, inodes };
 }
 
@@ -77,8 +80,8 @@ export async function measurePod(p: ActivePod, runtime: Runtime, rootDir: string
   let inodes = 0;
   for (const c of p.containers) {
     const stats = await runtime.containerStats?.(c.id);
-    const layer = runtime.writableLayerPath ? diskUsage(runtime.writableLayerPath(c.id)) : undefined;
-    const log = diskUsage(runtime.logPath(c.id));
+    const layer = runtime.writableLayerPath ? await diskUsage(runtime.writableLayerPath(c.id)) : undefined;
+    const log = await diskUsage(runtime.logPath(c.id));
     containers.push({ name: c.name, memory: stats?.memoryWorkingSetBytes, rootfs: layer?.bytes ?? 0, logs: log?.bytes ?? 0 });
     disk += (layer?.bytes ?? 0) + (log?.bytes ?? 0);
     inodes += (layer?.inodes ?? 0) + (log?.inodes ?? 0);
@@ -86,7 +89,7 @@ export async function measurePod(p: ActivePod, runtime: Runtime, rootDir: string
   const volumes = new Map<string, number>();
   const dir = podDir(rootDir, p.pod);
   for (const v of localVolumes(p.pod)) {
-    const used = diskUsage(join(dir, 'volumes', v.name));
+    const used = await diskUsage(join(dir, 'volumes', v.name));
     if (!used) continue;
     volumes.set(v.name, used.bytes);
     if (v.disk) {
@@ -95,6 +98,6 @@ export async function measurePod(p: ActivePod, runtime: Runtime, rootDir: string
     }
   }
   // the pod's own files (etc-hosts, resolv.conf) are its ephemeral storage too, as upstream counts etc-hosts
-  for (const f of ['etc-hosts', 'resolv.conf']) disk += diskUsage(join(dir, f))?.bytes ?? 0;
+  for (const f of ['etc-hosts', 'resolv.conf']) disk += (await diskUsage(join(dir, f)))?.bytes ?? 0;
   return { memory: cgroupUsage(p.cgroup)?.memoryWorkingSetBytes, processes: cgroupProcesses(p.cgroup), disk, inodes, containers, volumes };
 }
