@@ -7,7 +7,8 @@
 // referenced, and is deleted only after its last reference is gone.
 import { ELEMENT_SETS, elementText, TABLE, type ElementSetName, type TableModel } from './nft-rules.js';
 
-const same = (a: string[] | undefined, b: string[]) => !!a && a.length === b.length && a.every((x, i) => x === b[i]);
+// the same array when the proxy reused an unchanged service's part (nft-rules.ts): no element-wise look
+const same = (a: string[] | undefined, b: string[]) => a === b || (!!a && a.length === b.length && a.every((x, i) => x === b[i]));
 
 /** Commands (one per entry, no newlines) from `prev` to `next`; empty when nothing changed. */
 export function buildUpdate(prev: TableModel, next: TableModel): string[] {
@@ -31,8 +32,10 @@ export function buildUpdate(prev: TableModel, next: TableModel): string[] {
   for (const set of Object.keys(ELEMENT_SETS) as ElementSetName[]) {
     const before = prev.elements[set];
     const after = next.elements[set];
-    const gone = [...before].filter(([k, v]) => after.get(k) !== v).map(([k]) => k);
-    const added = [...after].filter(([k, v]) => before.get(k) !== v).map(([k, v]) => elementText(k, v));
+    const gone: string[] = [];
+    const added: string[] = [];
+    for (const [k, v] of before) if (after.get(k) !== v) gone.push(k);
+    for (const [k, v] of after) if (before.get(k) !== v) added.push(elementText(k, v));
     if (gone.length) elements.push(`delete element ${t} ${set} { ${gone.join(', ')} }`);
     if (added.length) elements.push(`add element ${t} ${set} { ${added.join(', ')} }`);
   }

@@ -48,7 +48,60 @@ function chainId(id: string): string {
 /** Endpoint chains and sets are named by the endpoint, so an endpoint change leaves the others (and their affinity) as they are. */
 const endpointName = (id: string, ip: string, port: number) => `${id}-${ip}-${port}`;
 
-export function tableModel(rules: ServicePortRule[], cfg: ProxyConfig): TableModel {
+/** What one service port adds to the table; kept per rule object so that unchanged services cost no rebuilding. */
+export interface RulePiece {
+  elements: Array<[ElementSetName, string, string]>;
+  chains: Array<[string, string[]]>;
+  sets: Array<[string, string]>;
+}
+
+function rulePiece(r: ServicePortRule, cfg: ProxyConfig): RulePiece {
+  const p: RulePiece = { elements: [], chains: [], sets: [] };
+  const id = chainId(r.id);
+  const targets = [...r.clusterIPs, ...r.externalIPs];
+  if (cfg.localDns && targets.includes(cfg.localDns.serviceIP) && r.port === 53) return p;
+  if (!r.endpoints.length) {
+    for (const ip of targets) p.elements.push(['no-endpoint-services', `${ip} . ${r.protocol} . ${r.port}`, '']);
+    if (r.nodePort) p.elements.push(['no-endpoint-nodeports', `${r.protocol} . ${r.nodePort}`, '']);
+    return p;
+  }
+  for (const ip of targets) p.elements.push(['service-ips', `${ip} . ${r.protocol} . ${r.port}`, `goto svc-${id}`]);
+  if (r.nodePort) p.elements.push(['service-nodeports', `${r.protocol} . ${r.nodePort}`, `goto svc-${id}`]);
+  // traffic from outside the pod network is masqueraded so replies come back through this node
+  const svc = [`ip saddr != ${cfg.clusterCIDR} meta mark set meta mark or ${MASQ_MARK}`];
+  const eps = r.endpoints.map((ep) => endpointName(id, ep.ip, ep.port));
+  // the timeout is part of the set's name: a new timeout makes new sets, which the
+  // incremental update can swap in while the rules still point at the old ones
+  const aff = (ep: string) => `aff-${ep}-${r.affinitySeconds}`;
+  if (r.affinitySeconds) {
+    for (const ep of eps) {
+      p.sets.push([aff(ep), `type ipv4_addr; flags dynamic,timeout; timeout ${r.affinitySeconds}s;`]);
+      svc.push(`ip saddr @${aff(ep)} goto ep-${ep}`);
+    }
+  }
+  if (eps.length === 1) svc.push(`goto ep-${eps[0]}`);
+  else svc.push(`numgen random mod ${eps.length} vmap { ${eps.map((ep, i) => `${i} : goto ep-${ep}`).join(', ')} }`);
+  p.chains.push([`svc-${id}`, svc]);
+  r.endpoints.forEach((ep, i) => {
+    p.chains.push([
+      `ep-${eps[i]}`,
+      [
+        // hairpin: a pod reaching itself through its service
+        `ip saddr ${ep.ip} meta mark set meta mark or ${MASQ_MARK}`,
+        ...(r.affinitySeconds ? [`update @${aff(eps[i]!)} { ip saddr }`] : []),
+        `meta l4proto ${r.protocol} dnat to ${ep.ip}:${ep.port}`,
+      ],
+    ]);
+  });
+  return p;
+}
+
+/**
+ * The model for these rules. `pieces` (the proxy's, kept between calls) remembers each
+ * rule object's part: a rule object the caller reuses for an unchanged service is not
+ * rebuilt, and its chains are the same arrays as before, which the diff compares at once.
+ */
+export function tableModel(rules: ServicePortRule[], cfg: ProxyConfig, pieces?: WeakMap<ServicePortRule, RulePiece>): TableModel {
   const m: TableModel = {
     elements: { 'service-ips': new Map(), 'service-nodeports': new Map(), 'no-endpoint-services': new Map(), 'no-endpoint-nodeports': new Map() },
     chains: new Map(),
@@ -63,39 +116,14 @@ export function tableModel(rules: ServicePortRule[], cfg: ProxyConfig): TableMod
     for (const proto of ['udp', 'tcp']) put('service-ips', `${cfg.localDns.serviceIP} . ${proto} . 53`, 'goto local-dns');
   }
   for (const r of rules) {
-    const id = chainId(r.id);
-    const targets = [...r.clusterIPs, ...r.externalIPs];
-    if (cfg.localDns && targets.includes(cfg.localDns.serviceIP) && r.port === 53) continue;
-    if (!r.endpoints.length) {
-      for (const ip of targets) put('no-endpoint-services', `${ip} . ${r.protocol} . ${r.port}`);
-      if (r.nodePort) put('no-endpoint-nodeports', `${r.protocol} . ${r.nodePort}`);
-      continue;
+    let p = pieces?.get(r);
+    if (!p) {
+      p = rulePiece(r, cfg);
+      pieces?.set(r, p);
     }
-    for (const ip of targets) put('service-ips', `${ip} . ${r.protocol} . ${r.port}`, `goto svc-${id}`);
-    if (r.nodePort) put('service-nodeports', `${r.protocol} . ${r.nodePort}`, `goto svc-${id}`);
-    // traffic from outside the pod network is masqueraded so replies come back through this node
-    const svc = [`ip saddr != ${cfg.clusterCIDR} meta mark set meta mark or ${MASQ_MARK}`];
-    const eps = r.endpoints.map((ep) => endpointName(id, ep.ip, ep.port));
-    // the timeout is part of the set's name: a new timeout makes new sets, which the
-    // incremental update can swap in while the rules still point at the old ones
-    const aff = (ep: string) => `aff-${ep}-${r.affinitySeconds}`;
-    if (r.affinitySeconds) {
-      for (const ep of eps) {
-        m.sets.set(aff(ep), `type ipv4_addr; flags dynamic,timeout; timeout ${r.affinitySeconds}s;`);
-        svc.push(`ip saddr @${aff(ep)} goto ep-${ep}`);
-      }
-    }
-    if (eps.length === 1) svc.push(`goto ep-${eps[0]}`);
-    else svc.push(`numgen random mod ${eps.length} vmap { ${eps.map((ep, i) => `${i} : goto ep-${ep}`).join(', ')} }`);
-    m.chains.set(`svc-${id}`, svc);
-    r.endpoints.forEach((ep, i) => {
-      m.chains.set(`ep-${eps[i]}`, [
-        // hairpin: a pod reaching itself through its service
-        `ip saddr ${ep.ip} meta mark set meta mark or ${MASQ_MARK}`,
-        ...(r.affinitySeconds ? [`update @${aff(eps[i]!)} { ip saddr }`] : []),
-        `meta l4proto ${r.protocol} dnat to ${ep.ip}:${ep.port}`,
-      ]);
-    });
+    for (const [set, key, value] of p.elements) put(set, key, value);
+    for (const [name, decl] of p.sets) m.sets.set(name, decl);
+    for (const [name, body] of p.chains) m.chains.set(name, body);
   }
   return m;
 }

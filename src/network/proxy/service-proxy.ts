@@ -11,9 +11,9 @@ import type { KubeObject } from '../../api/object.js';
 import type { Informer } from '../../client/informer.js';
 import type { ResourceRef } from '../../client/rest-client.js';
 import { buildUpdate } from './nft-diff.js';
-import { buildRuleset, ELEMENT_SETS, TABLE, tableModel, type ProxyConfig, type TableModel } from './nft-rules.js';
+import { buildRuleset, ELEMENT_SETS, TABLE, tableModel, type ProxyConfig, type RulePiece, type TableModel } from './nft-rules.js';
 import { NftSession } from './nft-session.js';
-import { SERVICE_NAME_LABEL, serviceRules } from './service-model.js';
+import { SERVICE_NAME_LABEL, serviceRules, type ServicePortRule } from './service-model.js';
 
 export const SERVICES: ResourceRef = { group: '', version: 'v1', plural: 'services', namespaced: true };
 export const ENDPOINT_SLICES: ResourceRef = { group: 'discovery.k8s.io', version: 'v1', plural: 'endpointslices', namespaced: true };
@@ -72,6 +72,9 @@ export class ServiceProxy {
   private stopped = false;
   /** when the newest change was seen, for the propagation figure in the log */
   private changedAt = 0;
+  /** per service: the versions its rules were computed from, and those rules (see model()) */
+  private rulesBySvc = new Map<string, { version: string; rules: ServicePortRule[] }>();
+  private readonly pieces = new WeakMap<ServicePortRule, RulePiece>();
 
   /** The informers are shared with the node's other users (cluster DNS); the proxy does not start or stop them. */
   constructor(
@@ -113,7 +116,24 @@ export class ServiceProxy {
       list.push(s);
       byService.set(key, list);
     }
-    return tableModel(serviceRules(this.services.list(), byService), this.cfg);
+    // a service whose object and slices are the versions seen last keeps its rule objects,
+    // and with them its part of the model (tableModel's pieces): a change costs the
+    // services it touches, not all of them
+    const memo = new Map<string, { version: string; rules: ServicePortRule[] }>();
+    const rules: ServicePortRule[] = [];
+    for (const svc of this.services.list()) {
+      const key = `${svc.metadata.namespace}/${svc.metadata.name}`;
+      const slices = byService.get(key) ?? [];
+      const versions = [svc, ...slices].map((o) => o.metadata.resourceVersion && `${o.metadata.name}@${o.metadata.resourceVersion}`);
+      const version = versions.every(Boolean) ? versions.sort().join(' ') : undefined;
+      const old = this.rulesBySvc.get(key);
+      const entry = version !== undefined && old?.version === version ? old : { version: version ?? '', rules: serviceRules([svc], new Map([[key, slices]])) };
+      if (version !== undefined) memo.set(key, entry);
+      rules.push(...entry.rules);
+    }
+    this.rulesBySvc = memo;
+    rules.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return tableModel(rules, this.cfg, this.pieces);
   }
 
   /** The whole ruleset for what the informers hold now. */
