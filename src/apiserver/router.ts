@@ -2,6 +2,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from '../api/errors.js';
 import { sendError, send, sendRaw } from './http/respond.js';
+import { healthAnswer, type HealthChecks } from './handlers/health.js';
 import { requestInfo, type ResourceRequest } from './request-info.js';
 import { AGGREGATED_V2, AGGREGATED_V2BETA1, type Discovery } from './handlers/discovery.js';
 import type { ResourceHandler } from './handlers/resource-handler.js';
@@ -60,13 +61,13 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, url: URL, dep
   const path = url.pathname.replace(/\/+$/, '') || '/';
   const method = req.method ?? 'GET';
 
-  if (path === '/healthz' || path === '/livez' || path.startsWith('/healthz/') || path.startsWith('/livez/')) {
-    return sendRaw(res, 200, 'text/plain; charset=utf-8', 'ok');
-  }
-  if (path === '/readyz' || path.startsWith('/readyz/')) {
-    return deps.ready()
-      ? sendRaw(res, 200, 'text/plain; charset=utf-8', 'ok')
-      : sendRaw(res, 500, 'text/plain; charset=utf-8', '[-]storage not ready\nreadyz check failed');
+  const health = /^\/(healthz|livez|readyz)(\/.*)?$/.exec(path);
+  if (health) {
+    const ready = deps.ready;
+    // liveness does not wait for storage to be ready; readiness does
+    const checks: HealthChecks = health[1] === 'readyz' ? { ping: () => true, log: () => true, etcd: ready, 'informer-sync': ready } : { ping: () => true, log: () => true, etcd: () => true };
+    const a = healthAnswer(health[1] as 'healthz' | 'livez' | 'readyz', checks, health[2] ?? '', url.searchParams);
+    return sendRaw(res, a.code, 'text/plain; charset=utf-8', a.body);
   }
 
   const user = deps.authenticate(req);

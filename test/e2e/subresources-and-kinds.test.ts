@@ -86,6 +86,13 @@ describe('subresources and every kind', () => {
     assert.match(k(s, ['auth', 'can-i', '--list']), /\*\.\*/);
   });
 
+  test('health endpoints: verbose lists the checks, one check by name, unknown ones 404', () => {
+    assert.match(k(s, ['get', '--raw', '/readyz?verbose']), /^\[\+\]ping ok\n[\s\S]*\[\+\]etcd ok\n[\s\S]*readyz check passed\n$/);
+    assert.match(k(s, ['get', '--raw', '/livez?verbose&exclude=etcd']), /\[\+\]etcd excluded: ok\nlivez check passed/);
+    assert.equal(k(s, ['get', '--raw', '/readyz/etcd']), 'ok');
+    assert.notEqual(kubectl(s, ['get', '--raw', '/readyz/nothing']).code, 0);
+  });
+
   test('kubectl get and describe answer for every served resource', () => {
     const names = k(s, ['api-resources', '-o', 'name', '--verbs=list']).split('\n').filter(Boolean);
     assert.ok(names.length >= 35, `${names.length} resources`);
