@@ -2,7 +2,7 @@
 // registry/generic/registry.Store: metadata rules, strategies, optimistic
 // concurrency, dry-run, graceful deletion and finalizers, over the Storage contract.
 import { errors, field, type StatusCause } from '../../api/errors.js';
-import type { KubeList, KubeObject, ObjectMeta } from '../../api/object.js';
+import { cloneJson, type KubeList, type KubeObject, type ObjectMeta } from '../../api/object.js';
 import type { ResourceInfo } from '../../api/resource.js';
 import { findResource } from '../../api/kinds/resources.js';
 import type { ListOptions, ResourceStore, Storage, Watch, WatchOptions } from '../../storage/store.js';
@@ -462,7 +462,7 @@ export class GenericRegistry {
     const cached = this.store(info).getCached(objectKey(info, next.metadata.namespace, next.metadata.name!));
     const current = cached && cached.metadata.resourceVersion === next.metadata.resourceVersion ? cached : await this.read(info, next.metadata.namespace, next.metadata.name!);
     if (current.metadata.resourceVersion !== next.metadata.resourceVersion) throw this.conflict(info, next.metadata.name!);
-    const obj = toInternal(info, version, structuredClone(next));
+    const obj = toInternal(info, version, cloneJson(next));
     storageResource(info).strategy.defaults?.(obj);
     const causes = [...this.hooks.validateMetadata(obj, info), ...(storageResource(info).strategy.validate?.(obj, current) ?? [])];
     this.validate(info, obj, causes);
