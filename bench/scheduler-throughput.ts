@@ -5,9 +5,12 @@
 // create->bound latency from the pod watch (ADDED to the first event with a node).
 // Run: node --import tsx bench/scheduler-throughput.ts [--nodes 1000,5000] [--pods 10000] [--concurrency 64] [--cycles-only | --creates-only]
 //      SKIFF_USE_DIST=1 uses the compiled build; SKIFF_CPU_PROF=DIR profiles the server (node --cpu-prof).
+// Also prints the server's CPU time over the pod phase (its main thread, and all its
+// threads) per pod: on a shared machine pods/s moves with the load, CPU per pod much less,
+// and 1000 / (main-thread ms per pod) is the server's ceiling with a core of its own.
 import { spawn } from 'node:child_process';
 import https from 'node:https';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -39,11 +42,36 @@ async function pool(n: number, width: number, fn: (i: number) => Promise<void>):
   );
 }
 
+/** CPU seconds (user + system) of one thread, or of the whole process, from /proc (Linux). */
+function cpuSeconds(pid: number, tid?: number): number {
+  try {
+    const stat = readFileSync(tid ? `/proc/${pid}/task/${tid}/stat` : `/proc/${pid}/stat`, 'utf8');
+    // fields after the parenthesised command name; utime and stime are the 14th and 15th
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(f[11]) + Number(f[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+function serverCpu(pid: number | undefined): { main: number; all: number } {
+  if (!pid) return { main: NaN, all: NaN };
+  let all = 0;
+  try {
+    for (const t of readdirSync(`/proc/${pid}/task`)) all += cpuSeconds(pid, Number(t));
+  } catch {
+    all = NaN;
+  }
+  return { main: cpuSeconds(pid, pid), all };
+}
+
 /** The server under `node --cpu-prof` (not allowed in NODE_OPTIONS, so spawned here). */
 async function startProfiled(args: string[], dir: string) {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-'));
   const port = await freePort();
-  const proc = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--import', 'tsx', 'src/cli/main.ts', 'server', '--data-dir', dataDir, '--port', String(port), ...args], { cwd: new URL('../', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'pipe'] });
+  // the compiled build with SKIFF_USE_DIST, as startServer: its profile has the real line numbers
+  const entry = process.env.SKIFF_USE_DIST ? ['dist/src/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
+  const proc = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...entry, 'server', '--data-dir', dataDir, '--port', String(port), ...args], { cwd: new URL('../', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve) => proc.stdout!.on('data', (d) => String(d).includes('skiff server ready') && resolve()));
   const exited = new Promise((r) => proc.once('exit', r));
   proc.stdout!.on('data', (d) => process.env.SKIFF_BENCH_LOG && process.stderr.write(d));
@@ -51,6 +79,7 @@ async function startProfiled(args: string[], dir: string) {
   return {
     kubeconfig: join(dataDir, 'admin.kubeconfig'),
     port,
+    proc,
     async stop() {
       proc.kill('SIGTERM');
       await exited;
@@ -143,14 +172,22 @@ async function run(nodeCount: number): Promise<void> {
     };
     const spec = { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] };
     t = performance.now();
+    const cpu0 = serverCpu(s.proc.pid);
     let createdAt = 0;
     await pool(podCount, concurrency, async (i) => {
       const r = await c.request('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `pod-${i}` }, spec });
       if (r.code !== 201) throw new Error(`pod create ${r.code} ${r.body}`);
     });
     createdAt = performance.now();
+    const cpuLine = () => {
+      const cpu = serverCpu(s.proc.pid);
+      const main = ((cpu.main - cpu0.main) * 1e6) / podCount;
+      const all = ((cpu.all - cpu0.all) * 1e6) / podCount;
+      return `   server CPU per pod: main thread ${main.toFixed(0)}us (a ${(1e6 / main).toFixed(0)} pods/s ceiling), all threads ${all.toFixed(0)}us`;
+    };
     if (createsOnly) {
       console.log(`   no scheduler: ${podCount} pods created in ${((createdAt - t) / 1000).toFixed(1)}s (${(podCount / ((createdAt - t) / 1000)).toFixed(0)} creates/s)`);
+      console.log(cpuLine());
       await stop();
       c.agent.destroy();
       return;
@@ -159,6 +196,7 @@ async function run(nodeCount: number): Promise<void> {
     await allBound;
     clearTimeout(timeout);
     const end = performance.now();
+    const cpuAtEnd = cpuLine();
     await stop();
     if (bound.size < podCount) {
       const all = JSON.parse((await c.request('GET', '/api/v1/namespaces/default/pods')).body).items as Array<{ spec: { nodeName?: string } }>;
@@ -170,6 +208,7 @@ async function run(nodeCount: number): Promise<void> {
     console.log(`   ${podCount} pods created in ${createS.toFixed(1)}s (${(podCount / createS).toFixed(0)} creates/s, ${concurrency} concurrent keep-alive requests)`);
     console.log(`   ${bound.size}/${podCount} bound in ${totalS.toFixed(1)}s from the first create: ${(bound.size / totalS).toFixed(0)} pods/s`);
     if (rewatches) console.log(`   (the bench's pod watch fell behind and was ended by the server ${rewatches} time(s); it resumed from its last resourceVersion)`);
+    console.log(cpuAtEnd);
     console.log(`   create->bound latency p50=${percentile(lat, 50).toFixed(0)}ms p99=${percentile(lat, 99).toFixed(0)}ms max=${lat.at(-1)?.toFixed(0)}ms`);
     c.agent.destroy();
   } finally {
