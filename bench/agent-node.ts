@@ -6,7 +6,7 @@
 // (DIR/src/cli/main.js, e.g. after `npx tsc -p tsconfig.json --outDir tmp/dist`):
 // no tsx loader in the agent's RSS and CPU.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { freePort } from '../test/e2e/harness.js';
@@ -39,13 +39,16 @@ export async function inBenchNetns(prefix: string): Promise<string> {
 }
 
 /** One skiff command (in the bench's namespace); resolves once it prints `ready`. */
-export async function spawnSkiff(args: string[], ready: string, env: Record<string, string> = {}): Promise<SkiffProcess> {
+export async function spawnSkiff(args: string[], ready: string, env: Record<string, string> = {}, nodeFlags: string[] = []): Promise<SkiffProcess> {
   const dist = process.env.SKIFF_DIST;
   const entry = dist ? [join(resolve(dist), 'src/cli/main.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
-  const proc = spawn(process.execPath, [...entry, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const proc = spawn(process.execPath, [...nodeFlags, ...entry, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
-  proc.stdout!.on('data', (d) => (out += d));
-  proc.stderr!.on('data', (d) => (out += d));
+  // SKIFF_BENCH_LOG_DIR=DIR keeps each process's output in DIR/<command>.log (agent traces, profiles)
+  const logDir = process.env.SKIFF_BENCH_LOG_DIR;
+  const log = logDir ? createWriteStream(join(logDir, `${args[0]}.log`)) : undefined;
+  proc.stdout!.on('data', (d) => ((out += d), log?.write(d)));
+  proc.stderr!.on('data', (d) => ((out += d), log?.write(d)));
   await new Promise<void>((ok, fail) => {
     const timer = setTimeout(() => fail(new Error(`${args[0]} not ready:\n${out}`)), 90_000);
     proc.stdout!.on('data', () => {
@@ -81,12 +84,16 @@ async function stopProcess(p: ChildProcess): Promise<void> {
   clearTimeout(timer);
 }
 
-/** Server and agent in the bench's namespace (call inBenchNetns first). */
+/**
+ * Server and agent in the bench's namespace (call inBenchNetns first).
+ * SKIFF_BENCH_AGENT_FLAGS gives the agent's node extra flags (e.g. "--cpu-prof --cpu-prof-dir=DIR").
+ */
 export async function startAgentNode(prefix: string, agentEnv: Record<string, string> = {}): Promise<AgentNode> {
   const serverDir = mkdtempSync(join(tmpdir(), `skiff-bench-${prefix}-server-`));
   const agentDataDir = mkdtempSync(join(tmpdir(), `skiff-bench-${prefix}-agent-`));
   const cgroupParent = `/skiff-bench-${prefix}-${process.pid}`;
   const nodeName = `${prefix}-node`;
+  const agentFlags = (process.env.SKIFF_BENCH_AGENT_FLAGS ?? '').split(' ').filter(Boolean);
   const port = await freePort();
   const kubeconfig = join(serverDir, 'admin.kubeconfig');
   let server: SkiffProcess | undefined;
@@ -101,7 +108,7 @@ export async function startAgentNode(prefix: string, agentEnv: Record<string, st
   };
   try {
     server = await spawnSkiff(['server', '--data-dir', serverDir, '--port', String(port)], 'skiff server ready');
-    agent = await spawnSkiff(['agent', '--kubeconfig', kubeconfig, '--node-name', nodeName, '--data-dir', agentDataDir, '--cgroup-parent', cgroupParent], 'skiff agent ready', agentEnv);
+    agent = await spawnSkiff(['agent', '--kubeconfig', kubeconfig, '--node-name', nodeName, '--data-dir', agentDataDir, '--cgroup-parent', cgroupParent], 'skiff agent ready', agentEnv, agentFlags);
   } catch (e) {
     await stop();
     throw e;

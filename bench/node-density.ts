@@ -1,28 +1,49 @@
-// Node density: N pods (default 100) on one real node (`skiff up`: control
-// plane and agent in one process, runc + conmon containers, pod network).
-// Prints create -> Running for the batch, then, with every pod running, the
-// skiff process's CPU and RSS at rest and the conmon monitors' total RSS.
-// Run as root: node --import tsx bench/node-density.ts [pods=100] [restSeconds=20]
+// Node density (issue 3): N pods (default 100) on one real node (runc +
+// conmon containers, pod network). The node is a separate `skiff agent`
+// process by default (mode `agent`: its own RSS and CPU, as the issue's goal
+// reads), or `skiff up` (mode `up`: control plane and agent in one process).
+// Prints create -> Running for the batch (pods created through the API with
+// spec.nodeName, Running seen by a watch), then, with every pod running, the
+// node process's CPU and RSS at rest and the conmon monitors' total RSS.
+// Server, agent and this script run in a network namespace the bench makes.
+// Run as root: SKIFF_DIST=tmp/dist node --import tsx bench/node-density.ts [pods=100] [restSeconds=20] [agent|up]
+// (after `npx tsc -p tsconfig.json --outDir tmp/dist`; without SKIFF_DIST skiff runs through tsx, whose loader adds RSS)
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
-import { k, kubectl } from '../test/e2e/harness.js';
-import { startNodeCluster } from '../test/e2e/node-harness.js';
-import { summary } from './lib.js';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { freePort } from '../test/e2e/harness.js';
+import { removeCgroupParent, removeContainers } from '../test/e2e/node-harness.js';
+import { inBenchNetns, spawnSkiff, startAgentNode } from './agent-node.js';
+import { adminClient, summary } from './lib.js';
 
 const count = Number(process.argv[2] ?? 100);
 const restSeconds = Number(process.argv[3] ?? 20);
+const mode = process.argv[4] ?? 'agent';
+if (mode !== 'agent' && mode !== 'up') throw new Error(`mode is agent or up, not ${mode}`);
+await inBenchNetns('skiff-density');
 const TICKS = 100; // USER_HZ
 
-function cpuTicks(pid: number): number {
+type Obj = Record<string, any>;
+
+/** CPU ticks of the process itself, and with its reaped children (runc, conmon launches, mount, CNI plugins). */
+function cpuTicks(pid: number): { own: number; withChildren: number } {
   const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
   const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  // utime + stime + the reaped children's (runc, conmon launches, nft, CNI plugins)
-  return Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14]);
+  const own = Number(f[11]) + Number(f[12]);
+  return { own, withChildren: own + Number(f[13]) + Number(f[14]) };
 }
 
-function rssMiB(pid: number): number {
-  const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-  return m ? Number(m[1]) / 1024 : 0;
+function memory(pid: number): { rss: number; anon: number; file: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = (field: string) => Number(new RegExp(`${field}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0) / 1024;
+  return { rss: kb('VmRSS'), anon: kb('RssAnon'), file: kb('RssFile') + kb('RssShmem') };
+}
+
+function describeMemory(pid: number): string {
+  const m = memory(pid);
+  return `RSS ${m.rss.toFixed(0)} MiB (anonymous ${m.anon.toFixed(0)}, files ${m.file.toFixed(0)})`;
 }
 
 /** Pids of conmon processes whose command line names this node's data dir. */
@@ -40,45 +61,86 @@ function conmonPids(dataDir: string): number[] {
   return out;
 }
 
-// the node's default capacity is upstream's 110 pods
-const node = await startNodeCluster('density');
-const s = node.s;
+/** `skiff up` in the bench's namespace: server and node in one process. */
+async function startUp() {
+  const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-density-up-'));
+  const cgroupParent = `/skiff-bench-density-up-${process.pid}`;
+  const port = await freePort();
+  const nodeName = 'density-node';
+  const up = await spawnSkiff(['up', '--data-dir', dataDir, '--port', String(port), '--node-name', nodeName, '--cgroup-parent', cgroupParent], 'skiff node agent running');
+  return {
+    port, nodeName, kubeconfig: join(dataDir, 'admin.kubeconfig'), agentDataDir: dataDir, pid: up.proc.pid!,
+    async stop() {
+      const exited = new Promise((r) => up.proc.once('exit', r));
+      up.proc.kill('SIGTERM');
+      await exited;
+      removeContainers(dataDir);
+      rmSync(dataDir, { recursive: true, force: true });
+      await removeCgroupParent(cgroupParent);
+    },
+  };
+}
+
+const node = mode === 'agent' ? await startAgentNode('density').then((n) => ({ ...n, pid: n.agent.proc.pid! })) : await startUp();
+const api = adminClient(node.kubeconfig, node.port);
+const names = Array.from({ length: count }, (_, i) => `d${i}`);
+const created = new Map<string, number>();
+const running = new Map<string, number>();
+let allRunning: () => void = () => {};
+const everyoneRunning = new Promise<void>((r) => (allRunning = r));
+const stopWatch = await api.watch('/api/v1/namespaces/default/pods?watch=1&labelSelector=bench%3Ddensity', (line) => {
+  if (!line.trim()) return;
+  const p = (JSON.parse(line) as { object: Obj }).object;
+  const name = p.metadata?.name as string;
+  if (created.has(name) && !running.has(name) && p.status?.containerStatuses?.[0]?.state?.running) {
+    running.set(name, performance.now());
+    if (running.size === count) allRunning();
+  }
+});
 try {
-  const pid = s.proc.pid!;
+  const pid = node.pid;
   const cores = Number(execFileSync('nproc', { encoding: 'utf8' }).trim());
   const idleStart = cpuTicks(pid);
   await new Promise((r) => setTimeout(r, 5000));
-  const idleCpu = (cpuTicks(pid) - idleStart) / TICKS / 5;
-  console.log(`empty node: skiff CPU ${(idleCpu * 100).toFixed(1)}% of a core, RSS ${rssMiB(pid).toFixed(0)} MiB`);
+  const idleEnd = cpuTicks(pid);
+  console.log(`empty node (${mode === 'agent' ? 'separate skiff agent' : 'skiff up'}, ${process.env.SKIFF_DIST ? 'compiled' : 'tsx'}): CPU ${(((idleEnd.own - idleStart.own) / TICKS / 5) * 100).toFixed(1)}% of a core, ${describeMemory(pid)}`);
 
-  const items = Array.from({ length: count }, (_, i) => ({
-    apiVersion: 'v1', kind: 'Pod',
-    metadata: { name: `d${i}`, labels: { bench: 'density' } },
-    spec: { terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'], resources: { requests: { cpu: '1m', memory: '1Mi' } } }] },
-  }));
-  const t0 = Date.now();
-  // in lists of 10 (each kubectl call has a minute); --validate=false: kubectl
-  // validates a List against /openapi/v2 in protobuf, which skiff does not serve yet
-  for (let i = 0; i < items.length; i += 10) k(s, ['create', '--validate=false', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'List', items: items.slice(i, i + 10) }));
-  console.log(`${count} pods created in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
-  const seen = new Map<string, number>();
-  while (seen.size < count) {
-    for (const p of JSON.parse(k(s, ['get', 'pods', '-l', 'bench=density', '-o', 'json'])).items) {
-      if (!seen.has(p.metadata.name) && p.status?.containerStatuses?.[0]?.state?.running) seen.set(p.metadata.name, Date.now() - t0);
+  const t0 = performance.now();
+  await Promise.all(names.map(async (name) => {
+    const body = { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { bench: 'density' } }, spec: { nodeName: node.nodeName, terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'], resources: { requests: { cpu: '1m', memory: '1Mi' } } }] } };
+    for (let attempt = 0; ; attempt++) {
+      created.set(name, performance.now());
+      const r = await api.request('POST', '/api/v1/namespaces/default/pods', body);
+      if (r.code === 201) return;
+      // the default ServiceAccount appears a moment after the server starts
+      if (attempt > 100 || ![403, 404, 500].includes(r.code)) throw new Error(`create ${name}: ${r.code} ${r.body}`);
+      await new Promise((res) => setTimeout(res, 200));
     }
-    if (Date.now() - t0 > 600_000) throw new Error(`only ${seen.size}/${count} running after 10 min`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  console.log(summary(`${count} pods created at once (create -> Running seen by kubectl)`, [...seen.values()], Date.now() - t0));
+  }));
+  console.log(`${count} pods created in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  const timeout = setTimeout(() => allRunning(), 600_000);
+  await everyoneRunning;
+  clearTimeout(timeout);
+  if (running.size < count) throw new Error(`only ${running.size}/${count} running after 10 min`);
+  console.log(summary(`${count} pods at once (create -> Running)`, names.map((n) => running.get(n)! - created.get(n)!), performance.now() - t0));
+  console.log(`right after: ${describeMemory(pid)}`);
 
   await new Promise((r) => setTimeout(r, 3000)); // let the last status writes settle
   const restStart = cpuTicks(pid);
   await new Promise((r) => setTimeout(r, restSeconds * 1000));
-  const restCpu = (cpuTicks(pid) - restStart) / TICKS / restSeconds;
-  const conmons = conmonPids(s.dataDir);
-  const conmonRss = conmons.reduce((a, p) => a + rssMiB(p), 0);
-  console.log(`${count} pods running, at rest over ${restSeconds} s: skiff CPU ${(restCpu * 100).toFixed(1)}% of a core (${cores} cores), RSS ${rssMiB(pid).toFixed(0)} MiB; ${conmons.length} conmon monitors, ${conmonRss.toFixed(0)} MiB RSS together`);
+  const restEnd = cpuTicks(pid);
+  const pct = (a: number, b: number) => (((b - a) / TICKS / restSeconds) * 100).toFixed(1);
+  const conmons = conmonPids(node.agentDataDir);
+  const conmonRss = conmons.reduce((a, p) => a + memory(p).rss, 0);
+  console.log(`${count} pods running, at rest over ${restSeconds} s: ${mode === 'agent' ? 'agent' : 'skiff up'} CPU ${pct(restStart.own, restEnd.own)}% of a core (${pct(restStart.withChildren, restEnd.withChildren)}% with the processes it ran; ${cores} cores), ${describeMemory(pid)}; ${conmons.length} conmon monitors, ${conmonRss.toFixed(0)} MiB RSS together`);
 } finally {
-  kubectl(s, ['delete', 'pods', '-l', 'bench=density', '--grace-period=0', '--force', '--wait=false']);
+  stopWatch();
+  await Promise.all(names.map((n) => api.request('DELETE', `/api/v1/namespaces/default/pods/${n}`, { gracePeriodSeconds: 0 }).catch(() => undefined)));
+  for (const end = Date.now() + 120_000; Date.now() < end; ) {
+    const r = await api.request('GET', '/api/v1/namespaces/default/pods?labelSelector=bench%3Ddensity').catch(() => undefined);
+    if (!r || (JSON.parse(r.body) as Obj).items?.length === 0) break;
+    await new Promise((res) => setTimeout(res, 500));
+  }
+  api.agent.destroy();
   await node.stop();
 }

@@ -5,7 +5,7 @@
 // bare `runc run` and, when podman is installed, `podman run --rootfs`.
 // The node is a separate `skiff agent` process; server, agent and this script
 // run in a network namespace the bench makes.
-// Run as root: SKIFF_DIST=tmp/dist node --import tsx bench/pod-startup.ts [pods=100]
+// Run as root: SKIFF_DIST=tmp/dist node --import tsx bench/pod-startup.ts [pods=100] [all|serial|burst|runtimes]
 // (after `npx tsc -p tsconfig.json --outDir tmp/dist`; without SKIFF_DIST the agent runs through tsx)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -17,6 +17,9 @@ import { inBenchNetns, startAgentNode } from './agent-node.js';
 import { adminClient, summary } from './lib.js';
 
 const count = Number(process.argv[2] ?? 100);
+// which parts to run: all, or one of serial, burst, runtimes
+const part = process.argv[3] ?? 'all';
+const runs = (p: string) => part === 'all' || part === p;
 await inBenchNetns('skiff-podstart');
 
 type Obj = Record<string, any>;
@@ -71,10 +74,11 @@ async function compareRuntimes(rootfs: string): Promise<void> {
       return;
     }
     // podman's own storage under the bench's dir; no network (it would make a bridge), cgroupfs under our parent;
-    // runc as for the pods (Debian's crun refuses the hybrid cgroup layout), and a file limit within ours
-    // (podman's default 1048576 is more than this machine lets a process raise to)
-    const nofile = execFileSync('sh', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
-    const pm = (i: number, extra: string[], args: string[]) => ['podman', '--root', join(work, 'podman/root'), '--runroot', join(work, 'podman/run'), '--tmpdir', join(work, 'podman/tmp'), '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', 'run', ...extra, '--runtime', 'runc', '--ulimit', `nofile=${nofile}:${nofile}`, '--network', 'none', '--cgroup-parent', `${cg}/podman`, '--name', `p${i}`, '--rootfs', rootfs, ...args];
+    // runc as for the pods (Debian's crun refuses the hybrid cgroup layout), and file and process limits within ours
+    // (podman's defaults are more than this machine lets a process raise to)
+    const nofile = execFileSync('bash', ['-c', 'ulimit -Hn'], { encoding: 'utf8' }).trim();
+    const nproc = execFileSync('bash', ['-c', 'ulimit -Hu'], { encoding: 'utf8' }).trim();
+    const pm = (i: number, extra: string[], args: string[]) => ['podman', '--root', join(work, 'podman/root'), '--runroot', join(work, 'podman/run'), '--tmpdir', join(work, 'podman/tmp'), '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', 'run', ...extra, '--runtime', 'runc', '--ulimit', `nofile=${nofile}:${nofile}`, '--ulimit', `nproc=${nproc}:${nproc}`, '--network', 'none', '--cgroup-parent', `${cg}/podman`, '--name', `p${i}`, '--rootfs', rootfs, ...args];
     const podmanTrue = timeRuns(`podman run (${podman.stdout.trim()})`, count, (i) => pm(i, ['--rm'], ['/bin/true']));
     if (podmanTrue) console.log(summary('podman run --rm /bin/true (to exit)', podmanTrue));
     const podmanD = timeRuns('podman run -d', count, (i) => pm(1000 + i, ['-d'], ['/bin/sleep', '3600']), true);
@@ -160,31 +164,37 @@ try {
   await readyOf('warm');
   await deleteAll(['warm']);
 
-  const serial = Array.from({ length: count }, (_, i) => `s${i}`);
-  for (const n of serial) {
-    await create(n);
-    await readyOf(n);
+  if (runs('serial')) {
+    const serial = Array.from({ length: count }, (_, i) => `s${i}`);
+    for (const n of serial) {
+      await create(n);
+      await readyOf(n);
+    }
+    report(`${count} one at a time`, serial);
+    await deleteAll(serial);
   }
-  report(`${count} one at a time`, serial);
-  await deleteAll(serial);
 
-  const burst = Array.from({ length: count }, (_, i) => `b${i}`);
-  const start = performance.now();
-  await Promise.all(burst.map((n) => create(n)));
-  const createdIn = performance.now() - start;
-  await Promise.all(burst.map((n) => readyOf(n)));
-  report(`${count} at once`, burst, performance.now() - start);
-  console.log(`  (the ${count} creates took ${createdIn.toFixed(0)} ms)`);
-  await deleteAll(burst);
+  if (runs('burst')) {
+    const burst = Array.from({ length: count }, (_, i) => `b${i}`);
+    const start = performance.now();
+    await Promise.all(burst.map((n) => create(n)));
+    const createdIn = performance.now() - start;
+    await Promise.all(burst.map((n) => readyOf(n)));
+    report(`${count} at once`, burst, performance.now() - start);
+    console.log(`  (the ${count} creates took ${createdIn.toFixed(0)} ms)`);
+    await deleteAll(burst);
+  }
 
-  // the same busybox rootfs the node made for its built-in image
-  const rootfs = join(node.agentDataDir, 'agent/images/builtin/busybox/rootfs');
-  const copy = mkdtempSync(join(tmpdir(), 'skiff-bench-rootfs-'));
-  cpSync(rootfs, copy, { recursive: true, verbatimSymlinks: true });
-  try {
-    await compareRuntimes(copy);
-  } finally {
-    rmSync(copy, { recursive: true, force: true });
+  if (runs('runtimes')) {
+    // the same busybox rootfs the node made for its built-in image
+    const rootfs = join(node.agentDataDir, 'agent/images/builtin/busybox/rootfs');
+    const copy = mkdtempSync(join(tmpdir(), 'skiff-bench-rootfs-'));
+    cpSync(rootfs, copy, { recursive: true, verbatimSymlinks: true });
+    try {
+      await compareRuntimes(copy);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   }
 } finally {
   stopWatch();
