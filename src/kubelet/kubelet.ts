@@ -22,6 +22,11 @@ export interface ActivePod {
 }
 
 const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
+/**
+ * Pods synced at once. A pod's start is mostly waiting on processes (mount, conmon,
+ * runc, CNI plugins), so more than the cores overlap well; upstream runs a goroutine per pod.
+ */
+const POD_WORKERS = 16;
 
 export interface KubeletOptions {
   nodeName: string;
@@ -47,6 +52,8 @@ export class Kubelet {
   private readonly informer: Informer;
   private readonly queue = new WorkQueue(200, 10_000);
   private readonly workers = new Map<string, PodWorker>();
+  /** evictions asked for by the eviction manager, run by the pod's next sync */
+  private readonly evictions = new Map<string, { graceSeconds: number; reason: string; message: string; conditions: Array<Record<string, unknown>>; resolve: (done: boolean) => void }>();
   private resync?: NodeJS.Timeout;
   private readonly recorder: EventRecorder;
   private running?: Promise<void[]>;
@@ -68,7 +75,7 @@ export class Kubelet {
     this.informer.start();
     await this.informer.waitForSync();
     await this.removeOrphans();
-    this.running = runWorkers(this.queue, 4, (k) => this.sync(k), (k, e) => this.log('pod sync failed', { pod: k, error: String(e) }));
+    this.running = runWorkers(this.queue, POD_WORKERS, (k) => this.sync(k), (k, e) => this.log('pod sync failed', { pod: k, error: String(e) }));
     this.resync = setInterval(() => {
       for (const k of this.workers.keys()) this.queue.add(k);
     }, this.opts.resyncMs ?? 1000);
@@ -171,13 +178,35 @@ export class Kubelet {
     return out;
   }
 
-  /** Kills a pod for the eviction manager and writes it Failed with the eviction's reason. */
-  async evictPod(key: string, graceSeconds: number, reason: string, message: string, conditions: Array<Record<string, unknown>>): Promise<boolean> {
+  /**
+   * Kills a pod for the eviction manager and writes it Failed with the eviction's reason. It goes
+   * through the work queue, so it never runs alongside a sync of the same pod (which could start
+   * a container while it is being killed); resolves once done.
+   */
+  evictPod(key: string, graceSeconds: number, reason: string, message: string, conditions: Array<Record<string, unknown>>): Promise<boolean> {
     const w = this.workers.get(key);
-    if (!w || w.isEvicted) return false;
-    await w.evict(graceSeconds, reason, message, conditions);
-    this.queue.add(key);
-    return true;
+    if (!w || w.isEvicted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      this.evictions.get(key)?.resolve(false);
+      this.evictions.set(key, { graceSeconds, reason, message, conditions, resolve });
+      this.queue.add(key);
+    });
+  }
+
+  /** An eviction asked for this pod: carried out before the sync that then writes its status. */
+  private async runEviction(key: string): Promise<void> {
+    const ev = this.evictions.get(key);
+    if (!ev) return;
+    this.evictions.delete(key);
+    const w = this.workers.get(key);
+    if (!w || w.isEvicted) return ev.resolve(false);
+    try {
+      await w.evict(ev.graceSeconds, ev.reason, ev.message, ev.conditions);
+      ev.resolve(true);
+    } catch (e) {
+      ev.resolve(false);
+      throw e;
+    }
   }
 
   /** For the node's log endpoint. */
@@ -187,6 +216,8 @@ export class Kubelet {
 
   async stop(): Promise<void> {
     if (this.resync) clearInterval(this.resync);
+    for (const ev of this.evictions.values()) ev.resolve(false);
+    this.evictions.clear();
     this.informer.stop();
     this.queue.shutDown();
     await this.running;
@@ -212,6 +243,7 @@ export class Kubelet {
   }
 
   private async sync(key: string): Promise<void> {
+    await this.runEviction(key);
     const pod = this.informer.get(key);
     let worker = this.workers.get(key);
     if (!pod) {
