@@ -114,7 +114,8 @@ export class ApiServer {
       await priority.admit(info, obj);
       await quota.admit(info, obj, dryRun);
     };
-    const registry = new GenericRegistry(storage, { ...registryHooks(), ...serviceAllocator.hooks(), admit });
+    const admitUpdate = (info: ResourceInfo, obj: KubeObject, old: KubeObject, dryRun: boolean) => quota.admitUpdate(info, obj, old, dryRun);
+    const registry = new GenericRegistry(storage, { ...registryHooks(), ...serviceAllocator.hooks(), admit, admitUpdate });
     this.registry = registry;
     await loadServiceAllocations(registry, serviceAllocator);
     const discovery = new Discovery([...resources, ...METRICS_RESOURCES], () => `${bindAddress}:${port}`);

@@ -148,4 +148,18 @@ describe('ResourceQuota and LimitRange', () => {
     for (const r of results.filter((x) => x.code !== 0)) assert.match(r.stderr, /exceeded quota: one, requested: configmaps=1, used: configmaps=2, limited: configmaps=2/);
     assert.equal(used('q3', 'one').configmaps, '2');
   });
+
+  test('an update is charged what it adds: a Service turned NodePort past services.nodeports is refused', async () => {
+    k(s, ['create', 'namespace', 'q4']);
+    k(s, ['-n', 'q4', 'create', 'quota', 'ports', '--hard=services.nodeports=1']);
+    await until('quota status', () => used('q4', 'ports')['services.nodeports'] === '0');
+    k(s, ['-n', 'q4', 'create', 'service', 'clusterip', 'a', '--tcp=80']);
+    k(s, ['-n', 'q4', 'create', 'service', 'clusterip', 'b', '--tcp=80']);
+    k(s, ['-n', 'q4', 'patch', 'service', 'a', '-p', '{"spec":{"type":"NodePort"}}']);
+    assert.equal(used('q4', 'ports')['services.nodeports'], '1');
+    const refused = kubectl(s, ['-n', 'q4', 'patch', 'service', 'b', '-p', '{"spec":{"type":"NodePort"}}']);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /services "b" is forbidden: exceeded quota: ports, requested: services.nodeports=1, used: services.nodeports=1, limited: services.nodeports=1/);
+    assert.equal(k(s, ['-n', 'q4', 'get', 'service', 'b', '-o', 'jsonpath={.spec.type}']), 'ClusterIP', 'nothing was written');
+  });
 });

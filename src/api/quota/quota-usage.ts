@@ -4,7 +4,7 @@
 // its count and storage, anything else count/<resource>. Also the quota scopes,
 // the "must specify" check for compute quotas, and the exceeded-quota check.
 import type { KubeObject } from '../object.js';
-import { addQuantity, compareQuantity, formatQuantity, parseQuantity, tryParseQuantity, zeroQuantity, type Quantity } from '../resource-quantity.js';
+import { addQuantity, compareQuantity, formatQuantity, parseQuantity, subtractQuantity, tryParseQuantity, zeroQuantity, type Quantity } from '../resource-quantity.js';
 
 type Obj = Record<string, any>;
 export type Usage = Record<string, Quantity>;
@@ -121,6 +121,16 @@ export function constrained(usage: Usage, hard: Record<string, string>): Usage {
 export function addUsage(a: Usage, b: Usage): Usage {
   const out: Usage = { ...a };
   for (const [k, v] of Object.entries(b)) out[k] = out[k] ? addQuantity(out[k]!, v) : v;
+  return out;
+}
+
+/** What an update adds: next minus previous, only where it grew (upstream's SubtractWithNonNegativeResult). */
+export function growth(next: Usage, previous: Usage): Usage {
+  const out: Usage = {};
+  for (const [k, v] of Object.entries(next)) {
+    const d = previous[k] ? subtractQuantity(v, previous[k]!) : v;
+    if (compareQuantity(d, zeroQuantity()) > 0) out[k] = d;
+  }
   return out;
 }
 

@@ -323,6 +323,7 @@ export class GenericRegistry {
       if (added.length) causes.push(field.forbidden('metadata.finalizers', 'no new finalizers can be added if the object is being deleted, found new finalizers ' + JSON.stringify(added)));
     }
     this.validate(info, obj, causes);
+    if (!subresource) await this.hooks.admitUpdate?.(sInfo, obj, current, !!opts.dryRun);
     const reservation = subresource === 'status' ? undefined : this.hooks.beginWrite?.(sInfo, obj, current);
     return settle(reservation, opts.dryRun, () => this.finishUpdate(info, version, current, obj, opts));
   }

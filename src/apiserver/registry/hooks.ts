@@ -26,6 +26,8 @@ export interface RegistryHooks {
   beginWrite?(info: ResourceInfo, obj: KubeObject, old: KubeObject | undefined): WriteReservation | undefined;
   /** Admission of a new object (a pod's priority, limits, quota), after defaulting; throws API errors. A dry run records nothing. */
   admit?(info: ResourceInfo, obj: KubeObject, dryRun: boolean): Promise<void>;
+  /** Admission of an update (quota for what grew, a claim's limits), after validation; throws API errors. */
+  admitUpdate?(info: ResourceInfo, obj: KubeObject, old: KubeObject, dryRun: boolean): Promise<void>;
   /** obj has left storage for good. */
   afterDelete?(info: ResourceInfo, obj: KubeObject): void;
   validateMetadata(obj: KubeObject, info: ResourceInfo): StatusCause[];

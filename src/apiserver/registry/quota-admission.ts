@@ -1,4 +1,8 @@
-// Upstream's LimitRanger and ResourceQuota admission plugins on create.
+// Upstream's LimitRanger and ResourceQuota admission plugins, on create and on
+// the updates upstream's evaluators look at: a Service (turning NodePort or
+// LoadBalancer) and a claim (growing its storage) are charged what they add;
+// a claim's new size must still fit its LimitRanges. Pod updates are not
+// charged (their resources cannot change without in-place resize).
 // LimitRanger: a pod gets its namespace's default requests/limits, then must fit
 // every LimitRange's min/max/ratio (a claim its storage bounds), else 403.
 // ResourceQuota: a new object is charged to every quota of its namespace that
@@ -13,7 +17,7 @@ import { findResource } from '../../api/kinds/resources.js';
 import type { KubeObject } from '../../api/object.js';
 import type { ResourceInfo } from '../../api/resource.js';
 import { aggregate, applyLimitRangeDefaults, defaultLimitRange, podLimitViolations, pvcLimitViolations } from '../../api/quota/limit-ranger.js';
-import { addUsage, constrained, exceeded, matchesScopes, missingCompute, parseList, usageOf } from '../../api/quota/quota-usage.js';
+import { addUsage, constrained, exceeded, growth, matchesScopes, missingCompute, parseList, usageOf, type Usage } from '../../api/quota/quota-usage.js';
 import { formatQuantity } from '../../api/resource-quantity.js';
 import { StorageError, type Storage } from '../../storage/store.js';
 import { collectionPrefix, objectKey, resourcePrefix } from './keys.js';
@@ -54,15 +58,34 @@ export class QuotaAdmission {
     await this.charge(info, obj, dryRun, forbidden);
   }
 
+  /** An update of a Service or a claim: LimitRanges for the claim's new size, then the quota charge for what grew. */
+  async admitUpdate(info: ResourceInfo, obj: KubeObject, old: KubeObject, dryRun = false): Promise<void> {
+    const ns = obj.metadata.namespace;
+    if (!ns || info.group !== '' || (info.plural !== 'services' && info.plural !== 'persistentvolumeclaims')) return;
+    const forbidden = (msg: string) => errors.forbidden(`${info.plural} "${obj.metadata.name ?? ''}" is forbidden: ${msg}`);
+    if (info.plural === 'persistentvolumeclaims') {
+      const ranges = (await this.list(LIMITRANGES(), ns)).map((r) => {
+        const c = structuredClone(r);
+        defaultLimitRange(c);
+        return c;
+      });
+      const bad = ranges.length ? pvcLimitViolations(obj, ranges) : [];
+      if (bad.length) throw forbidden(aggregate(bad));
+    }
+    await this.charge(info, obj, dryRun, forbidden, old);
+  }
+
   /** Checks every covering quota, then records the charge on each with a CAS; starts over on a conflict. */
-  private async charge(info: ResourceInfo, obj: KubeObject, dryRun: boolean, forbidden: (msg: string) => ApiError): Promise<void> {
+  private async charge(info: ResourceInfo, obj: KubeObject, dryRun: boolean, forbidden: (msg: string) => ApiError, old?: KubeObject): Promise<void> {
     const ns = obj.metadata.namespace!;
     let quotas = await this.list(QUOTAS(), ns);
     // a namespace without quotas (the common case) costs one watch-cache range lookup, no usage computed
     if (!quotas.length) return;
-    const usage = usageOf(info.plural, info.group, obj);
-    if (!Object.keys(usage).length) return;
-    const isPod = info.group === '' && info.plural === 'pods';
+    const full: Usage = usageOf(info.plural, info.group, obj);
+    // on update only what grew is charged; a quota whose scopes did not cover the old object charges it all
+    const previous = old ? usageOf(info.plural, info.group, old) : undefined;
+    if (!Object.keys(full).length) return;
+    const isPod = !old && info.group === '' && info.plural === 'pods';
     for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
       if (attempt) quotas = await this.list(QUOTAS(), ns);
       const writes: KubeObject[] = [];
@@ -70,6 +93,7 @@ export class QuotaAdmission {
         const name = q.metadata.name!;
         const hardSpec = ((q.spec as Obj | undefined)?.hard ?? {}) as Record<string, string>;
         if (!matchesScopes(q, info.plural, info.group, obj)) continue;
+        const usage = previous && matchesScopes(q, info.plural, info.group, old!) ? growth(full, previous) : full;
         if (isPod) {
           const missing = missingCompute(obj, hardSpec);
           if (missing.length) throw forbidden(`failed quota: ${name}: ${aggregate(missing)}`);

@@ -156,6 +156,9 @@ export class ServiceAllocator {
 
   private assignNodePorts(s: Obj, os: Obj, before: Held, taken: Held, causes: StatusCause[]): void {
     const ports: Obj[] = Array.isArray(s.ports) ? s.ports.filter((p: unknown) => p && typeof p === 'object') : [];
+    // 0 means "none" (Go's omitempty: upstream never stores or shows it; kubectl create service sends it)
+    for (const p of ports) if (p.nodePort === 0) delete p.nodePort;
+    if (s.healthCheckNodePort === 0) delete s.healthCheckNodePort;
     if (!NODE_PORT_TYPES.has(s.type)) return;
     if (s.type === 'LoadBalancer') s.allocateLoadBalancerNodePorts ??= true;
     const automatic = s.type === 'NodePort' || s.allocateLoadBalancerNodePorts !== false;
@@ -184,7 +187,7 @@ export class ServiceAllocator {
         return;
       }
       // an update that left nodePort out keeps the one the same port had
-      const prev = oldPorts.find((o) => o?.port === p.port && (o?.protocol ?? 'TCP') === (p.protocol ?? 'TCP') && Number.isInteger(o?.nodePort));
+      const prev = oldPorts.find((o) => o?.port === p.port && (o?.protocol ?? 'TCP') === (p.protocol ?? 'TCP') && Number.isInteger(o?.nodePort) && o.nodePort > 0);
       if (prev && claim(prev.nodePort, `spec.ports[${i}].nodePort`)) {
         p.nodePort = prev.nodePort;
         return;
@@ -199,7 +202,7 @@ export class ServiceAllocator {
     if (s.type === 'LoadBalancer' && s.externalTrafficPolicy === 'Local') {
       if (Number.isInteger(s.healthCheckNodePort) && s.healthCheckNodePort > 0) claim(s.healthCheckNodePort, 'spec.healthCheckNodePort');
       else {
-        const kept = Number.isInteger(os.healthCheckNodePort) ? os.healthCheckNodePort : undefined;
+        const kept = Number.isInteger(os.healthCheckNodePort) && os.healthCheckNodePort > 0 ? os.healthCheckNodePort : undefined;
         if (kept && claim(kept, 'spec.healthCheckNodePort')) s.healthCheckNodePort = kept;
         else {
           const next = this.ports.allocateNext();

@@ -132,3 +132,39 @@ test('admission against real storage: concurrent creates racing for the last slo
   for (const r of results) if (r.status === 'rejected') assert.match((r.reason as Error).message, /configmaps "cm\d" is forbidden: exceeded quota: q, requested: configmaps=1, used: configmaps=3, limited: configmaps=3/);
   assert.equal(((await store.get(objectKey(quotas, 'ns', 'q'))).status as { used: { configmaps: string } }).used.configmaps, '3');
 });
+
+test('updates are charged what they add: a Service turning NodePort, a claim growing; its LimitRange bounds the new size', async (t) => {
+  const dir = mkdtempSync(join(tmpdir(), 'skiff-quota-update-'));
+  const storage = await createStorage({ dataDir: dir });
+  t.after(async () => {
+    await storage.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const quotas = findResource('', 'resourcequotas')!;
+  const services = findResource('', 'services')!;
+  const claims = findResource('', 'persistentvolumeclaims')!;
+  const store = storage.resource(resourcePrefix(quotas));
+  const admission = new QuotaAdmission(storage);
+  await store.create(objectKey(quotas, 'ns', 'q'), {
+    apiVersion: 'v1', kind: 'ResourceQuota', metadata: { name: 'q', namespace: 'ns' },
+    spec: { hard: { 'services.nodeports': '2', services: '5', 'requests.storage': '10Gi' } },
+    status: { hard: { 'services.nodeports': '2', services: '5', 'requests.storage': '10Gi' }, used: { 'services.nodeports': '1', services: '1', 'requests.storage': '4Gi' } },
+  } as unknown as KubeObject);
+  const used = async () => ((await store.get(objectKey(quotas, 'ns', 'q'))).status as { used: Record<string, string> }).used;
+  const svc = (type: string, ports: number) => ({ metadata: { name: 'web', namespace: 'ns' }, spec: { type, ports: Array.from({ length: ports }, (_, i) => ({ port: 80 + i })) } }) as unknown as KubeObject;
+  // ClusterIP -> NodePort with one port: one node port more, the service itself is not counted again
+  await admission.admitUpdate(services, svc('NodePort', 1), svc('ClusterIP', 1));
+  assert.deepEqual(await used(), { 'services.nodeports': '2', services: '1', 'requests.storage': '4Gi' });
+  await assert.rejects(admission.admitUpdate(services, svc('NodePort', 2), svc('NodePort', 1)), (e: { code: number; message: string }) => e.code === 403 && e.message === 'services "web" is forbidden: exceeded quota: q, requested: services.nodeports=1, used: services.nodeports=2, limited: services.nodeports=2');
+  // shrinking charges nothing (the controller gives usage back later)
+  await admission.admitUpdate(services, svc('ClusterIP', 1), svc('NodePort', 1));
+  assert.equal((await used())['services.nodeports'], '2');
+
+  const pvc = (size: string) => ({ metadata: { name: 'data', namespace: 'ns' }, spec: { resources: { requests: { storage: size } } } }) as unknown as KubeObject;
+  await admission.admitUpdate(claims, pvc('5Gi'), pvc('2Gi'));
+  assert.equal((await used())['requests.storage'], '7Gi');
+  await assert.rejects(admission.admitUpdate(claims, pvc('9Gi'), pvc('5Gi')), /exceeded quota: q, requested: requests.storage=4Gi, used: requests.storage=7Gi, limited: requests.storage=10Gi/);
+  const limits = findResource('', 'limitranges')!;
+  await storage.resource(resourcePrefix(limits)).create(objectKey(limits, 'ns', 'lr'), { apiVersion: 'v1', kind: 'LimitRange', metadata: { name: 'lr', namespace: 'ns' }, spec: { limits: [{ type: 'PersistentVolumeClaim', max: { storage: '6Gi' } }] } } as unknown as KubeObject);
+  await assert.rejects(admission.admitUpdate(claims, pvc('8Gi'), pvc('5Gi')), /persistentvolumeclaims "data" is forbidden: maximum storage usage per PersistentVolumeClaim is 6Gi, but request is 8Gi/);
+});

@@ -152,3 +152,17 @@ test('a full range is an error, not a silent duplicate', () => {
   sa.begin(svc('b', {}), undefined).commit();
   assert.throws(() => sa.begin(svc('c', {}), undefined), /range is full/);
 });
+
+test('nodePort 0 means none: not stored, and a later change to NodePort allocates one', () => {
+  const sa = new ServiceAllocator({ nodePortRange: '30000-30010' });
+  // what `kubectl create service clusterip` sends
+  const old = svc('a', { type: 'ClusterIP', ports: [{ port: 80, protocol: 'TCP', nodePort: 0 }], healthCheckNodePort: 0 });
+  sa.begin(old, undefined).commit();
+  assert.deepEqual((old.spec as any).ports, [{ port: 80, protocol: 'TCP' }]);
+  assert.equal((old.spec as any).healthCheckNodePort, undefined);
+  const next = svc('a', { ...structuredClone(old.spec as object), type: 'NodePort' });
+  (next.spec as any).ports[0].nodePort = 0;
+  sa.begin(next, { ...old, spec: { ...(old.spec as object), ports: [{ port: 80, protocol: 'TCP', nodePort: 0 }] } } as KubeObject).commit();
+  const got = (next.spec as any).ports[0].nodePort;
+  assert.ok(got >= 30000 && got <= 30010, `allocated ${got}`);
+});
