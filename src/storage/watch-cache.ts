@@ -5,7 +5,7 @@
 // memory; Exact lists and continue tokens go to the backend's MVCC history. Every
 // watcher is served from the cache: fan-out never re-reads the store, and never waits
 // for a slow watcher. Writes and get go straight to the backend.
-import type { KubeObject } from '../api/object.js';
+import { cloneJson, type KubeObject } from '../api/object.js';
 import { prefixEnd, type Backend, type BackendEvent } from './backend.js';
 import { listFromBackend } from './backend-list.js';
 import { bookmarkEvent, CacheWatcher, errorEvent } from './cache-watcher.js';
@@ -224,14 +224,24 @@ export class WatchCache implements ResourceStore {
     this.checkKey(key);
     const value = encodeObject(key, obj);
     const r = await this.backend.create(key, value);
-    return decodeObject(value, r.revision);
+    return this.written(key, value, r.revision);
   }
 
   async update(key: string, obj: KubeObject, pre?: Preconditions): Promise<KubeObject> {
     this.checkKey(key);
     const value = encodeObject(key, obj);
     const r = await this.backend.update(key, value, this.preconditions(key, pre));
-    return decodeObject(value, r.revision);
+    return this.written(key, value, r.revision);
+  }
+
+  /**
+   * The object a write stored, for its caller: the feed has already decoded it
+   * into the cache, and a copy of that is cheaper than parsing the JSON again.
+   */
+  private written(key: string, value: string, revision: number): KubeObject {
+    const cached = this.objects.get(key)?.object;
+    if (cached && cached.metadata.resourceVersion === String(revision)) return cloneJson(cached);
+    return decodeObject(value, revision);
   }
 
   async delete(key: string, pre?: Preconditions): Promise<KubeObject> {
