@@ -5,7 +5,7 @@
 // kubernetes/api and kubernetes/apimachinery:
 //   node scripts/gen-proto-schema.mjs <api-dir> <apimachinery-dir>
 // The output is committed; this script only needs to run when upstream changes.
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 const [apiDir, machineryDir] = process.argv.slice(2);
@@ -43,11 +43,58 @@ for (const file of files) {
   }
 }
 
+// What the Go structs say that the .proto files do not: a field embedded with
+// `json:",inline"` (its fields go in the parent's JSON: flag i), and a
+// non-pointer scalar with omitempty (gogo writes it even at its zero value,
+// Go's JSON leaves it out: flag o, so the decoder drops the zero).
+function goFieldFlags(dir) {
+  const out = {};
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.go') || name.endsWith('_test.go') || name.startsWith('zz_') || name === 'generated.pb.go') continue;
+    const text = readFileSync(join(dir, name), 'utf8');
+    const re = /type\s+(\w+)\s+struct\s*\{([\s\S]*?)\n\}/g;
+    let m;
+    while ((m = re.exec(text))) {
+      const fields = {};
+      for (const line of m[2].split('\n')) {
+        const f = /^\s*(\w+\s+)?([*\[\]\w.]+(?:\[[\w.]+\][*\w.]+)?)\s+`json:"([^"]*)"[^`]*protobuf:"\w+,(\d+),/.exec(line);
+        if (!f) continue;
+        const [, fieldName, goType, json, num] = f;
+        const [jsonName, ...opts] = json.split(',');
+        // an embedded struct without a JSON name is inlined by encoding/json, as is `json:",inline"`
+        if (opts.includes('inline') || (!fieldName && !jsonName)) fields[num] = 'i';
+        else if (opts.includes('omitempty') && !/^[*[]|^map\[/.test(goType)) fields[num] = 'o';
+      }
+      out[m[1]] = fields;
+    }
+  }
+  return out;
+}
+
 function qualify(type, pkg) {
   const scalars = ['string', 'bytes', 'bool', 'int32', 'int64', 'uint32', 'uint64', 'double', 'float', 'sint32', 'sint64', 'fixed32', 'fixed64'];
   if (scalars.includes(type)) return type;
   if (type.startsWith('.')) return type.slice(1);
   return type.includes('.') ? type : `${pkg}.${type}`;
+}
+
+const SCALAR = new Set(['string', 'bool', 'int32', 'int64', 'uint32', 'uint64', 'double', 'float', 'sint32', 'sint64', 'fixed32', 'fixed64']);
+const goDirs = [...API.map((p) => join(apiDir, p)), ...MACHINERY.map((p) => join(machineryDir, p))];
+for (const dir of goDirs) {
+  const pkgText = readFileSync(join(dir, 'generated.proto'), 'utf8');
+  const pkg = /package\s+([\w.]+);/.exec(pkgText)[1];
+  // runtime.Unknown is the envelope, decoded field by field, not an object's JSON
+  if (pkg === 'k8s.io.apimachinery.pkg.runtime') continue;
+  for (const [struct, flags] of Object.entries(goFieldFlags(dir))) {
+    const msg = messages[`${pkg}.${struct}`];
+    if (!msg) continue;
+    for (const [num, flag] of Object.entries(flags)) {
+      const f = msg[num];
+      if (!f || f.r || f.map) continue;
+      if (flag === 'i' && !SCALAR.has(f.t)) f.i = 1;
+      if (flag === 'o' && SCALAR.has(f.t)) f.o = 1;
+    }
+  }
 }
 
 const out = join(new URL('..', import.meta.url).pathname, 'src/api/protobuf/proto-schema.json');

@@ -87,6 +87,22 @@ describe('kubectl basics', () => {
     assert.match(gone.stderr, /configmaps "cfg" not found/);
   });
 
+  test('kubectl create subcommands send protobuf: ingress (inline rule values), service, job from a cronjob', () => {
+    k(s, ['create', 'namespace', 'pb']);
+    // an IngressRule's http is an inline struct in Go: a protobuf field of its own on the wire
+    k(s, ['-n', 'pb', 'create', 'ingress', 'web', '--class=skiff', '--rule=web.test/*=web:80', '--rule=api.test/v1=api:http']);
+    const ing = JSON.parse(k(s, ['-n', 'pb', 'get', 'ingress', 'web', '-o', 'json']));
+    assert.deepEqual(ing.spec.rules.map((r: { host: string; http: { paths: object[] } }) => [r.host, r.http.paths]), [
+      ['web.test', [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'web', port: { number: 80 } } } }]],
+      ['api.test', [{ path: '/v1', pathType: 'Exact', backend: { service: { name: 'api', port: { name: 'http' } } } }]],
+    ]);
+    k(s, ['-n', 'pb', 'create', 'service', 'nodeport', 'np', '--tcp=80:8080']);
+    assert.match(k(s, ['-n', 'pb', 'get', 'svc', 'np', '-o', 'jsonpath={.spec.ports[0].nodePort}']), /^3\d{4}$/);
+    k(s, ['-n', 'pb', 'create', 'cronjob', 'cj', '--image=busybox', '--schedule=*/5 * * * *', '--', 'true']);
+    k(s, ['-n', 'pb', 'create', 'job', 'once', '--from=cronjob/cj']);
+    assert.equal(k(s, ['-n', 'pb', 'get', 'job', 'once', '-o', 'jsonpath={.metadata.annotations.cronjob\\.kubernetes\\.io/instantiate}']), 'manual');
+  });
+
   test('apply twice (client-side and server-side) with a change', () => {
     k(s, ['create', 'namespace', 'applied']);
     k(s, ['-n', 'applied', 'apply', '-f', '-'], DEPLOYMENT);

@@ -6,7 +6,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { ApiError, errors } from '../errors.js';
 
-type Field = { n: string; t: string; r?: 1; map?: string };
+/** n: JSON name, t: type, r: repeated, map: key type, i: inlined Go struct, o: omitempty non-pointer scalar (zero means absent) */
+type Field = { n: string; t: string; r?: 1; map?: string; i?: 1; o?: 1 };
 type Schema = Record<string, Record<string, Field>>;
 
 let schema: Schema | undefined;
@@ -147,6 +148,7 @@ function special(type: string, msg: Record<string, unknown>, raw: Buffer): { val
   return undefined;
 }
 
+
 function decodeMessage(buf: Buffer, type: string, depth: number): unknown {
   if (depth > MAX_DEPTH) throw errors.badRequest(`the body of the request exceeds the maximum nesting depth of ${MAX_DEPTH}`);
   const fields = messages()[type];
@@ -197,11 +199,18 @@ function decodeMessage(buf: Buffer, type: string, depth: number): unknown {
         continue;
       }
       value = scalar(r, wire, f.t);
+      // gogo writes non-pointer scalars even at zero; Go's JSON leaves omitempty ones out
+      if (f.o && (value === 0 || value === false || value === 0n)) continue;
     } else {
       const raw = r.bytes();
       const msg = decodeMessage(raw, f.t, depth + 1) as Record<string, unknown>;
       const sp = special(f.t, msg, raw);
       value = sp ? sp.value : msg;
+      // a Go struct embedded inline (a Volume's source, a Probe's handler, an IngressRule's http): its fields go in this object
+      if (!sp && f.i) {
+        Object.assign(out, msg);
+        continue;
+      }
     }
     if (f.r) ((out[f.n] ??= []) as unknown[]).push(value);
     else if (value !== undefined && value !== '') out[f.n] = value;
