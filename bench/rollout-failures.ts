@@ -114,6 +114,12 @@ export async function rollingUpdate(c: Cluster, preStop: boolean, k: (args: stri
   });
   // when each endpoint (by pod IP) last left node 0's rules
   const epGone = new Map<string, number>();
+  // when the EndpointSlice first said each address was not ready (or dropped it)
+  const sliceUnready = new Map<string, number>();
+  const stopSliceWatch = watchFromNode0(c, `/apis/discovery.k8s.io/v1/namespaces/default/endpointslices?watch=1&labelSelector=kubernetes.io%2Fservice-name%3D${name}`, (t, _type, slice) => {
+    const listed = new Map(((slice.endpoints ?? []) as Obj[]).flatMap((e) => (e.addresses as string[]).map((a) => [a, e.conditions?.ready === true] as const)));
+    for (const p of pods.values()) if (p.ip && p.deletingAt !== undefined && !sliceUnready.has(p.ip) && listed.get(p.ip) !== true) sliceUnready.set(p.ip, t);
+  });
   const nftLines: string[] = [];
   const stopMonitor = nftMonitor(c.nodes[0]!.netns, (t, line) => {
     nftLines.push(`${t} ${line}`);
@@ -141,6 +147,7 @@ export async function rollingUpdate(c: Cluster, preStop: boolean, k: (args: stri
   const res = await traffic.stop();
   await new Promise((r) => setTimeout(r, 500)); // the last watch events and nft lines
   stopWatch();
+  stopSliceWatch();
   stopMonitor();
   const sent = flows.list();
   flows.remove();
@@ -165,8 +172,9 @@ export async function rollingUpdate(c: Cluster, preStop: boolean, k: (args: stri
     })
     .join('');
   // for every old pod: from its deletion (seen by a watch) to its endpoint leaving node 0's rules
-  const lags = [...pods.values()].filter((p) => p.deletingAt !== undefined && p.ip && epGone.has(p.ip)).map((p) => epGone.get(p.ip!)! - p.deletingAt!);
-  return `  ${preStop ? 'preStop sleep 5 s   ' : 'no preStop hook     '} ${res.failed} failed of ${res.ok + res.failed} requests (rollout ${rolloutS.toFixed(0)} s; deleted pods left node 0's rules ${lags.sort((a, b) => a - b).join(', ')} ms after their deletion)${detail}`;
+  const deleted = [...pods.values()].filter((p) => p.deletingAt !== undefined && p.ip && epGone.has(p.ip)).sort((a, b) => a.deletingAt! - b.deletingAt!);
+  const lags = deleted.map((p) => `${sliceUnready.has(p.ip!) ? sliceUnready.get(p.ip!)! - p.deletingAt! : '?'}/${epGone.get(p.ip!)! - p.deletingAt!}`);
+  return `  ${preStop ? 'preStop sleep 5 s   ' : 'no preStop hook     '} ${res.failed} failed of ${res.ok + res.failed} requests (rollout ${rolloutS.toFixed(0)} s; deleted pods unready in the slice/gone from node 0's rules ${lags.join(', ')} ms after their deletion)${detail}`;
 }
 
 interface Cause {
