@@ -2,6 +2,7 @@
 // (pkg/controller/util/endpoint) decide it; shared by the EndpointSlice and
 // Endpoints controllers so both always agree.
 import type { KubeObject } from '../object.js';
+import { isTerminalPod } from './pod-phase.js';
 
 type Obj = Record<string, any>;
 
@@ -75,8 +76,7 @@ export function serviceEndpoints(svc: KubeObject, pods: KubeObject[], includeTer
   const out: PodEndpoint[] = [];
   for (const pod of pods) {
     if (pod.metadata.namespace !== svc.metadata.namespace || !selects(selector, pod)) continue;
-    const phase = ((pod.status ?? {}) as Obj).phase;
-    if (phase === 'Succeeded' || phase === 'Failed') continue;
+    if (isTerminalPod(pod)) continue;
     const terminating = !!pod.metadata.deletionTimestamp;
     if (terminating && !includeTerminating && !publishNotReady) continue;
     const ips = podIPs(pod);

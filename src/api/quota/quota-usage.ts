@@ -5,6 +5,7 @@
 // the "must specify" check for compute quotas, and the exceeded-quota check.
 import type { KubeObject } from '../object.js';
 import { addQuantity, compareQuantity, formatQuantity, parseQuantity, subtractQuantity, tryParseQuantity, zeroQuantity, type Quantity } from '../resource-quantity.js';
+import { isTerminalPod } from '../kinds/pod-phase.js';
 
 type Obj = Record<string, any>;
 export type Usage = Record<string, Quantity>;
@@ -14,7 +15,6 @@ const one = (): Quantity => parseQuantity('1');
 /** "pods", "services.apps"-style names of count/<resource> (core resources have no group). */
 export const countName = (plural: string, group: string) => `count/${group ? `${plural}.${group}` : plural}`;
 
-export const isTerminalPod = (pod: KubeObject) => ['Succeeded', 'Failed'].includes((pod.status as Obj | undefined)?.phase);
 
 function podResources(pod: KubeObject, field: 'requests' | 'limits'): Usage {
   // containers add up; an init container runs alone, so the larger of the two wins (upstream's PodRequests)

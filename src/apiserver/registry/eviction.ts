@@ -9,6 +9,7 @@ import { isPodReady } from '../../api/kinds/service-endpoints.js';
 import type { KubeObject } from '../../api/object.js';
 import { selectorFromLabelSelector } from '../../api/selectors/label-selector.js';
 import type { DeleteOptions, GenericRegistry, WriteOptions } from './generic-registry.js';
+import { isTerminalPod } from '../../api/kinds/pod-phase.js';
 
 type Obj = Record<string, any>;
 
@@ -98,14 +99,12 @@ export async function evictPod(registry: GenericRegistry, ns: string, name: stri
 
 /** Upstream ignores budgets for pods that cannot be disrupting anything. */
 function canIgnoreBudget(pod: KubeObject): boolean {
-  const phase = (pod.status as Obj | undefined)?.phase;
-  return phase === 'Succeeded' || phase === 'Failed' || phase === 'Pending' || !!pod.metadata.deletionTimestamp;
+  return isTerminalPod(pod) || (pod.status as Obj | undefined)?.phase === 'Pending' || !!pod.metadata.deletionTimestamp;
 }
 
 /** upstream's shouldEnforceResourceVersion: finished or deleting pods cannot turn ready again. */
 function mayBecomeReady(pod: KubeObject): boolean {
-  const phase = (pod.status as Obj | undefined)?.phase;
-  return !(phase === 'Succeeded' || phase === 'Failed' || pod.metadata.deletionTimestamp);
+  return !(isTerminalPod(pod) || pod.metadata.deletionTimestamp);
 }
 
 /** An unready pod does not count as healthy: it may go without spending the budget (unhealthyPodEvictionPolicy). */

@@ -12,6 +12,7 @@ import type { RegistryHooks, WriteReservation } from './hooks.js';
 import { collectionPrefix, objectKey, resourcePrefix } from './keys.js';
 import { deepEqual, generateName, newUid, nowTimestamp, specChangedDefault, tracksGeneration } from './metadata.js';
 import { mapStorageError } from './storage-errors.js';
+import { isTerminalPod } from '../../api/kinds/pod-phase.js';
 
 export type FieldValidation = 'Ignore' | 'Warn' | 'Strict';
 
@@ -604,8 +605,7 @@ function prepareNamespace(obj: KubeObject): void {
 function gracePeriod(info: ResourceInfo, obj: KubeObject, requested: number | undefined): number {
   if (!(info.group === '' && info.plural === 'pods')) return 0;
   const spec = obj.spec as { nodeName?: string; terminationGracePeriodSeconds?: number } | undefined;
-  const phase = (obj.status as { phase?: string } | undefined)?.phase;
-  if (!spec?.nodeName || phase === 'Succeeded' || phase === 'Failed') return 0;
+  if (!spec?.nodeName || isTerminalPod(obj)) return 0;
   const g = requested ?? spec.terminationGracePeriodSeconds ?? 30;
   // upstream: a requested grace of 0 means "immediately" only with force; otherwise 1
   return Math.max(0, g);

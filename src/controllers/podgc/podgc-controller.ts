@@ -8,7 +8,7 @@
 import type { KubeObject } from '../../api/object.js';
 import type { Informer } from '../../client/informer.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { isTerminalPod } from '../../api/quota/quota-usage.js';
+import { isTerminalPod } from '../../api/kinds/pod-phase.js';
 import { planPodGc, type PodGcOptions } from './podgc-plan.js';
 
 const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };

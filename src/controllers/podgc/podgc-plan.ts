@@ -1,7 +1,7 @@
 // What one pod-gc pass deletes, from the cached pods and nodes (no I/O, so the
 // rules are unit-tested). The controller confirms orphans with the API server.
 import type { KubeObject } from '../../api/object.js';
-import { isTerminalPod } from '../../api/quota/quota-usage.js';
+import { isTerminalPod } from '../../api/kinds/pod-phase.js';
 
 type Obj = Record<string, any>;
 

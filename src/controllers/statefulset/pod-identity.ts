@@ -4,6 +4,7 @@
 // of the template's same-named volumes.
 import type { KubeObject } from '../../api/object.js';
 import { REVISION_LABEL } from './revisions.js';
+import { isTerminalPod } from '../../api/kinds/pod-phase.js';
 
 type Obj = Record<string, any>;
 
@@ -87,7 +88,4 @@ export function availableIn(pod: KubeObject, minReadySeconds: number, now = Date
   return Math.max(0, at + minReadySeconds * 1000 - now);
 }
 
-export function isTerminated(pod: KubeObject): boolean {
-  const phase = (pod.status as Obj)?.phase;
-  return phase === 'Failed' || phase === 'Succeeded';
-}
+export const isTerminated = isTerminalPod;

@@ -6,6 +6,7 @@ import { Informer } from '../../client/informer.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
 import { runNft } from '../proxy/service-proxy.js';
 import { buildPolicyRuleset } from './policy-ruleset.js';
+import { isTerminalPhase } from '../../api/kinds/pod-phase.js';
 
 export const NETWORK_POLICIES: ResourceRef = {
   group: 'networking.k8s.io',
@@ -36,7 +37,7 @@ function podFingerprint(p: KubeObject): string {
     spec.nodeName,
     spec.hostNetwork,
     status.podIP,
-    status.phase === 'Succeeded' || status.phase === 'Failed',
+    isTerminalPhase(status.phase),
     ports,
   ]);
 }
