@@ -6,17 +6,9 @@
 import { readFileSync, statfsSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { conditionOf, thresholdsMet, type Observation, type Signal, type Threshold } from './eviction-thresholds.js';
+import { readNumber } from '../runtime/oci/cgroup-stats.js';
 
 export type PressureCondition = 'MemoryPressure' | 'DiskPressure' | 'PIDPressure';
-
-function readNumber(path: string): number | undefined {
-  try {
-    const n = Number(readFileSync(path, 'utf8').trim());
-    return Number.isFinite(n) ? n : undefined;
-  } catch {
-    return undefined;
-  }
-}
 
 export function memoryObservation(): Observation {
   const capacity = totalmem();

@@ -3,7 +3,7 @@
 // count, and its ephemeral storage — each container's writable layer and log plus
 // the pod's local volumes (disk-backed emptyDirs, configMap, secret, downwardAPI
 // and projected files), walked as du walks them (allocated blocks).
-import { lstatSync, readdirSync, readFileSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { KubeObject } from '../../api/object.js';
 import type { Runtime } from '../../runtime/runtime.js';
@@ -11,6 +11,7 @@ import { cgroupUsage } from '../../runtime/oci/cgroup-stats.js';
 import { podDir } from '../volumes.js';
 import type { ActivePod } from '../kubelet.js';
 import type { PodUsage } from './ranking.js';
+import { readNumber } from '../../runtime/oci/cgroup-stats.js';
 
 type Obj = Record<string, any>;
 
@@ -51,15 +52,6 @@ export async function diskUsage(path: string): Promise<{ bytes: number; inodes: 
     }
   }
   return { bytes, inodes };
-}
-
-function readNumber(path: string): number | undefined {
-  try {
-    const n = Number(readFileSync(path, 'utf8').trim());
-    return Number.isFinite(n) ? n : undefined;
-  } catch {
-    return undefined;
-  }
 }
 
 /** Processes (tasks) in a cgroup, from the pids controller on cgroup v1 or v2. */

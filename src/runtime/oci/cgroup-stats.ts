@@ -13,7 +13,8 @@ export interface CgroupUsage {
 
 const unified = (): boolean => existsSync(join(ROOT, 'cgroup.controllers'));
 
-function readNumber(path: string): number | undefined {
+/** A file holding one number (cgroup and /proc counters); undefined when unreadable or not a number. */
+export function readNumber(path: string): number | undefined {
   try {
     const n = Number(readFileSync(path, 'utf8').trim());
     return Number.isFinite(n) ? n : undefined;
