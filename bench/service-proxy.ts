@@ -12,6 +12,8 @@
 //    preStop sleep, side by side, each failure traced to its cause (rollout-failures.ts).
 // Run: node --import tsx bench/service-proxy.ts [requests=2000] [concurrency=16] [services=20] [endpoint changes=40]
 import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { k } from '../test/e2e/harness.js';
 import { startCluster } from '../test/e2e/cluster-harness.js';
 import { runTraffic } from '../test/e2e/http-traffic.js';
@@ -105,5 +107,7 @@ try {
   console.log('rolling update (kubectl set image, maxSurge 1, maxUnavailable 0) of 3 replicas under constant traffic, 4 at a time, httpGet readiness probe:');
   for (const r of rows) console.log(r);
 } finally {
+  // SKIFF_BENCH_TRACE=DIR (see rollout-failures.ts): the server's log too
+  if (process.env.SKIFF_BENCH_TRACE) writeFileSync(join(process.env.SKIFF_BENCH_TRACE, 'server.log'), c.s.output());
   await c.stop();
 }
