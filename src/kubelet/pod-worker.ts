@@ -78,6 +78,8 @@ export class PodWorker {
   private imageIDs = new Map<string, string>();
   private net?: PodNetworkStatus;
   private reportedMissingSecrets = false;
+  /** what writeHosts last wrote, so a resync of an unchanged pod writes nothing */
+  private written = { hosts: '', resolv: '' };
   /** set once the eviction manager killed the pod: its status no longer follows the containers */
   private evictedStatus?: Obj;
   private evicting = false;
@@ -339,12 +341,17 @@ export class PodWorker {
   /** /etc/hosts as the kubelet writes it: localhost and the pod's own name. */
   private writeHosts(pod: KubeObject): void {
     const dir = podDir(this.opts.rootDir, pod);
-    mkdirSync(dir, { recursive: true });
     const ip = this.podIPs[0];
     const own = ip ? `${ip}\t${pod.metadata.name}\n` : `127.0.1.1\t${pod.metadata.name}\n`;
     // the pod's resolv.conf per its dnsPolicy (cluster DNS first, the node's, or its own dnsConfig)
-    if (this.opts.dns) writeFileSync(join(dir, 'resolv.conf'), podResolvConfText(pod, this.opts.dns));
-    writeFileSync(join(dir, 'etc-hosts'), `# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${own}`);
+    const resolv = this.opts.dns ? podResolvConfText(pod, this.opts.dns) : '';
+    const hosts = `# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${own}`;
+    // every sync (each pod, every second) comes here: the files are written when their text changes
+    if (hosts === this.written.hosts && resolv === this.written.resolv) return;
+    mkdirSync(dir, { recursive: true });
+    if (resolv) writeFileSync(join(dir, 'resolv.conf'), resolv);
+    writeFileSync(join(dir, 'etc-hosts'), hosts);
+    this.written = { hosts, resolv };
   }
 
   /** The log of a container's current attempt, or of the one before it. */

@@ -78,7 +78,12 @@ export class PodNetwork {
     await ip(['link', 'set', this.bridge, 'up']);
   }
 
-  private conflist(): { cniVersion: string; name: string; plugins: object[] } {
+  /**
+   * The chain for eth0. portmap only when the pod has host ports: with none its ADD
+   * passes the result through (one process per pod saved); DEL always runs it, as
+   * the pod's ports may not be known then (orphans).
+   */
+  private conflist(portmap = true): { cniVersion: string; name: string; plugins: object[] } {
     return {
       cniVersion: '1.0.0',
       name: 'skiff',
@@ -93,7 +98,7 @@ export class PodNetwork {
           ...(this.opts.mtu ? { mtu: this.opts.mtu } : {}),
           ipam: { type: 'host-local', ranges: [[{ subnet: this.opts.podCIDR }]], routes: [{ dst: '0.0.0.0/0' }], dataDir: join(this.opts.stateDir, 'ipam') },
         },
-        { type: 'portmap', capabilities: { portMappings: true }, snat: true },
+        ...(portmap ? [{ type: 'portmap', capabilities: { portMappings: true }, snat: true }] : []),
       ],
     };
   }
@@ -120,11 +125,16 @@ export class PodNetwork {
     if (known) await this.tearDown(sandboxId, undefined, ports);
     const netns = `/proc/${sandboxPid}/ns/net`;
     const rt = { containerId: sandboxId, netns, ifName: 'eth0', args: { IgnoreUnknown: '1', K8S_POD_NAMESPACE: pod.namespace, K8S_POD_NAME: pod.name, K8S_POD_INFRA_CONTAINER_ID: sandboxId, K8S_POD_UID: pod.uid } };
-    await invokePlugin(this.opts.binDir, 'ADD', { ...rt, ifName: 'lo' }, { cniVersion: '1.0.0', name: 'skiff-lo', type: 'loopback' });
+    // lo and eth0 are independent: both plugins run at once
+    const lo = invokePlugin(this.opts.binDir, 'ADD', { ...rt, ifName: 'lo' }, { cniVersion: '1.0.0', name: 'skiff-lo', type: 'loopback' });
+    // awaited below; a failure before then must not count as an unhandled rejection (which ends the process)
+    lo.catch(() => {});
     let result: CniResult | undefined;
     try {
-      result = await invokeList(this.opts.binDir, 'ADD', rt, this.conflist(), { portMappings: ports });
+      result = await invokeList(this.opts.binDir, 'ADD', rt, this.conflist(ports.length > 0), { portMappings: ports });
+      await lo;
     } catch (e) {
+      await lo.catch(() => {});
       // leave nothing half-made: the address goes back to the pool
       await invokeList(this.opts.binDir, 'DEL', rt, this.conflist(), { portMappings: ports }).catch(() => {});
       throw e;

@@ -93,9 +93,10 @@ export class OciRuntime implements Runtime {
     const existing = await this.sandboxStatus(cfg.id);
     if (existing?.running) return existing;
     if (existing) await this.removeSandbox(cfg.id);
+    // the sandbox only sleeps on a read-only root: the busybox directory as it is, no overlay mount of its own
     await this.createContainerInternal(handler,
       cfg.id,
-      [this.opts.sandboxRoot],
+      { shared: this.opts.sandboxRoot },
       ociSpec({
         args: ['/bin/sleep', '2147483647'],
         env: ['PATH=/bin'],
@@ -152,21 +153,27 @@ export class OciRuntime implements Runtime {
       terminal: cfg.tty,
     });
     // a pod's containers run with its sandbox's runtime
-    await this.createContainerInternal(this.handlerOf(cfg.sandboxId), cfg.id, cfg.lowerDirs, spec, cfg.sandboxId, { stdin: cfg.stdin, stdinOnce: cfg.stdinOnce, tty: cfg.tty });
-    return (await this.containerStatus(cfg.id))!;
+    const pid = await this.createContainerInternal(this.handlerOf(cfg.sandboxId), cfg.id, { lowers: cfg.lowerDirs }, spec, cfg.sandboxId, { stdin: cfg.stdin, stdinOnce: cfg.stdinOnce, tty: cfg.tty });
+    // just created, waiting for start: known without asking the runtime (a `runc state` per container)
+    return { id: cfg.id, state: 'created', pid, logPath: this.logPath(cfg.id) };
   }
 
-  private async createContainerInternal(handler: OciRuntimeHandler, id: string, lowers: string[], spec: object, sandboxId: string | undefined, io: { stdin?: boolean; stdinOnce?: boolean; tty?: boolean } = {}): Promise<void> {
+  /**
+   * Creates the container under conmon; returns its pid. Its root is an overlay of
+   * the image's layers with a writable upper of its own, or a directory shared read-only.
+   */
+  private async createContainerInternal(handler: OciRuntimeHandler, id: string, root: { lowers: string[] } | { shared: string }, spec: object, sandboxId: string | undefined, io: { stdin?: boolean; stdinOnce?: boolean; tty?: boolean } = {}): Promise<number | undefined> {
     const dir = this.dir(id);
     const bundle = join(dir, 'bundle');
     const rootfs = join(bundle, 'rootfs');
-    for (const d of [rootfs, join(dir, 'upper'), join(dir, 'work'), join(dir, 'exits'), join(dir, 'sock'), join(dir, 'persist'), join(this.opts.stateDir, 'logs')]) mkdirSync(d, { recursive: true });
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
+    const own = 'lowers' in root ? [rootfs, join(dir, 'upper'), join(dir, 'work')] : [bundle];
+    for (const d of [...own, join(dir, 'exits'), join(dir, 'sock'), join(dir, 'persist'), join(this.opts.stateDir, 'logs')]) mkdirSync(d, { recursive: true });
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify('shared' in root ? { ...spec, root: { path: root.shared, readonly: true } } : spec));
     const meta: ContainerMeta = { id, handler: handler.name, sandboxId, stdin: io.stdin, tty: io.tty };
     writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
     this.handlerCache.set(id, handler);
-    if (!isMounted(rootfs)) {
-      await mountOverlay(lowers, join(dir, 'upper'), join(dir, 'work'), rootfs);
+    if ('lowers' in root && !isMounted(rootfs)) {
+      await mountOverlay(root.lowers, join(dir, 'upper'), join(dir, 'work'), rootfs);
     }
     // conmon runs `runc create` (or crun's) and stays as the container's parent and log writer
     await run(this.conmonPath, [
@@ -192,6 +199,7 @@ export class OciRuntime implements Runtime {
       if (Date.now() > deadline) throw new Error(`container ${id} was not created within 10 s`);
       await new Promise((r) => setTimeout(r, 10));
     }
+    return Number(readFileSync(join(dir, 'pid'), 'utf8').trim()) || undefined;
   }
 
   /** Logs live apart from the container, so a restarted container's previous log stays readable. */
