@@ -51,6 +51,8 @@ export class MetricsScraper {
   private readonly nodes = new Map<string, NodeUsage>();
   private readonly pods = new Map<string, PodUsage>();
   private readonly previous = new Map<string, Cumulative>();
+  /** nodes whose last scrape failed: their failure is logged once, not every period */
+  private readonly failing = new Set<string>();
   private timer?: NodeJS.Timeout;
   private running?: Promise<void>;
   readonly resolutionMs: number;
@@ -97,14 +99,19 @@ export class MetricsScraper {
         try {
           const s = await this.fetchSummary(node);
           this.store(s, seenNodes, seenPods);
+          if (this.failing.delete(name)) this.opts.log('metrics scraper reaches node again', { node: name });
         } catch (e) {
-          this.opts.log('metrics scraper could not scrape node', { node: name, error: String(e) });
+          // once per failure streak: a cluster of unreachable nodes must not flood the log every period
+          if (!this.failing.has(name)) this.opts.log('metrics scraper could not scrape node', { node: name, error: String(e) });
+          this.failing.add(name);
           // keep what the node said last time until it answers again or goes away
           seenNodes.add(name);
           for (const [k, p] of this.pods) if (p.node === name) seenPods.add(k);
         }
       }),
     );
+    const listed = new Set(nodes.map((n) => n.metadata.name!));
+    for (const k of this.failing) if (!listed.has(k)) this.failing.delete(k);
     for (const k of this.nodes.keys()) if (!seenNodes.has(k)) this.nodes.delete(k);
     for (const k of this.pods.keys()) if (!seenPods.has(k)) this.pods.delete(k);
     // cumulative readings of what went away are of no further use
