@@ -17,6 +17,7 @@ import type { ScoringStrategy } from './scores.js';
 import { SchedulingQueue, type QueuedPod } from './scheduling-queue.js';
 import { systemDefaultConstraints, type SpreadOwners } from './default-spread.js';
 import type { SpreadConstraint } from './topology-spread.js';
+import { isTerminalPod } from '../api/kinds/pod-phase.js';
 
 type Obj = Record<string, any>;
 
@@ -31,11 +32,6 @@ const MAX_BINDING = 64;
 function needsScheduling(p: KubeObject): boolean {
   const spec = (p.spec ?? {}) as Obj;
   return !spec.nodeName && !p.metadata.deletionTimestamp && (spec.schedulerName ?? SCHEDULER_NAME) === SCHEDULER_NAME;
-}
-
-function finished(p: KubeObject): boolean {
-  const phase = (p.status as Obj | undefined)?.phase;
-  return phase === 'Succeeded' || phase === 'Failed';
 }
 
 export interface SchedulerOptions {
@@ -82,7 +78,7 @@ export class Scheduler {
     this.cache.nominate(key, p, node || p.metadata.deletionTimestamp ? undefined : (p.status as Obj | undefined)?.nominatedNodeName);
     if (node) {
       this.queue.delete(key);
-      if (finished(p)) {
+      if (isTerminalPod(p)) {
         this.cache.removePod(key);
         this.queue.moveAllToActive();
       } else {
