@@ -73,4 +73,13 @@ export interface Strategy {
   /** Convert a stored object (storage version) to another served version and back. */
   toVersion?(obj: KubeObject, version: string): KubeObject;
   fromVersion?(obj: KubeObject, version: string): KubeObject;
+  /** Subresources that write part of the object (pods/ephemeralcontainers), by name. */
+  subresources?: Record<string, SubresourceStrategy>;
+}
+
+/** What an update through a subresource may change, and the checks on it. */
+export interface SubresourceStrategy {
+  /** keep from old everything the subresource does not own */
+  prepareForUpdate(obj: KubeObject, old: KubeObject): void;
+  validateUpdate(obj: KubeObject, old: KubeObject): StatusCause[];
 }

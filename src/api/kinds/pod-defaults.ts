@@ -59,6 +59,7 @@ export function defaultPodSpec(spec: Obj | undefined): void {
   if (spec.serviceAccountName && !spec.serviceAccount) spec.serviceAccount = spec.serviceAccountName;
   for (const c of spec.containers ?? []) if (c && typeof c === 'object') defaultContainer(c);
   for (const c of spec.initContainers ?? []) if (c && typeof c === 'object') defaultContainer(c);
+  for (const c of spec.ephemeralContainers ?? []) if (c && typeof c === 'object') defaultContainer(c);
   for (const v of spec.volumes ?? []) {
     if (!v || typeof v !== 'object') continue;
     if (v.configMap) v.configMap.defaultMode ??= 420;

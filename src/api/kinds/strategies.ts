@@ -3,6 +3,7 @@ import type { Strategy } from '../resource.js';
 import type { KubeObject } from '../object.js';
 import { field, type StatusCause } from '../errors.js';
 import { addDefaultTolerations, defaultPodSpec, validatePodSpec } from './pod-defaults.js';
+import { keepAllButEphemeralContainers, validateEphemeralContainers, validateEphemeralContainersUpdate, validateNoEphemeralContainersOnCreate } from './ephemeral-containers-rules.js';
 import { hpaFromVersion, hpaToVersion } from '../conversion/hpa.js';
 import { defaultHpa, validateHpa } from './hpa-rules.js';
 import { validateLimitRange, validateResourceQuota } from './quota-rules.js';
@@ -45,7 +46,13 @@ const podStrategy: Strategy = {
     o.status = { phase: 'Pending', qosClass: podQos(o) };
     addDefaultTolerations(spec(o));
   },
-  validate: (o) => validatePodSpec(o.spec as Obj, 'spec'),
+  validate: (o, old) => [
+    ...validatePodSpec(o.spec as Obj, 'spec'),
+    ...validateEphemeralContainers(o.spec as Obj, 'spec'),
+    ...(old ? [] : validateNoEphemeralContainersOnCreate(o.spec as Obj)),
+  ],
+  // kubectl debug: containers added to a running pod, through their own subresource only
+  subresources: { ephemeralcontainers: { prepareForUpdate: keepAllButEphemeralContainers, validateUpdate: validateEphemeralContainersUpdate } },
   validateUpdate(o, old) {
     // upstream: only images, activeDeadlineSeconds, tolerations (additions) and
     // terminationGracePeriodSeconds may change in a pod's spec

@@ -16,8 +16,9 @@ const PASS_THROUGH = ['follow', 'previous', 'timestamps', 'tailLines', 'sinceSec
 
 export async function podLog(req: IncomingMessage, res: ServerResponse, registry: GenericRegistry, creds: NodeClientCredentials | undefined, ns: string, name: string, q: URLSearchParams): Promise<void> {
   const pod = await registry.get(findResource('', 'pods')!, 'v1', ns, name);
-  const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: Array<{ name: string }>; initContainers?: Array<{ name: string }> };
-  const names = [...(spec.containers ?? []), ...(spec.initContainers ?? [])].map((c) => c.name);
+  const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: Array<{ name: string }>; initContainers?: Array<{ name: string }>; ephemeralContainers?: Array<{ name: string }> };
+  // upstream lists them in this order in its error: containers, init, ephemeral (kubectl debug's)
+  const names = [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])].map((c) => c.name);
   let container = q.get('container') ?? '';
   if (!container) {
     if ((spec.containers ?? []).length !== 1) {

@@ -20,6 +20,8 @@ import { ScaleHandler } from './scale.js';
 import { findResource } from '../../api/kinds/resources.js';
 import { proxySubresource } from './proxy.js';
 import { podLog, type NodeClientCredentials } from './pod-log.js';
+import { createServiceAccountToken } from './token-request.js';
+import type { ServiceAccountTokens } from '../authn/service-account-token.js';
 
 const PATCH_TYPES = new Set([
   'application/json-patch+json',
@@ -41,6 +43,7 @@ export class ResourceHandler {
     private readonly registry: GenericRegistry,
     private readonly tables: TableRenderer,
     private readonly nodeCredentials?: () => NodeClientCredentials | undefined,
+    private readonly serviceAccountTokens?: ServiceAccountTokens,
   ) {
     this.scale = new ScaleHandler(registry);
   }
@@ -361,12 +364,22 @@ export class ResourceHandler {
         'the server does not allow this method on the requested resource',
       );
     }
+    // kubectl debug adds containers to a running pod here (a strategic merge patch; PUT from older clients)
+    if (sub === 'ephemeralcontainers' && info.strategy.subresources?.ephemeralcontainers) {
+      if (r.verb === 'get') return this.get(req, res, r, info, ns, q);
+      if (r.verb === 'update') return this.update(req, res, r, info, ns, q, sub);
+      if (r.verb === 'patch') return this.patch(req, res, r, info, ns, q, sub);
+      throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
+    }
     if (sub === 'finalize' && isNamespace && r.verb === 'update')
       return this.update(req, res, r, info, ns, q, 'finalize');
     if (sub === 'scale' && info.subresources.scale)
       return this.scale.handle(req, res, r, info, ns, q);
     if (sub === 'proxy' && info.group === '' && (info.plural === 'pods' || info.plural === 'services' || info.plural === 'nodes')) {
       return proxySubresource(req, res, this.registry, this.nodeCredentials?.(), info.plural, ns, r.name!, r.subpath ?? '', q.toString());
+    }
+    if (info.group === '' && info.plural === 'serviceaccounts' && sub === 'token' && r.verb === 'create' && this.serviceAccountTokens) {
+      return createServiceAccountToken(req, res, this.registry, this.serviceAccountTokens, ns!, r.name!);
     }
     if (info.group === '' && info.plural === 'pods' && sub === 'log' && r.verb === 'get') {
       return podLog(req, res, this.registry, this.nodeCredentials?.(), ns!, r.name!, q);

@@ -299,6 +299,12 @@ export class GenericRegistry {
       else keepAllButStatus(obj, current);
       strategy.defaults?.(obj);
       causes.push(...(strategy.validateStatusUpdate?.(obj, current) ?? []));
+    } else if (subresource && strategy.subresources?.[subresource]) {
+      // a subresource owning part of the object: the rest stays as stored, the whole is validated
+      const sub = strategy.subresources[subresource];
+      sub.prepareForUpdate(obj, current);
+      strategy.defaults?.(obj);
+      causes.push(...(strategy.validate?.(obj, current) ?? []), ...sub.validateUpdate(obj, current));
     } else if (subresource === 'finalize') {
       // namespaces/finalize changes spec.finalizers only
       const finalizers = (obj.spec as Record<string, unknown> | undefined)?.finalizers;
