@@ -60,6 +60,8 @@ export interface ContainerConfig {
   stdinOnce?: boolean;
   /** give the main process a terminal (spec.containers[].tty) */
   tty?: boolean;
+  /** another container of the pod whose PID namespace this one joins (an ephemeral container's targetContainerName) */
+  pidNamespaceOf?: string;
   /** seccomp filter: the runtime's default profile, none (the default), or a given OCI linux.seccomp profile */
   seccomp?: { type: 'RuntimeDefault' } | { type: 'Unconfined' } | { type: 'Localhost'; profile: object };
 }
@@ -108,6 +110,9 @@ export interface ContainerStats {
 
 /** The runtime cannot run a pod with the handler it asked for (unknown, or its binary is missing). */
 export class RuntimeHandlerError extends Error {}
+
+/** The container whose PID namespace a new one should join is not running (upstream answers CreateContainerError). */
+export class TargetNotRunningError extends Error {}
 
 export interface Runtime {
   runSandbox(cfg: SandboxConfig): Promise<SandboxStatus>;

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, r
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isMounted, mountOverlay } from './mounts.js';
-import { RuntimeHandlerError, type AttachEndpoint, type ContainerConfig, type ContainerStats, type ContainerStatus, type Runtime, type SandboxConfig, type SandboxStatus, type TtyProcess } from '../runtime.js';
+import { RuntimeHandlerError, TargetNotRunningError, type AttachEndpoint, type ContainerConfig, type ContainerStats, type ContainerStatus, type Runtime, type SandboxConfig, type SandboxStatus, type TtyProcess } from '../runtime.js';
 import { spawnTtyExec } from './tty-exec.js';
 import { capabilitySet, ociSpec } from './oci-spec.js';
 import { missingRuntimeMessage, resolveHandlers, type HandlerChoice, type OciRuntimeHandler } from './runtime-handlers.js';
@@ -135,6 +135,9 @@ export class OciRuntime implements Runtime {
     const sandbox = await this.sandboxStatus(cfg.sandboxId);
     if (!sandbox?.running || !sandbox.pid) throw new Error(`sandbox ${cfg.sandboxId} is not running`);
     const ns = (t: string) => `/proc/${sandbox.pid}/ns/${t}`;
+    // an ephemeral container with a target sees the target's processes (kubectl debug --target)
+    const target = cfg.pidNamespaceOf ? await this.containerStatus(cfg.pidNamespaceOf) : undefined;
+    if (cfg.pidNamespaceOf && (target?.state !== 'running' || !target.pid)) throw new TargetNotRunningError(`target container ${cfg.pidNamespaceOf} is not running`);
     const spec = ociSpec({
       seccomp: seccompFor(cfg),
       args: cfg.args,
@@ -146,7 +149,7 @@ export class OciRuntime implements Runtime {
       mounts: cfg.mounts,
       cgroupsPath: `${cfg.cgroupParent}/${cfg.id}`,
       resources: cfg.resources,
-      joinNamespaces: { network: ns('net'), ipc: ns('ipc'), uts: ns('uts') },
+      joinNamespaces: { network: ns('net'), ipc: ns('ipc'), uts: ns('uts'), ...(target?.pid ? { pid: `/proc/${target.pid}/ns/pid` } : {}) },
       capabilities: cfg.capabilities,
       privileged: cfg.privileged,
       noNewPrivileges: cfg.noNewPrivileges,

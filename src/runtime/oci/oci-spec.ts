@@ -59,7 +59,7 @@ export interface SpecInput {
   cgroupsPath: string;
   resources?: ContainerConfig['resources'];
   /** namespace paths to join; absent types get new namespaces */
-  joinNamespaces?: Partial<Record<'network' | 'ipc' | 'uts', string>>;
+  joinNamespaces?: Partial<Record<'pid' | 'network' | 'ipc' | 'uts', string>>;
   noNewPrivileges?: boolean;
   capabilities?: { add?: string[]; drop?: string[] };
   privileged?: boolean;
@@ -72,7 +72,7 @@ export interface SpecInput {
 export function ociSpec(input: SpecInput): object {
   const caps = capabilitySet(input.capabilities?.add, input.capabilities?.drop, input.privileged);
   const namespaces = ['pid', 'mount', 'network', 'ipc', 'uts'].map((type) => {
-    const path = input.joinNamespaces?.[type as 'network' | 'ipc' | 'uts'];
+    const path = input.joinNamespaces?.[type as 'pid' | 'network' | 'ipc' | 'uts'];
     return path ? { type, path } : { type };
   });
   const r = input.resources ?? {};
