@@ -14,13 +14,14 @@ export interface UserInfo {
   username: string;
   uid?: string;
   groups: string[];
+  extra?: Record<string, string[]>;
 }
 
 export interface RouterDeps {
   discovery: Discovery;
   resources: ResourceHandler;
   openapi: OpenApiHandler;
-  authenticate(req: IncomingMessage): UserInfo | null;
+  authenticate(req: IncomingMessage): UserInfo | null | Promise<UserInfo | null>;
   ready(): boolean;
   /** metrics.k8s.io, served from the metrics scraper rather than storage */
   metrics?: { handle(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, q: URLSearchParams): Promise<void> };
@@ -70,7 +71,7 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, url: URL, dep
     return sendRaw(res, a.code, 'text/plain; charset=utf-8', a.body);
   }
 
-  const user = deps.authenticate(req);
+  const user = await deps.authenticate(req);
   if (!user && !PUBLIC.has(path)) throw errors.unauthorized();
 
   if (path === '/version') return send(res, 200, versionInfo());

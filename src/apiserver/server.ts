@@ -16,7 +16,11 @@ import { registryHooks } from './registry/hooks-impl.js';
 import { createRouter } from './router.js';
 import { ensurePki, type Pki } from './pki/index.js';
 import { createAuthenticator } from './authn/index.js';
-import { ensureDefaultNamespaces } from './bootstrap.js';
+import { ensureDefaultNamespaces, ensureDefaultServiceAccounts } from './bootstrap.js';
+import { ensureServiceAccountKey } from './pki/service-account-key.js';
+import { ServiceAccountTokens } from './authn/service-account-token.js';
+import { ServiceAccountAdmission } from './registry/serviceaccount-admission.js';
+import { storageLookup } from './registry/object-lookup.js';
 import { ensureSystemPriorityClasses, PriorityAdmission } from './registry/priority-admission.js';
 import { QuotaAdmission } from './registry/quota-admission.js';
 import type { ResourceInfo } from '../api/resource.js';
@@ -74,6 +78,10 @@ export class ApiServer {
 
   constructor(readonly opts: ApiServerOptions) {}
 
+  private get serviceAccountsManaged(): boolean {
+    return !(this.opts.disableControllers ?? []).includes('serviceaccount');
+  }
+
   get kubeconfigPath(): string {
     return this.pki!.adminKubeconfigPath;
   }
@@ -109,8 +117,11 @@ export class ApiServer {
     const priority = new PriorityAdmission(storage);
     priority.start();
     const quota = new QuotaAdmission(storage);
-    // upstream's order: Priority, LimitRanger (mutating and validating), then ResourceQuota last
+    // pods must name an existing ServiceAccount only when the controller that makes them runs
+    const accounts = this.serviceAccountsManaged ? new ServiceAccountAdmission(storage) : undefined;
+    // upstream's order: ServiceAccount, Priority, LimitRanger (mutating and validating), then ResourceQuota last
     const admit = async (info: ResourceInfo, obj: KubeObject, dryRun: boolean) => {
+      await accounts?.admit(info, obj);
       await priority.admit(info, obj);
       await quota.admit(info, obj, dryRun);
     };
@@ -126,12 +137,13 @@ export class ApiServer {
       credentials: () => this.nodeCredentials,
       log: (msg, extra) => logger.info(msg, { component: 'metrics-scraper', ...extra }),
     });
-    const authenticate = createAuthenticator({ dataDir, pki: this.pki });
+    const serviceAccountTokens = new ServiceAccountTokens(ensureServiceAccountKey(this.pki.tlsDir), storageLookup(storage));
+    const authenticate = createAuthenticator({ dataDir, pki: this.pki, serviceAccounts: serviceAccountTokens, log: (msg, extra) => logger.debug(msg, extra) });
     const nodeJoin = new NodeJoin(dataDir, this.pki);
     this.nodeTokenPath = nodeJoin.tokenPath;
     const route = createRouter({
       discovery,
-      resources: new ResourceHandler(registry, new TableRenderer(), () => this.nodeCredentials),
+      resources: new ResourceHandler(registry, new TableRenderer(), () => this.nodeCredentials, serviceAccountTokens),
       openapi: new OpenApiHandler(),
       authenticate,
       ready: () => this.isReady,
@@ -154,11 +166,11 @@ export class ApiServer {
       s.on('close', () => this.sockets.delete(s));
     });
     // exec, attach and port-forward arrive as connection upgrades
-    server.on('upgrade', (req, socket, head) => {
+    server.on('upgrade', async (req, socket, head) => {
       socket.on('error', () => {});
       const url = new URL(req.url ?? '/', 'https://localhost');
       const m = /^\/api\/v1\/namespaces\/([^/]+)\/pods\/([^/]+)\/(exec|attach|portforward)$/.exec(url.pathname);
-      const user = authenticate(req);
+      const user = await authenticate(req);
       if (!user) return socket.end('HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n');
       if (!m) return socket.end('HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n');
       void proxyExec(req, socket, head, registry, this.nodeCredentials, decodeURIComponent(m[1]), decodeURIComponent(m[2]), url.searchParams, m[3] as 'exec' | 'attach' | 'portforward');
@@ -176,6 +188,7 @@ export class ApiServer {
     });
     await ensureDefaultNamespaces(registry);
     await ensureSystemPriorityClasses(registry);
+    if (this.serviceAccountsManaged) await ensureDefaultServiceAccounts(registry);
     const listening = server.address();
     this.clusterServices = new ClusterServices(registry, {
       allocator: serviceAllocator,

@@ -1,17 +1,20 @@
 // Who is asking: a client certificate signed by the cluster CA (CN = user,
-// O = groups), or a bearer token from DATA_DIR/tokens.csv (upstream's static
-// token file format: token,user,uid,"group1,group2").
+// O = groups), a service account token (a JWT of ours, checked in
+// service-account-token.ts), or a bearer token from DATA_DIR/tokens.csv
+// (upstream's static token file format: token,user,uid,"group1,group2").
 import type { IncomingMessage } from 'node:http';
 import type { TLSSocket } from 'node:tls';
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { timingSafeEqual } from 'node:crypto';
 import { join } from 'node:path';
 import type { Pki } from '../pki/index.js';
+import type { ServiceAccountTokens } from './service-account-token.js';
 
 export interface UserInfo {
   username: string;
   uid?: string;
   groups: string[];
+  extra?: Record<string, string[]>;
 }
 
 interface TokenEntry {
@@ -51,7 +54,10 @@ function withAuthenticated(u: UserInfo): UserInfo {
   return u.groups.includes('system:authenticated') ? u : { ...u, groups: [...u.groups, 'system:authenticated'] };
 }
 
-export function createAuthenticator(opts: { dataDir: string; pki: Pki }): (req: IncomingMessage) => UserInfo | null {
+/** Certificates and static tokens answer at once; a service account token needs object lookups and answers later. */
+export type Authenticator = (req: IncomingMessage) => UserInfo | null | Promise<UserInfo | null>;
+
+export function createAuthenticator(opts: { dataDir: string; pki: Pki; serviceAccounts?: ServiceAccountTokens; log?: (msg: string, extra?: Record<string, unknown>) => void }): Authenticator {
   const tokenPath = join(opts.dataDir, 'tokens.csv');
   let tokens: TokenEntry[] = [];
   let tokensMtime = -1;
@@ -92,7 +98,18 @@ export function createAuthenticator(opts: { dataDir: string; pki: Pki }): (req: 
     }
     const auth = req.headers.authorization;
     if (auth?.startsWith('Bearer ')) {
-      const presented = Buffer.from(auth.slice(7).trim());
+      const raw = auth.slice(7).trim();
+      const sa = opts.serviceAccounts;
+      if (sa?.isOurs(raw)) {
+        return sa.authenticate(raw).then(
+          (u) => u,
+          (e: unknown) => {
+            opts.log?.('service account token refused', { reason: (e as Error).message });
+            return null;
+          },
+        );
+      }
+      const presented = Buffer.from(raw);
       const find = () => {
         for (const t of tokens) {
           const known = Buffer.from(t.token);

@@ -18,7 +18,7 @@ export async function handleReview(req: IncomingMessage, res: ServerResponse, us
   if (req.method !== 'POST') throw errors.methodNotAllowed('the server does not allow this method on the requested resource');
   const body = decodeObject(await readBody(req), req.headers['content-type']);
   const apiVersion = `${group}/${version}`;
-  const userInfo = { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups };
+  const userInfo = { username: user.username, ...(user.uid ? { uid: user.uid } : {}), groups: user.groups, ...(user.extra && Object.keys(user.extra).length ? { extra: user.extra } : {}) };
   const spec = (body.spec ?? {}) as Record<string, unknown>;
   switch (resource) {
     case 'selfsubjectreviews':
