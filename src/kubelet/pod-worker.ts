@@ -3,7 +3,7 @@
 // and the status written back. sync() is idempotent and called again whenever
 // the pod or its containers change.
 import { metaTime, type KubeObject } from '../api/object.js';
-import { RuntimeHandlerError, type ContainerStatus, type Runtime } from '../runtime/runtime.js';
+import { RuntimeHandlerError, TargetNotRunningError, type ContainerStatus, type Runtime } from '../runtime/runtime.js';
 import { containerSeccomp, SeccompConfigError } from './seccomp.js';
 import { podRuntimeHandler, RuntimeClassError, type RuntimeClassGetter } from './runtime-class.js';
 import { goDuration, mergeEnv, type ImageResolver } from './images.js';
@@ -20,6 +20,7 @@ import type { PodNetwork, PodNetworkStatus } from '../network/pod-network.js';
 import { hostPortMappings } from './host-ports.js';
 import { runPostStart, stopWithPreStop, type HookContext } from './lifecycle-hooks.js';
 import { podResolvConfText, type NodeDns } from './dns-config.js';
+import { containerFieldPath, ephemeralContainers, ephemeralStatus, ephemeralTarget } from './ephemeral-containers.js';
 
 type Obj = Record<string, any>;
 
@@ -95,7 +96,7 @@ export class PodWorker {
   }
 
   private event(type: 'Normal' | 'Warning', reason: string, message: string, container?: string, init = false): void {
-    this.opts.event?.(this.pod, type, reason, message, container ? `spec.${init ? 'initContainers' : 'containers'}{${container}}` : undefined);
+    this.opts.event?.(this.pod, type, reason, message, container ? containerFieldPath(this.pod.spec as Obj, container, init) : undefined);
   }
 
   update(pod: KubeObject): void {
@@ -172,6 +173,11 @@ export class PodWorker {
       const st = await this.ensureContainer(c, spec.restartPolicy ?? 'Always');
       if (st?.state === 'running') await this.probe(c, st);
     }
+    // kubectl debug's containers: started once, never restarted
+    for (const c of ephemeralContainers(spec)) {
+      const target = ephemeralTarget(c, this.state.containers);
+      if (target.ready) await this.ensureContainer(c, 'Never', target.pidNamespaceOf);
+    }
     return this.status();
   }
 
@@ -186,7 +192,7 @@ export class PodWorker {
   }
 
   /** Starts a container if it is missing, restarts it if its policy says so. */
-  private async ensureContainer(c: Obj, policy: string): Promise<ContainerStatus | undefined> {
+  private async ensureContainer(c: Obj, policy: string, pidNamespaceOf?: string): Promise<ContainerStatus | undefined> {
     let rec = this.state.containers.get(c.name) ?? (await this.adopt(c.name));
     let st = rec ? await this.runtime.containerStatus(rec.id) : undefined;
     if (rec && st?.state === 'exited') {
@@ -263,7 +269,8 @@ export class PodWorker {
       this.waiting.set(c.name, { reason: 'CreateContainerError', message: e.message });
       return undefined;
     }
-    await this.runtime.createContainer({
+    const createFailed = await this.runtime.createContainer({
+      pidNamespaceOf,
       seccomp,
       id: rec.id,
       sandboxId: this.state.sandboxId,
@@ -289,7 +296,8 @@ export class PodWorker {
       stdin: c.stdin === true,
       stdinOnce: c.stdinOnce === true,
       tty: c.tty === true,
-    });
+    }).then(() => undefined, (e: unknown) => e);
+    if (createFailed !== undefined) return this.createFailed(c, createFailed);
     this.event('Normal', 'Created', `Created container ${c.name}`, c.name);
     await this.runtime.startContainer(rec.id);
     this.event('Normal', 'Started', `Started container ${c.name}`, c.name);
@@ -297,6 +305,14 @@ export class PodWorker {
     rec.backoffUntil = undefined;
     await runPostStart(this.hooks(c), rec.id, this.graceSeconds);
     return this.runtime.containerStatus(rec.id);
+  }
+
+  /** An ephemeral container whose target is not running waits (CreateContainerError) for a later sync; other failures are the sync's. */
+  private createFailed(c: Obj, e: unknown): undefined {
+    if (!(e instanceof TargetNotRunningError)) throw e;
+    if (this.waiting.get(c.name)?.message !== e.message) this.event('Warning', 'Failed', `Error: ${e.message}`, c.name);
+    this.waiting.set(c.name, { reason: 'CreateContainerError', message: e.message });
+    return undefined;
   }
 
   /** Registry credentials from the pod's imagePullSecrets; missing or unreadable ones are reported, not fatal, as upstream. */
@@ -471,6 +487,7 @@ export class PodWorker {
     };
     const initStatuses = await Promise.all(((spec.initContainers ?? []) as Obj[]).map((c) => describe(c, true)));
     const statuses = await Promise.all(((spec.containers ?? []) as Obj[]).map((c) => describe(c, false)));
+    const ephemeralStatuses = await Promise.all(ephemeralContainers(spec).map(async (c) => ephemeralStatus(await describe(c, false))));
     const initialized = ((spec.initContainers ?? []) as Obj[]).every((c) => this.state.initDone.has(c.name));
     const allReady = statuses.length > 0 && statuses.every((s) => s.ready);
     const terminated = statuses.map((s) => s.state.terminated).filter(Boolean) as Obj[];
@@ -508,6 +525,7 @@ export class PodWorker {
       ],
       ...(initStatuses.length ? { initContainerStatuses: initStatuses } : {}),
       containerStatuses: statuses,
+      ...(ephemeralStatuses.length ? { ephemeralContainerStatuses: ephemeralStatuses } : {}),
     };
   }
 }
