@@ -25,7 +25,7 @@ import { EventRecorder } from '../client/event-recorder.js';
 import { pressureAdmission } from '../kubelet/eviction/admission.js';
 import { ensureBusyboxRootfs } from '../image/builtin-busybox.js';
 import { logger } from '../apiserver/log.js';
-import { createCa } from '../apiserver/pki/certificates.js';
+import { selfSigned } from '../apiserver/pki/self-signed.js';
 import { startKubeletServer } from '../kubelet/kubelet-server.js';
 import { StatsProvider } from '../kubelet/stats-provider.js';
 import { serveStats } from '../kubelet/stats-server.js';
@@ -181,7 +181,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   if (evictionEvery > 0) eviction.start();
   // joined nodes serve with a CA-signed certificate; otherwise a self-signed one. Either way
   // callers must prove themselves with a cluster-CA client certificate
-  serving ??= await createCa(`kubelet-${nodeName}`, new Date(), 365);
+  serving ??= await selfSigned(`kubelet-${nodeName}`, new Date(), 365);
   if (!config.ca) throw new Error('the kubeconfig has no certificate-authority data; the node endpoint needs the cluster CA');
   const stats = new StatsProvider(runtime, () => kubelet.podsForStats(), nodeName);
   stats.start();

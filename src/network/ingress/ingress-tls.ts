@@ -6,7 +6,7 @@
 // Certificate", ingress-nginx's name for it).
 import { createSecureContext, type SecureContext } from 'node:tls';
 import type { KubeObject } from '../../api/object.js';
-import { createCa } from '../../apiserver/pki/certificates.js';
+import { selfSigned } from '../../apiserver/pki/self-signed.js';
 import { hostMatches } from './ingress-routes.js';
 
 type Obj = Record<string, any>;
@@ -80,7 +80,7 @@ export class IngressCertificates {
 
   /** The default certificate (made once per process). */
   async defaultKeyPair(): Promise<{ cert: string; key: string }> {
-    const ca = await createCa('Kubernetes Ingress Controller Fake Certificate', new Date(), 365);
+    const ca = await selfSigned('Kubernetes Ingress Controller Fake Certificate', new Date(), 365);
     this.fallback = createSecureContext({ cert: ca.certPem, key: ca.keyPem });
     return { cert: ca.certPem, key: ca.keyPem };
   }
