@@ -361,18 +361,19 @@ describe('node agent runs pods as containers', () => {
   test('Jobs: parallel completions finish, a failing job hits its backoffLimit, Indexed jobs get their index', async () => {
     const job = (name: string, spec: object, command: string[]) => JSON.stringify({ apiVersion: 'batch/v1', kind: 'Job', metadata: { name }, spec: { ...spec, template: { spec: { restartPolicy: 'Never', terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command }] } } } });
     k(s, ['apply', '-f', '-'], job('par', { parallelism: 3, completions: 6 }, ['sh', '-c', 'sleep 0.5']));
-    k(s, ['wait', '--for=condition=complete', 'job/par', '--timeout=60s']);
+    k(s, ['wait', '--for=condition=complete', 'job/par', '--timeout=100s']);
     const par = JSON.parse(k(s, ['get', 'job', 'par', '-o', 'json']));
     assert.equal(par.status.succeeded, 6);
     assert.ok(par.status.completionTime);
     assert.match(k(s, ['get', 'job', 'par']), /par\s+Complete\s+6\/6\s+/);
     k(s, ['apply', '-f', '-'], job('fails', { backoffLimit: 1 }, ['sh', '-c', 'exit 1']));
-    k(s, ['wait', '--for=condition=failed', 'job/fails', '--timeout=60s']);
+    // two failed pods with the Job's 10 s back-off between them: generous for a loaded machine
+    k(s, ['wait', '--for=condition=failed', 'job/fails', '--timeout=100s']);
     const fails = JSON.parse(k(s, ['get', 'job', 'fails', '-o', 'json']));
     assert.equal(fails.status.conditions.find((c: any) => c.type === 'Failed').reason, 'BackoffLimitExceeded');
     assert.equal(fails.status.failed, 2);
     k(s, ['apply', '-f', '-'], job('idx', { completions: 3, parallelism: 3, completionMode: 'Indexed' }, ['sh', '-c', 'echo index=$JOB_COMPLETION_INDEX']));
-    k(s, ['wait', '--for=condition=complete', 'job/idx', '--timeout=60s']);
+    k(s, ['wait', '--for=condition=complete', 'job/idx', '--timeout=100s']);
     assert.equal(JSON.parse(k(s, ['get', 'job', 'idx', '-o', 'json'])).status.completedIndexes, '0,1,2');
     const logs = JSON.parse(k(s, ['get', 'pods', '-l', 'batch.kubernetes.io/job-name=idx', '-o', 'json'])).items.map((p: any) => k(s, ['logs', p.metadata.name]).trim()).sort();
     assert.deepEqual(logs, ['index=0', 'index=1', 'index=2']);
