@@ -105,6 +105,7 @@ try {
   const idleEnd = cpuTicks(pid);
   console.log(`empty node (${mode === 'agent' ? 'separate skiff agent' : 'skiff up'}, ${process.env.SKIFF_DIST ? 'compiled' : 'tsx'}): CPU ${(((idleEnd.own - idleStart.own) / TICKS / 5) * 100).toFixed(1)}% of a core, ${describeMemory(pid)}`);
 
+  const burstStart = cpuTicks(pid);
   const t0 = performance.now();
   await Promise.all(names.map(async (name) => {
     const body = { apiVersion: 'v1', kind: 'Pod', metadata: { name, labels: { bench: 'density' } }, spec: { nodeName: node.nodeName, terminationGracePeriodSeconds: 0, containers: [{ name: 'c', image: 'busybox', imagePullPolicy: 'IfNotPresent', command: ['sleep', '3600'], resources: { requests: { cpu: '1m', memory: '1Mi' } } }] } };
@@ -123,7 +124,9 @@ try {
   clearTimeout(timeout);
   if (running.size < count) throw new Error(`only ${running.size}/${count} running after 10 min`);
   console.log(summary(`${count} pods at once (create -> Running)`, names.map((n) => running.get(n)! - created.get(n)!), performance.now() - t0));
-  console.log(`right after: ${describeMemory(pid)}`);
+  const burstEnd = cpuTicks(pid);
+  // children count once reaped: conmon's launcher, runc create/start, mount, CNI plugins (not the conmon monitors themselves)
+  console.log(`starting them took ${((burstEnd.own - burstStart.own) / TICKS / count * 1000).toFixed(0)} ms of CPU per pod in the node process, ${((burstEnd.withChildren - burstStart.withChildren) / TICKS / count * 1000).toFixed(0)} ms with the processes it ran; right after: ${describeMemory(pid)}`);
 
   await new Promise((r) => setTimeout(r, 3000)); // let the last status writes settle
   const restStart = cpuTicks(pid);
