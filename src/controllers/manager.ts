@@ -27,6 +27,7 @@ import { ResourceMetricsClient } from './hpa/resource-metrics-client.js';
 import { DisruptionController, PDBS } from './disruption/disruption-controller.js';
 import { PodGcController } from './podgc/podgc-controller.js';
 import { QUOTA_COUNTED, RESOURCEQUOTAS, ResourceQuotaController } from './resourcequota/resourcequota-controller.js';
+import { RootCaCertPublisher } from './rootcacertpublisher/root-ca-cert-publisher.js';
 
 /** What a controller offers the manager: start its workers, and stop them. */
 interface Controller {
@@ -54,6 +55,8 @@ const CONTROLLERS: Record<string, (c: Context) => Controller | Promise<Controlle
   replicationcontroller: ({ client, factory, log }) => new ReplicaSetController(client, factory.informerFor(REPLICATIONCONTROLLERS), factory.informerFor(PODS), log, REPLICATIONCONTROLLER_KIND),
   deployment: ({ client, factory, log }) => new DeploymentController(client, factory.informerFor(DEPLOYMENTS), factory.informerFor(REPLICASETS), log),
   serviceaccount: ({ client, factory, log }) => new ServiceAccountController(client, factory.informerFor(NAMESPACES_REF), factory.informerFor(SERVICEACCOUNTS), log),
+  // the CA is the one this client trusts (the controller manager's kubeconfig, upstream's --root-ca-file)
+  'root-ca-cert-publisher': ({ client, factory, log }) => new RootCaCertPublisher(client, factory.informerFor(NAMESPACES_REF), client.config.ca?.toString('utf8') ?? '', log),
   job: ({ client, factory, log }) => new JobController(client, factory.informerFor(JOBS), factory.informerFor(PODS), log),
   statefulset: ({ client, factory, log }) => new StatefulSetController(client, factory.informerFor(STATEFULSETS), factory.informerFor(PODS), factory.informerFor(CONTROLLERREVISIONS), factory.informerFor(PVCS), log),
   cronjob: ({ client, factory, log }) => new CronJobController(client, factory.informerFor(CRONJOBS), factory.informerFor(JOBS), log),

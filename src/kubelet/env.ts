@@ -1,9 +1,10 @@
 // A container's environment as upstream's kubelet builds it: env (value,
 // configMapKeyRef, secretKeyRef, fieldRef, resourceFieldRef) over envFrom, with
-// $(VAR) references expanded.
+// $(VAR) references expanded, over the `kubernetes` Service's link variables.
 import type { KubeObject } from '../api/object.js';
 import { fieldValue, MissingVolumeSource, type ObjectGetter } from './volumes.js';
 import { parseQuantity } from './quantity.js';
+import { serviceLinkEnv } from './service-env.js';
 
 type Obj = Record<string, any>;
 
@@ -34,7 +35,9 @@ function resourceValue(c: Obj, ref: Obj): string {
 
 export async function resolveEnv(c: Obj, pod: KubeObject, get: ObjectGetter): Promise<string[]> {
   const ns = pod.metadata.namespace!;
-  const vars = new Map<string, string>();
+  // the pod's own variables win over the service links, and may refer to them
+  const kubernetes = await get('services', 'default', 'kubernetes');
+  const vars = new Map<string, string>(kubernetes ? serviceLinkEnv(kubernetes) : []);
   for (const from of (c.envFrom ?? []) as Obj[]) {
     const ref = from.configMapRef ?? from.secretRef;
     const kind = from.configMapRef ? 'configmaps' : 'secrets';

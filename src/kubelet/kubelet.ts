@@ -12,6 +12,7 @@ import { busyboxBinary } from '../image/builtin-busybox.js';
 import type { PodNetwork } from '../network/pod-network.js';
 import type { NodeDns } from './dns-config.js';
 import type { PodContainers } from './stats-provider.js';
+import { ServiceAccountTokenManager } from './token-manager.js';
 
 /** A pod as the eviction manager sees it: its key, object, pod cgroup and containers. */
 export interface ActivePod {
@@ -99,7 +100,10 @@ export class Kubelet {
   // pod sync reads its sources, but the API sees at most one read per object a few seconds
   private readonly objectCache = new Map<string, { at: number; obj: KubeObject | undefined }>();
 
-  private async getObject(kind: 'configmaps' | 'secrets' | 'runtimeclasses', namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
+  /** pods' service account tokens, asked for with the node's own credentials */
+  private readonly tokens = new ServiceAccountTokenManager((ns, sa, body) => this.client.request('POST', `/api/v1/namespaces/${encodeURIComponent(ns)}/serviceaccounts/${encodeURIComponent(sa)}/token`, body).then((r) => r.status));
+
+  private async getObject(kind: 'configmaps' | 'secrets' | 'services' | 'runtimeclasses', namespace: string | undefined, name: string): Promise<KubeObject | undefined> {
     const key = `${kind}/${namespace}/${name}`;
     const hit = this.objectCache.get(key);
     if (hit && Date.now() - hit.at < 2000) return hit.obj;
@@ -260,7 +264,7 @@ export class Kubelet {
     }
     if (!worker && (await this.rejected(pod))) return;
     if (!worker) {
-      worker = new PodWorker(pod, this.runtime, this.images, { cgroupParent: this.opts.cgroupParent, nodeName: this.opts.nodeName, hostIP: this.opts.hostIP, rootDir: this.opts.rootDir, network: this.opts.network, dns: this.opts.dns, seccompDefault: this.opts.seccompDefault, runtimeClass: (name) => this.getObject('runtimeclasses', undefined, name), get: (kind, ns, name) => this.getObject(kind, ns, name), event: (p, type, reason, message, fieldPath) => this.recorder.event({ ...p, apiVersion: 'v1', kind: 'Pod' }, type, reason, message, fieldPath) });
+      worker = new PodWorker(pod, this.runtime, this.images, { cgroupParent: this.opts.cgroupParent, nodeName: this.opts.nodeName, hostIP: this.opts.hostIP, rootDir: this.opts.rootDir, network: this.opts.network, dns: this.opts.dns, seccompDefault: this.opts.seccompDefault, runtimeClass: (name) => this.getObject('runtimeclasses', undefined, name), get: (kind, ns, name) => this.getObject(kind, ns, name), serviceAccountToken: (p, projection) => this.tokens.token(p, projection), event: (p, type, reason, message, fieldPath) => this.recorder.event({ ...p, apiVersion: 'v1', kind: 'Pod' }, type, reason, message, fieldPath) });
       this.workers.set(key, worker);
     }
     worker.update(pod);

@@ -10,7 +10,7 @@ import { goDuration, mergeEnv, type ImageResolver } from './images.js';
 import { CredentialsError, secretCredentials, type KeyedCredentials } from '../image/registry/credentials.js';
 import { parseQuantity } from './quantity.js';
 import { removeCgroup } from '../runtime/oci/cgroups.js';
-import { containerMounts, MissingVolumeSource, podDir, setUpVolumes, tearDownVolumes, type ObjectGetter } from './volumes.js';
+import { containerMounts, MissingVolumeSource, podDir, setUpVolumes, tearDownVolumes, type ObjectGetter, type TokenSource } from './volumes.js';
 import { resolveEnv, EnvError } from './env.js';
 import { ProbeState } from './probes.js';
 import { busyboxBinary } from '../image/builtin-busybox.js';
@@ -90,7 +90,7 @@ export class PodWorker {
     private pod: KubeObject,
     private readonly runtime: Runtime,
     private readonly images: ImageResolver,
-    private readonly opts: { cgroupParent: string; nodeName: string; hostIP?: string; rootDir: string; get: ObjectGetter; event?: PodEventSink; network?: PodNetwork; dns?: NodeDns; runtimeClass?: RuntimeClassGetter; seccompDefault?: boolean },
+    private readonly opts: { cgroupParent: string; nodeName: string; hostIP?: string; rootDir: string; get: ObjectGetter; serviceAccountToken?: TokenSource; event?: PodEventSink; network?: PodNetwork; dns?: NodeDns; runtimeClass?: RuntimeClassGetter; seccompDefault?: boolean },
   ) {
     this.state = { sandboxId: sandboxIdFor(pod), containers: new Map(), initDone: new Set() };
   }
@@ -147,7 +147,7 @@ export class PodWorker {
     this.sandboxPid = sandbox.pid;
     await this.setUpNetwork(spec, sandbox.pid!);
     try {
-      this.volumeDirs = await setUpVolumes(this.opts.rootDir, pod, this.opts.get);
+      this.volumeDirs = await setUpVolumes(this.opts.rootDir, pod, this.opts.get, this.opts.serviceAccountToken);
     } catch (e) {
       if (!(e instanceof MissingVolumeSource)) throw e;
       // upstream reports FailedMount and keeps the containers waiting

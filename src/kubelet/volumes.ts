@@ -1,5 +1,6 @@
 // Pod volumes on the node: emptyDir (disk or memory), hostPath, configMap,
-// secret, downwardAPI and projected, materialized under the pod's directory and
+// secret, downwardAPI and projected (configMap, secret, downwardAPI and
+// serviceAccountToken sources), materialized under the pod's directory and
 // bind-mounted into its containers. ConfigMap and Secret contents are rewritten
 // when they change, so mounted files follow updates as upstream's do.
 import { execFileSync } from 'node:child_process';
@@ -12,7 +13,10 @@ import type { Mount } from '../runtime/runtime.js';
 type Obj = Record<string, any>;
 
 /** Reads a ConfigMap or Secret in the pod's namespace; undefined when it does not exist. */
-export type ObjectGetter = (kind: 'configmaps' | 'secrets', namespace: string, name: string) => Promise<KubeObject | undefined>;
+export type ObjectGetter = (kind: 'configmaps' | 'secrets' | 'services', namespace: string, name: string) => Promise<KubeObject | undefined>;
+
+/** A service account token for a pod's serviceAccountToken projection (token-manager.ts); throws MissingVolumeSource. */
+export type TokenSource = (pod: KubeObject, projection: Record<string, unknown>) => Promise<string>;
 
 export class MissingVolumeSource extends Error {}
 
@@ -107,8 +111,13 @@ function downwardFiles(pod: KubeObject, items: Obj[] = [], defaultMode = 0o644):
   return files;
 }
 
+async function tokenFiles(pod: KubeObject, projection: Obj, defaultMode: number | undefined, token?: TokenSource): Promise<Map<string, { data: Buffer; mode: number }>> {
+  if (!token) throw new MissingVolumeSource('failed to fetch token: this node cannot request service account tokens');
+  return new Map([[projection.path as string, { data: Buffer.from(await token(pod, projection)), mode: defaultMode ?? 0o644 }]]);
+}
+
 /** Prepares every volume of the pod; returns the host directory of each. */
-export async function setUpVolumes(root: string, pod: KubeObject, get: ObjectGetter): Promise<Map<string, string>> {
+export async function setUpVolumes(root: string, pod: KubeObject, get: ObjectGetter, token?: TokenSource): Promise<Map<string, string>> {
   const dirs = new Map<string, string>();
   const base = join(podDir(root, pod), 'volumes');
   const ns = pod.metadata.namespace!;
@@ -145,7 +154,9 @@ export async function setUpVolumes(root: string, pod: KubeObject, get: ObjectGet
             ? await keyedFiles({ ...src.secret, defaultMode: v.projected.defaultMode }, 'secrets', ns, get)
             : src.downwardAPI
               ? downwardFiles(pod, src.downwardAPI.items, v.projected.defaultMode)
-              : undefined;
+              : src.serviceAccountToken
+                ? await tokenFiles(pod, src.serviceAccountToken, v.projected.defaultMode, token)
+                : undefined;
         for (const [k, f] of part ?? []) files.set(k, f);
       }
       syncFiles(dir, files);
