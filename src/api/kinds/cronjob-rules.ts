@@ -11,6 +11,7 @@ import type { Strategy } from '../resource.js';
 import { CronSyntaxError, parseCron } from '../cron/cron-schedule.js';
 import { validTimeZone } from '../cron/time-zone.js';
 import { defaultPodSpec, validatePodSpec } from './pod-defaults.js';
+import { validateNoEphemeralContainersInTemplate } from './ephemeral-containers-rules.js';
 
 type Obj = Record<string, any>;
 
@@ -90,7 +91,7 @@ function validateJobTemplate(t: Obj | undefined): StatusCause[] {
   const js = (t?.spec ?? {}) as Obj;
   const causes: StatusCause[] = [];
   if (!js.template) causes.push(field.required('spec.jobTemplate.spec.template'));
-  else causes.push(...validatePodSpec(js.template.spec, 'spec.jobTemplate.spec.template.spec', ['OnFailure', 'Never']));
+  else causes.push(...validatePodSpec(js.template.spec, 'spec.jobTemplate.spec.template.spec', ['OnFailure', 'Never']), ...validateNoEphemeralContainersInTemplate(js.template.spec, 'spec.jobTemplate.spec.template.spec'));
   // the Job API generates the selector when the controller creates each Job
   if (js.selector !== undefined && js.selector !== null) causes.push(field.invalid('spec.jobTemplate.spec.selector', js.selector, '`selector` will be auto-generated'));
   if (js.manualSelector === true) causes.push(field.notSupported('spec.jobTemplate.spec.manualSelector', true, ['nil', 'false']));

@@ -80,6 +80,11 @@ export function validateNoEphemeralContainersOnCreate(spec: Obj | undefined): St
   return ephemeralContainersOf(spec).length ? [field.forbidden(EPHEMERAL_CONTAINERS_PATH, 'cannot have ephemeral containers on create')] : [];
 }
 
+/** A template's pods are new pods: no ephemeral containers in it (path is the template's spec). */
+export function validateNoEphemeralContainersInTemplate(spec: Obj | undefined, path: string): StatusCause[] {
+  return ephemeralContainersOf(spec).length ? [field.forbidden(`${path}.ephemeralContainers`, 'ephemeral containers not allowed in pod template')] : [];
+}
+
 /** upstream's ValidatePodEphemeralContainersUpdate, the part comparing old and new: additions only. */
 export function validateEphemeralContainersUpdate(obj: KubeObject, old: KubeObject): StatusCause[] {
   if (old.metadata.annotations?.['kubernetes.io/config.mirror'] !== undefined) {

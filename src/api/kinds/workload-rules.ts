@@ -4,6 +4,7 @@ import { field, type StatusCause } from '../errors.js';
 import type { KubeObject } from '../object.js';
 import { selectorFromLabelSelector } from '../selectors/label-selector.js';
 import { defaultPodSpec, validatePodSpec } from './pod-defaults.js';
+import { validateNoEphemeralContainersInTemplate } from './ephemeral-containers-rules.js';
 
 type Obj = Record<string, any>;
 
@@ -50,7 +51,7 @@ export function validateSelectorAndTemplate(obj: KubeObject, opts: { selectorPat
       if (!matches) causes.push(field.invalid(`${tPath}.metadata.labels`, goMap(labels), '`selector` does not match template `labels`'));
     }
   }
-  causes.push(...validatePodSpec(template.spec, `${tPath}.spec`, opts.restartPolicies));
+  causes.push(...validatePodSpec(template.spec, `${tPath}.spec`, opts.restartPolicies), ...validateNoEphemeralContainersInTemplate(template.spec, `${tPath}.spec`));
   if (spec.replicas !== undefined && (!Number.isInteger(spec.replicas) || spec.replicas < 0)) {
     causes.push(field.invalid('spec.replicas', spec.replicas, 'must be greater than or equal to 0'));
   }

@@ -3,7 +3,7 @@
 // pod, a real target, an image, and no ports, probes, lifecycle or resources.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { keepAllButEphemeralContainers, validateEphemeralContainers, validateEphemeralContainersUpdate, validateNoEphemeralContainersOnCreate } from '../../../src/api/kinds/ephemeral-containers-rules.js';
+import { keepAllButEphemeralContainers, validateEphemeralContainers, validateEphemeralContainersUpdate, validateNoEphemeralContainersInTemplate, validateNoEphemeralContainersOnCreate } from '../../../src/api/kinds/ephemeral-containers-rules.js';
 import type { KubeObject } from '../../../src/api/object.js';
 
 type Obj = Record<string, any>;
@@ -56,6 +56,13 @@ test('a new pod may not bring ephemeral containers', () => {
   const [c] = validateNoEphemeralContainersOnCreate(spec([{ name: 'd', image: 'busybox' }]));
   assert.equal(c!.field, 'spec.ephemeralContainers');
   assert.equal(c!.message, 'Forbidden: cannot have ephemeral containers on create');
+});
+
+test('a pod template may not have ephemeral containers', () => {
+  assert.deepEqual(validateNoEphemeralContainersInTemplate(spec([]), 'spec.template.spec'), []);
+  const [c] = validateNoEphemeralContainersInTemplate(spec([{ name: 'd', image: 'busybox' }]), 'spec.template.spec');
+  assert.equal(c!.field, 'spec.template.spec.ephemeralContainers');
+  assert.equal(c!.message, 'Forbidden: ephemeral containers not allowed in pod template');
 });
 
 test('containers can be added; removing or changing one is forbidden', () => {
