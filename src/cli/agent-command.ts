@@ -147,6 +147,10 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   slices.start();
   // node-local cluster DNS on the bridge's address; the proxy sends the kube-dns Service address to it
   await network.ensureBridge();
+  // the kubernetes Service's endpoint is this machine's loopback when the API server binds 127.0.0.1
+  // (skiff up): pods reach it through the proxy's DNAT only if the bridge takes 127/8 destinations,
+  // as kube-proxy's route_localnet; the proxy drops such packets that were not DNATed
+  writeFileSync(`/proc/sys/net/ipv4/conf/${network.bridge}/route_localnet`, '1');
   const clusterDNS = opts.clusterDNS ?? '10.43.0.10';
   const dns = new ClusterDns({ services, endpointSlices: slices, zone: opts.clusterDomain, log });
   await dns.start({ addresses: [network.gateway], port: 53 });

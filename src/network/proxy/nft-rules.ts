@@ -1,7 +1,9 @@
 // The nftables table that makes Services work on a node. ClusterIP/externalIP
 // and NodePort traffic is DNATed to a random ready endpoint (numgen), ClientIP
 // affinity through timed sets, services without endpoints reject at once,
-// hairpin and off-network traffic is masqueraded.
+// hairpin and off-network traffic is masqueraded. Packets for 127/8 from off the
+// node that were not DNATed are dropped (the bridge takes loopback destinations so
+// pods reach a loopback-bound API server behind the kubernetes Service).
 // The table is described as a model (map/set elements, per-service chains and
 // affinity sets over a fixed skeleton): `buildRuleset` writes all of it for
 // `nft -f` (replacing the table in one transaction), `nft-diff.ts` turns two
@@ -169,6 +171,7 @@ export function buildRuleset(model: TableModel, cfg: ProxyConfig): string {
   }
   chain filter-input {
     type filter hook input priority -10; policy accept;
+    iifname != "lo" ip daddr 127.0.0.0/8 ct status & dnat == 0 drop
     ct state new jump endpoints-check
   }`);
   if (cfg.localDns) {

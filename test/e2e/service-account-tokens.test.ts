@@ -1,0 +1,114 @@
+// Service account tokens end to end on a real node: `kubectl create token` and
+// `kubectl --token auth whoami`; a busybox pod finds its token, namespace and
+// ca.crt at /var/run/secrets/kubernetes.io/serviceaccount and the
+// KUBERNETES_SERVICE_* variables, and curl inside the pod's network namespace
+// (busybox has no TLS client) lists pods through the `kubernetes` Service's
+// ClusterIP with that token, verifying the server by that ca.crt; a garbage
+// token is a 401, and so is the pod's token once the pod is deleted.
+// automountServiceAccountToken: false mounts nothing.
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { k, kubectl, until } from './harness.js';
+import { startNodeCluster, type NodeCluster } from './node-harness.js';
+
+const MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+describe('service account tokens: TokenRequest, the authenticator, pod token volumes', () => {
+  let c: NodeCluster;
+  let work: string;
+  const apply = (obj: object) => k(c.s, ['apply', '-f', '-'], JSON.stringify(obj));
+  const pod = (name: string, spec: object = {}) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: c.nodeName, terminationGracePeriodSeconds: 1, containers: [{ name: 'main', image: 'busybox', command: ['sleep', '100000'] }], ...spec } });
+  const running = (name: string) => until(`${name} running`, () => JSON.parse(k(c.s, ['get', 'pod', name, '-o', 'json'])).status?.phase === 'Running', 60_000);
+  /** kubectl with only a bearer token (no client certificate), trusting the cluster CA */
+  const withToken = (token: string, args: string[]) => {
+    const cfg = join(work, `token-${Math.random().toString(36).slice(2)}.kubeconfig`);
+    writeFileSync(cfg, JSON.stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'c', cluster: { server: c.s.url, 'certificate-authority': join(c.s.dataDir, 'tls/ca.crt') } }], users: [{ name: 'u', user: { token } }], contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }], 'current-context': 'c' }));
+    return kubectl({ kubeconfig: cfg, netns: c.netns }, args);
+  };
+  /** curl run in the pod's own network namespace (the sandbox's), as a process of the pod would call */
+  const curlFromPod = (podName: string, args: string[]) => {
+    const uid = JSON.parse(k(c.s, ['get', 'pod', podName, '-o', 'json'])).metadata.uid;
+    const state = JSON.parse(execFileSync('runc', ['--root', join(c.s.dataDir, 'agent/runtime/runc'), 'state', `pod-${uid}`], { encoding: 'utf8' }));
+    return spawnSync('nsenter', [`--net=/proc/${state.pid}/ns/net`, 'curl', '-sS', '--max-time', '10', ...args], { encoding: 'utf8', timeout: 30_000 });
+  };
+
+  before(async () => {
+    work = mkdtempSync(join(tmpdir(), 'skiff-satokens-'));
+    c = await startNodeCluster('skiff-satok');
+  });
+
+  after(async () => {
+    await c?.stop();
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  test('kubectl create token gives a token that kubectl auth whoami shows as the service account', () => {
+    const token = k(c.s, ['create', 'token', 'default', '--duration', '10m']).trim();
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+    assert.equal(claims.exp - claims.iat, 600);
+    assert.equal(claims.sub, 'system:serviceaccount:default:default');
+    const who = withToken(token, ['auth', 'whoami', '-o', 'json']);
+    assert.equal(who.code, 0, who.stderr);
+    const user = JSON.parse(who.stdout).status.userInfo;
+    assert.equal(user.username, 'system:serviceaccount:default:default');
+    assert.deepEqual(user.groups, ['system:serviceaccounts', 'system:serviceaccounts:default', 'system:authenticated']);
+    // the least lifetime is ten minutes, as upstream
+    const short = kubectl(c.s, ['create', 'token', 'default', '--duration', '1m']);
+    assert.notEqual(short.code, 0);
+    assert.match(short.stderr, /may not specify a duration less than 10 minutes/);
+    const bad = withToken(`${token.slice(0, -4)}AAAA`, ['get', 'pods']);
+    assert.match(bad.stderr, /Unauthorized|provide credentials/);
+  });
+
+  test('every namespace gets kube-root-ca.crt with the cluster CA', async () => {
+    k(c.s, ['create', 'namespace', 'team']);
+    const ca = readFileSync(join(c.s.dataDir, 'tls/ca.crt'), 'utf8');
+    await until('kube-root-ca.crt in team', () => JSON.parse(k(c.s, ['get', 'configmap', 'kube-root-ca.crt', '-n', 'team', '-o', 'json'])).data['ca.crt'] === ca);
+    // a deleted copy comes back
+    k(c.s, ['delete', 'configmap', 'kube-root-ca.crt', '-n', 'team']);
+    await until('kube-root-ca.crt back', () => JSON.parse(k(c.s, ['get', 'configmap', 'kube-root-ca.crt', '-n', 'team', '-o', 'json'])).data['ca.crt'] === ca);
+  });
+
+  test('a pod reads its token, namespace and ca.crt and calls the API server through the kubernetes Service', async () => {
+    apply(pod('reader'));
+    await running('reader');
+    const token = k(c.s, ['exec', 'reader', '--', 'cat', `${MOUNT}/token`]);
+    assert.equal(k(c.s, ['exec', 'reader', '--', 'cat', `${MOUNT}/namespace`]), 'default');
+    const ca = k(c.s, ['exec', 'reader', '--', 'cat', `${MOUNT}/ca.crt`]);
+    assert.equal(ca, readFileSync(join(c.s.dataDir, 'tls/ca.crt'), 'utf8'));
+    const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
+    assert.equal(claims['kubernetes.io'].pod.name, 'reader');
+    assert.equal(claims.exp - claims.iat, 3607);
+    const env = k(c.s, ['exec', 'reader', '--', 'env']);
+    assert.match(env, /^KUBERNETES_SERVICE_HOST=10\.43\.0\.1$/m);
+    assert.match(env, /^KUBERNETES_SERVICE_PORT=443$/m);
+    assert.match(env, /^KUBERNETES_PORT_443_TCP=tcp:\/\/10\.43\.0\.1:443$/m);
+    // in-cluster config: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT, the token, ca.crt
+    const caFile = join(work, 'pod-ca.crt');
+    writeFileSync(caFile, ca);
+    const url = 'https://10.43.0.1:443/api/v1/namespaces/default/pods';
+    const ok = curlFromPod('reader', ['--cacert', caFile, '-H', `Authorization: Bearer ${token}`, '-w', '\n%{http_code}', url]);
+    assert.match(ok.stdout, /\n200$/, `${ok.stdout}\n${ok.stderr}`);
+    assert.ok(JSON.parse(ok.stdout.replace(/\n200$/, '')).items.some((p: { metadata: { name: string } }) => p.metadata.name === 'reader'));
+    const garbage = curlFromPod('reader', ['--cacert', caFile, '-H', 'Authorization: Bearer not-a-token', '-o', '/dev/null', '-w', '%{http_code}', url]);
+    assert.equal(garbage.stdout, '401', garbage.stderr);
+    // the token is bound to the pod: once the pod is gone, so is the token
+    k(c.s, ['delete', 'pod', 'reader', '--wait=true', '--timeout=60s']);
+    await until('the pod-bound token refused', () => /Unauthorized|provide credentials/.test(withToken(token, ['auth', 'whoami']).stderr));
+  });
+
+  test('automountServiceAccountToken: false mounts nothing', async () => {
+    apply(pod('private', { automountServiceAccountToken: false }));
+    await running('private');
+    const spec = JSON.parse(k(c.s, ['get', 'pod', 'private', '-o', 'json'])).spec;
+    assert.equal(spec.serviceAccountName, 'default');
+    assert.equal(spec.volumes, undefined);
+    const ls = kubectl(c.s, ['exec', 'private', '--', 'ls', MOUNT]);
+    assert.notEqual(ls.code, 0);
+    assert.match(ls.stderr, /No such file or directory/);
+  });
+});
