@@ -2,7 +2,8 @@
 // processes inside one network namespace the bench made, so a bench can time
 // and weigh the agent alone. The bench itself runs inside that namespace too
 // (inBenchNetns re-runs the script there): it reaches the API on the
-// namespace's loopback and never touches the root namespace. SKIFF_DIST=DIR runs a compiled build
+// namespace's loopback and never touches the root namespace. SKIFF_USE_DIST=1
+// runs the compiled build in dist/ (`npm run build`), SKIFF_DIST=DIR another one
 // (DIR/src/cli/main.js, e.g. after `npx tsc -p tsconfig.json --outDir tmp/dist`):
 // no tsx loader in the agent's RSS and CPU.
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -40,7 +41,7 @@ export async function inBenchNetns(prefix: string): Promise<string> {
 
 /** One skiff command (in the bench's namespace); resolves once it prints `ready`. */
 export async function spawnSkiff(args: string[], ready: string, env: Record<string, string> = {}, nodeFlags: string[] = []): Promise<SkiffProcess> {
-  const dist = process.env.SKIFF_DIST;
+  const dist = process.env.SKIFF_DIST ?? (process.env.SKIFF_USE_DIST ? join(ROOT, 'dist') : undefined);
   const entry = dist ? [join(resolve(dist), 'src/cli/main.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
   const proc = spawn(process.execPath, [...nodeFlags, ...entry, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';

@@ -6,8 +6,8 @@
 // spec.nodeName, Running seen by a watch), then, with every pod running, the
 // node process's CPU and RSS at rest and the conmon monitors' total RSS.
 // Server, agent and this script run in a network namespace the bench makes.
-// Run as root: SKIFF_DIST=tmp/dist node --import tsx bench/node-density.ts [pods=100] [restSeconds=20] [agent|up]
-// (after `npx tsc -p tsconfig.json --outDir tmp/dist`; without SKIFF_DIST skiff runs through tsx, whose loader adds RSS)
+// Run as root: SKIFF_USE_DIST=1 node --import tsx bench/node-density.ts [pods=100] [restSeconds=20] [agent|up]
+// (after `npm run build`, or SKIFF_DIST=DIR for another build; without either skiff runs through tsx, whose loader adds RSS)
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -103,7 +103,7 @@ try {
   const idleStart = cpuTicks(pid);
   await new Promise((r) => setTimeout(r, 5000));
   const idleEnd = cpuTicks(pid);
-  console.log(`empty node (${mode === 'agent' ? 'separate skiff agent' : 'skiff up'}, ${process.env.SKIFF_DIST ? 'compiled' : 'tsx'}): CPU ${(((idleEnd.own - idleStart.own) / TICKS / 5) * 100).toFixed(1)}% of a core, ${describeMemory(pid)}`);
+  console.log(`empty node (${mode === 'agent' ? 'separate skiff agent' : 'skiff up'}, ${process.env.SKIFF_DIST || process.env.SKIFF_USE_DIST ? 'compiled' : 'tsx'}): CPU ${(((idleEnd.own - idleStart.own) / TICKS / 5) * 100).toFixed(1)}% of a core, ${describeMemory(pid)}`);
 
   const burstStart = cpuTicks(pid);
   const t0 = performance.now();

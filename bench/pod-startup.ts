@@ -5,8 +5,8 @@
 // bare `runc run` and, when podman is installed, `podman run --rootfs`.
 // The node is a separate `skiff agent` process; server, agent and this script
 // run in a network namespace the bench makes.
-// Run as root: SKIFF_DIST=tmp/dist node --import tsx bench/pod-startup.ts [pods=100] [all|serial|burst|runtimes]
-// (after `npx tsc -p tsconfig.json --outDir tmp/dist`; without SKIFF_DIST the agent runs through tsx)
+// Run as root: SKIFF_USE_DIST=1 node --import tsx bench/pod-startup.ts [pods=100] [all|serial|burst|runtimes]
+// (after `npm run build`, or SKIFF_DIST=DIR for another build; without either the agent runs through tsx)
 import { execFileSync, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -159,7 +159,7 @@ function report(label: string, names: string[], wallMs?: number): void {
 }
 
 try {
-  console.log(`${count} busybox pods on one separate skiff agent (${process.env.SKIFF_DIST ? `compiled, ${process.env.SKIFF_DIST}` : 'tsx'}), ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores`);
+  console.log(`${count} busybox pods on one separate skiff agent (${process.env.SKIFF_DIST ? `compiled, ${process.env.SKIFF_DIST}` : process.env.SKIFF_USE_DIST ? 'compiled, dist' : 'tsx'}), ${execFileSync('nproc', { encoding: 'utf8' }).trim()} cores`);
   // warm-up: the first pod unpacks the built-in image
   await create('warm');
   await readyOf('warm');
