@@ -76,7 +76,7 @@ function mountToken(spec: Obj): void {
 export class ServiceAccountAdmission {
   constructor(
     private readonly storage: Storage,
-    /** the default ServiceAccount is made by a controller just after its namespace: wait this long for it, as upstream retries */
+    /** the default ServiceAccount is made by a controller just after its namespace: wait for it as upstream does (10 tries there; more here, a loaded machine is slower to make it) */
     private readonly opts: { defaultAttempts?: number; retryMs?: number } = {},
   ) {}
 
@@ -84,7 +84,7 @@ export class ServiceAccountAdmission {
     const info = findResource('', 'serviceaccounts')!;
     const store = this.storage.resource(resourcePrefix(info));
     const key = objectKey(info, namespace, name);
-    const attempts = name === DEFAULT_SERVICE_ACCOUNT ? (this.opts.defaultAttempts ?? 10) : 1;
+    const attempts = name === DEFAULT_SERVICE_ACCOUNT ? (this.opts.defaultAttempts ?? 25) : 1;
     for (let i = 0; i < attempts; i++) {
       if (i > 0) await new Promise((r) => setTimeout(r, (this.opts.retryMs ?? 100) + randomInt(100)));
       const cached = store.getCached(key);
