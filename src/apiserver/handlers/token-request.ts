@@ -20,6 +20,7 @@ const MAX_SECONDS = 2 ** 32;
 /** The TokenRequest's spec with upstream's defaults, or the 422 causes. */
 export function tokenRequestSpec(body: Obj, defaultAudiences: string[]): { audiences: string[]; expirationSeconds: number; boundObjectRef?: Obj } {
   const spec = (body.spec ?? {}) as Obj;
+  if (typeof spec !== 'object' || Array.isArray(spec)) throw errors.badRequest('spec: expected an object');
   const causes: StatusCause[] = [];
   const exp = spec.expirationSeconds ?? 3600;
   if (typeof exp !== 'number' || !Number.isInteger(exp)) throw errors.badRequest(`spec.expirationSeconds: expected an integer, got ${JSON.stringify(exp)}`);

@@ -146,4 +146,5 @@ test('TokenRequest spec: upstream defaults and limits', () => {
   assert.throws(() => tokenRequestSpec({ spec: { expirationSeconds: 599 } }, []), (e: { code?: number; message?: string }) => e.code === 422 && /TokenRequest.authentication.k8s.io "" is invalid: spec.expirationSeconds: Invalid value: 599: may not specify a duration less than 10 minutes/.test(e.message ?? ''));
   assert.throws(() => tokenRequestSpec({ spec: { expirationSeconds: 2 ** 33 } }, []), (e: { code?: number }) => e.code === 422);
   assert.throws(() => tokenRequestSpec({ spec: { expirationSeconds: 'soon' } }, []), (e: { code?: number }) => e.code === 400);
+  assert.throws(() => tokenRequestSpec({ spec: [] }, []), (e: { code?: number }) => e.code === 400);
 });
