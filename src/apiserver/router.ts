@@ -9,6 +9,7 @@ import type { ResourceHandler } from './handlers/resource-handler.js';
 import type { OpenApiHandler } from './handlers/openapi.js';
 import { versionInfo } from './handlers/version.js';
 import { handleReview, isReview } from './handlers/reviews.js';
+import type { TokenReviewer } from './authn/token-review.js';
 
 export interface UserInfo {
   username: string;
@@ -22,6 +23,8 @@ export interface RouterDeps {
   resources: ResourceHandler;
   openapi: OpenApiHandler;
   authenticate(req: IncomingMessage): UserInfo | null | Promise<UserInfo | null>;
+  /** TokenReview: checks a token someone else was handed */
+  reviewToken?: TokenReviewer;
   ready(): boolean;
   /** metrics.k8s.io, served from the metrics scraper rather than storage */
   metrics?: { handle(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, q: URLSearchParams): Promise<void> };
@@ -105,7 +108,7 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, url: URL, dep
   const info = deps.discovery.findByPlural(ri.group, ri.version, ri.resource);
   if (!info) throw notFoundPath();
   if (ri.group === 'metrics.k8s.io' && deps.metrics) return deps.metrics.handle(req, res, ri, url.searchParams);
-  if (isReview(ri.group, ri.resource) && !ri.name) return handleReview(req, res, user!, ri.group, ri.version, ri.resource, ri.namespace);
+  if (isReview(ri.group, ri.resource) && !ri.name) return handleReview(req, res, user!, ri.group, ri.version, ri.resource, ri.namespace, deps.reviewToken);
   await deps.resources.handle(req, res, ri, info, url.searchParams);
 }
 

@@ -19,6 +19,7 @@ import { createAuthenticator } from './authn/index.js';
 import { ensureDefaultNamespaces, ensureDefaultServiceAccounts } from './bootstrap.js';
 import { ensureServiceAccountKey } from './pki/service-account-key.js';
 import { ServiceAccountTokens } from './authn/service-account-token.js';
+import { createTokenReviewer } from './authn/token-review.js';
 import { ServiceAccountAdmission } from './registry/serviceaccount-admission.js';
 import { storageLookup } from './registry/object-lookup.js';
 import { ensureSystemPriorityClasses, PriorityAdmission } from './registry/priority-admission.js';
@@ -146,6 +147,7 @@ export class ApiServer {
       resources: new ResourceHandler(registry, new TableRenderer(), () => this.nodeCredentials, serviceAccountTokens),
       openapi: new OpenApiHandler(),
       authenticate,
+      reviewToken: createTokenReviewer(authenticate, serviceAccountTokens),
       ready: () => this.isReady,
       metrics: new MetricsApi(registry, this.metricsScraper),
       log: (msg, extra) => logger.info(msg, extra),

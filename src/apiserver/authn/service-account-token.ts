@@ -54,7 +54,7 @@ export function serviceAccountUsername(namespace: string, name: string): string 
 }
 
 export class ServiceAccountTokens {
-  /** claims of tokens whose signature, issuer and audience were checked, by the token's hash, until they expire */
+  /** claims of tokens whose signature and issuer were checked, by the token's hash, until they expire */
   private readonly verified = new Map<string, { claims: Record<string, unknown>; exp: number }>();
   private readonly now: () => number;
   readonly issuer: string;
@@ -98,6 +98,11 @@ export class ServiceAccountTokens {
 
   /** The user the token stands for; throws TokenInvalid saying why not. */
   async authenticate(token: string): Promise<ServiceAccountUser> {
+    return (await this.review(token, this.audiences)).user;
+  }
+
+  /** As authenticate, for any of the given audiences (TokenReview); also says which of them the token is for. */
+  async review(token: string, audiences: string[]): Promise<{ user: ServiceAccountUser; audiences: string[] }> {
     const hash = createHash('sha256').update(token).digest('hex');
     const nowS = this.now() / 1000;
     let hit = this.verified.get(hash);
@@ -106,12 +111,15 @@ export class ServiceAccountTokens {
       hit = undefined;
     }
     const claims = hit?.claims ?? this.checkSigned(token);
+    const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? (claims.aud as string[]) : [];
+    const matched = audiences.filter((a) => aud.includes(a));
+    if (matched.length === 0) throw new TokenInvalid(`token audiences ${JSON.stringify(aud)} is invalid for the target audiences ${JSON.stringify(audiences)}`);
     const exp = claims.exp as number;
     const nbf = claims.nbf as number | undefined;
     if (exp + LEEWAY_SECONDS < nowS) throw new TokenInvalid('service account token has expired');
     if (nbf !== undefined && nbf - LEEWAY_SECONDS > nowS) throw new TokenInvalid('service account token is not valid yet');
     if (!hit) this.remember(hash, claims, exp);
-    return this.checkObjects(claims['kubernetes.io'] as PrivateClaims, nowS, claims.jti);
+    return { user: await this.checkObjects(claims['kubernetes.io'] as PrivateClaims, nowS, claims.jti), audiences: matched };
   }
 
   private checkSigned(token: string): Record<string, unknown> {
@@ -123,8 +131,6 @@ export class ServiceAccountTokens {
       throw e;
     }
     if (claims.iss !== this.issuer) throw new TokenInvalid('token issuer is not ours');
-    const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? claims.aud : [];
-    if (!aud.some((a) => this.audiences.includes(a as string))) throw new TokenInvalid('token audiences is invalid for the target audience');
     if (typeof claims.exp !== 'number') throw new TokenInvalid('service account token has no expiry');
     const priv = claims['kubernetes.io'] as PrivateClaims | undefined;
     if (!priv || typeof priv.namespace !== 'string' || typeof priv.serviceaccount?.name !== 'string') throw new TokenInvalid('service account token claims could not be validated');

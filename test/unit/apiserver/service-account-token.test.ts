@@ -17,6 +17,7 @@ import { ensureServiceAccountKey, serviceAccountKeyFrom } from '../../../src/api
 import { API_AUDIENCE, ServiceAccountTokens, TokenInvalid, type TokenSubject } from '../../../src/apiserver/authn/service-account-token.js';
 import { decodeJwt } from '../../../src/apiserver/authn/jwt.js';
 import { tokenRequestSpec } from '../../../src/apiserver/handlers/token-request.js';
+import { createTokenReviewer } from '../../../src/apiserver/authn/token-review.js';
 import { createStorage, type CachedStorage } from '../../../src/storage/index.js';
 
 const PODS = findResource('', 'pods')!;
@@ -138,6 +139,24 @@ test('a deleted bound pod invalidates the token, even one cached as verified', a
   await refused(token, /invalidated/);
   await createPod('job-1', 'worker');
   await refused(token, /pod UID .* does not match/);
+});
+
+test('TokenReview: a token is good for the audiences it names; static tokens only for the API server', async () => {
+  const sa = await createSa('reviewed');
+  // the static token file stands in as a function: the token "static-ok" is a user
+  const staticTokens = async (req: { headers: { authorization?: string } }) => (req.headers.authorization === 'Bearer static-ok' ? { username: 'alice', groups: ['system:authenticated'] } : null);
+  const review = createTokenReviewer(staticTokens as never, tokens);
+  const vault = tokens.issue(subject(sa), ['vault'], 3600).token;
+  const ok = await review(vault, ['vault', 'other']);
+  assert.equal(ok.authenticated, true);
+  assert.deepEqual(ok.audiences, ['vault']);
+  assert.equal(ok.user?.username, 'system:serviceaccount:default:reviewed');
+  const api = await review(vault, undefined);
+  assert.equal(api.authenticated, false);
+  assert.match(api.error ?? '', /invalid for the target audiences/);
+  assert.deepEqual(await review('static-ok', undefined), { authenticated: true, user: { username: 'alice', groups: ['system:authenticated'] }, audiences: [API_AUDIENCE] });
+  assert.equal((await review('static-ok', ['vault'])).authenticated, false);
+  assert.deepEqual(await review('nobody', undefined), { authenticated: false });
 });
 
 test('TokenRequest spec: upstream defaults and limits', () => {
