@@ -1,4 +1,4 @@
-// Service account tokens end to end on a real node: `kubectl create token` and
+// Service account tokens end to end on a real node: `kubectl create token`, a TokenReview of it and
 // `kubectl --token auth whoami`; a busybox pod finds its token, namespace and
 // ca.crt at /var/run/secrets/kubernetes.io/serviceaccount and the
 // KUBERNETES_SERVICE_* variables, and curl inside the pod's network namespace
@@ -60,6 +60,10 @@ describe('service account tokens: TokenRequest, the authenticator, pod token vol
     const short = kubectl(c.s, ['create', 'token', 'default', '--duration', '1m']);
     assert.notEqual(short.code, 0);
     assert.match(short.stderr, /may not specify a duration less than 10 minutes/);
+    // TokenReview: what a consumer handed the token asks
+    const review = JSON.parse(k(c.s, ['create', '-o', 'json', '-f', '-'], JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } })));
+    assert.equal(review.status.authenticated, true);
+    assert.equal(review.status.user.username, 'system:serviceaccount:default:default');
     const bad = withToken(`${token.slice(0, -4)}AAAA`, ['get', 'pods']);
     assert.match(bad.stderr, /Unauthorized|provide credentials/);
   });
