@@ -170,7 +170,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const evictionEvery = parseDurationMs(opts.evictionMonitoringInterval ?? '10s');
   // under pressure new pods are refused as upstream's eviction manager admits them (not when eviction is off)
   const admit = evictionEvery > 0 ? (pod: KubeObject) => pressureAdmission(pod, underPressure(pressure.check().conditions)) : undefined;
-  const kubelet = new Kubelet(client, runtime, storeImages(images, [builtinBusyboxPuller(images), registryPuller(images, { insecureRegistries: opts.insecureRegistries, caFile: opts.registryCaFile })]), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, seccompDefault: opts.seccompDefault, admit, network, dns: { clusterDNS: [clusterDNS], clusterDomain: opts.clusterDomain, hostResolvConf } }, log);
+  const kubelet = new Kubelet(client, runtime, storeImages(images, [builtinBusyboxPuller(images), registryPuller(images, { insecureRegistries: opts.insecureRegistries, caFile: opts.registryCaFile })]), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, seccompDefault: opts.seccompDefault, admit, services: (ns) => (services.hasSynced() ? services.list(ns) : undefined), network, dns: { clusterDNS: [clusterDNS], clusterDomain: opts.clusterDomain, hostResolvConf } }, log);
   await kubelet.start();
   const evictionEvents = new EventRecorder(client, { component: 'kubelet', host: nodeName }, (e) => log('event not recorded', { error: String(e) }));
   const eviction = new EvictionManager({

@@ -1,10 +1,10 @@
 // A container's environment as upstream's kubelet builds it: env (value,
 // configMapKeyRef, secretKeyRef, fieldRef, resourceFieldRef) over envFrom, with
-// $(VAR) references expanded, over the `kubernetes` Service's link variables.
+// $(VAR) references expanded, over the Services' link variables (service-env.ts).
 import type { KubeObject } from '../api/object.js';
 import { fieldValue, MissingVolumeSource, type ObjectGetter } from './volumes.js';
 import { parseQuantity } from './quantity.js';
-import { serviceLinkEnv } from './service-env.js';
+import { podServiceLinks, serviceLinkEnv, type ServiceLister } from './service-env.js';
 
 type Obj = Record<string, any>;
 
@@ -33,11 +33,20 @@ function resourceValue(c: Obj, ref: Obj): string {
   return String(Math.ceil(parseQuantity(String(v)) / divisor));
 }
 
-export async function resolveEnv(c: Obj, pod: KubeObject, get: ObjectGetter): Promise<string[]> {
+/** services: what the node watches; without it only the `kubernetes` Service's links, read through get */
+export async function resolveEnv(c: Obj, pod: KubeObject, get: ObjectGetter, services?: ServiceLister): Promise<string[]> {
   const ns = pod.metadata.namespace!;
   // the pod's own variables win over the service links, and may refer to them
-  const kubernetes = await get('services', 'default', 'kubernetes');
-  const vars = new Map<string, string>(kubernetes ? serviceLinkEnv(kubernetes) : []);
+  let links: Array<[string, string]>;
+  if (services) {
+    const known = podServiceLinks(pod, services);
+    if (!known) throw new EnvError('services have not yet been read at least once, cannot construct envvars');
+    links = known;
+  } else {
+    const kubernetes = await get('services', 'default', 'kubernetes');
+    links = kubernetes ? serviceLinkEnv(kubernetes) : [];
+  }
+  const vars = new Map<string, string>(links);
   for (const from of (c.envFrom ?? []) as Obj[]) {
     const ref = from.configMapRef ?? from.secretRef;
     const kind = from.configMapRef ? 'configmaps' : 'secrets';

@@ -13,6 +13,7 @@ import type { PodNetwork } from '../network/pod-network.js';
 import type { NodeDns } from './dns-config.js';
 import type { PodContainers } from './stats-provider.js';
 import { ServiceAccountTokenManager } from './token-manager.js';
+import type { ServiceLister } from './service-env.js';
 
 /** A pod as the eviction manager sees it: its key, object, pod cgroup and containers. */
 export interface ActivePod {
@@ -43,6 +44,8 @@ export interface KubeletOptions {
   dns?: NodeDns;
   /** containers without a seccompProfile get RuntimeDefault (upstream's --seccomp-default) */
   seccompDefault?: boolean;
+  /** the Services the node watches (its proxy's informer): containers' service link variables */
+  services?: ServiceLister;
   /** why a pod new to this node may not run here now (node pressure: eviction/admission.ts); undefined admits it */
   admit?: (pod: KubeObject) => string | undefined;
 }
@@ -264,7 +267,7 @@ export class Kubelet {
     }
     if (!worker && (await this.rejected(pod))) return;
     if (!worker) {
-      worker = new PodWorker(pod, this.runtime, this.images, { cgroupParent: this.opts.cgroupParent, nodeName: this.opts.nodeName, hostIP: this.opts.hostIP, rootDir: this.opts.rootDir, network: this.opts.network, dns: this.opts.dns, seccompDefault: this.opts.seccompDefault, runtimeClass: (name) => this.getObject('runtimeclasses', undefined, name), get: (kind, ns, name) => this.getObject(kind, ns, name), serviceAccountToken: (p, projection) => this.tokens.token(p, projection), event: (p, type, reason, message, fieldPath) => this.recorder.event({ ...p, apiVersion: 'v1', kind: 'Pod' }, type, reason, message, fieldPath) });
+      worker = new PodWorker(pod, this.runtime, this.images, { cgroupParent: this.opts.cgroupParent, nodeName: this.opts.nodeName, hostIP: this.opts.hostIP, rootDir: this.opts.rootDir, network: this.opts.network, dns: this.opts.dns, seccompDefault: this.opts.seccompDefault, runtimeClass: (name) => this.getObject('runtimeclasses', undefined, name), get: (kind, ns, name) => this.getObject(kind, ns, name), serviceAccountToken: (p, projection) => this.tokens.token(p, projection), services: this.opts.services, event: (p, type, reason, message, fieldPath) => this.recorder.event({ ...p, apiVersion: 'v1', kind: 'Pod' }, type, reason, message, fieldPath) });
       this.workers.set(key, worker);
     }
     worker.update(pod);

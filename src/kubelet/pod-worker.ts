@@ -12,6 +12,7 @@ import { parseQuantity } from './quantity.js';
 import { removeCgroup } from '../runtime/oci/cgroups.js';
 import { containerMounts, MissingVolumeSource, podDir, setUpVolumes, tearDownVolumes, type ObjectGetter, type TokenSource } from './volumes.js';
 import { resolveEnv, EnvError } from './env.js';
+import type { ServiceLister } from './service-env.js';
 import { ProbeState } from './probes.js';
 import { busyboxBinary } from '../image/builtin-busybox.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -90,7 +91,7 @@ export class PodWorker {
     private pod: KubeObject,
     private readonly runtime: Runtime,
     private readonly images: ImageResolver,
-    private readonly opts: { cgroupParent: string; nodeName: string; hostIP?: string; rootDir: string; get: ObjectGetter; serviceAccountToken?: TokenSource; event?: PodEventSink; network?: PodNetwork; dns?: NodeDns; runtimeClass?: RuntimeClassGetter; seccompDefault?: boolean },
+    private readonly opts: { cgroupParent: string; nodeName: string; hostIP?: string; rootDir: string; get: ObjectGetter; serviceAccountToken?: TokenSource; services?: ServiceLister; event?: PodEventSink; network?: PodNetwork; dns?: NodeDns; runtimeClass?: RuntimeClassGetter; seccompDefault?: boolean },
   ) {
     this.state = { sandboxId: sandboxIdFor(pod), containers: new Map(), initDone: new Set() };
   }
@@ -235,7 +236,7 @@ export class PodWorker {
     this.imageIDs.set(c.name, image.imageID);
     let resolvedEnv: string[];
     try {
-      resolvedEnv = await resolveEnv(c, this.pod, this.opts.get);
+      resolvedEnv = await resolveEnv(c, this.pod, this.opts.get, this.opts.services);
     } catch (e) {
       if (!(e instanceof EnvError)) throw e;
       if (this.waiting.get(c.name)?.reason !== 'CreateContainerConfigError') this.event('Warning', 'Failed', `Error: ${e.message}`, c.name);

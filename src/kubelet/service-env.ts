@@ -1,11 +1,34 @@
-// Docker-link style variables for the `kubernetes` Service (default namespace),
-// which upstream's kubelet gives every container so in-cluster clients
-// (client-go's InClusterConfig, @kubernetes/client-node's loadFromCluster) find
-// the API server: KUBERNETES_SERVICE_HOST/PORT, KUBERNETES_PORT and
-// KUBERNETES_PORT_443_TCP{,_PROTO,_PORT,_ADDR}.
+// Docker-link style variables for Services, as upstream's kubelet gives every
+// container: always for the `kubernetes` Service (default namespace), so
+// in-cluster clients (client-go's InClusterConfig, @kubernetes/client-node's
+// loadFromCluster) find the API server (KUBERNETES_SERVICE_HOST/PORT,
+// KUBERNETES_PORT, KUBERNETES_PORT_443_TCP{,_PROTO,_PORT,_ADDR}), and for every
+// Service of the pod's namespace unless the pod sets enableServiceLinks: false.
 import type { KubeObject } from '../api/object.js';
 
 type Obj = Record<string, any>;
+
+/** The Services of a namespace, as the node watches them; undefined until the watch has listed them once. */
+export type ServiceLister = (namespace: string) => KubeObject[] | undefined;
+
+/**
+ * The link variables of the pod's Services (a same-named one of its namespace wins
+ * over default's kubernetes); undefined while the Services are not known yet (upstream
+ * then refuses to make the container rather than start it without them).
+ */
+export function podServiceLinks(pod: KubeObject, services: ServiceLister): Array<[string, string]> | undefined {
+  const ns = pod.metadata.namespace!;
+  const own = services(ns);
+  const defaults = services('default');
+  if (!own || !defaults) return undefined;
+  const byName = new Map<string, KubeObject>();
+  if ((pod.spec as Obj | undefined)?.enableServiceLinks !== false) for (const s of own) byName.set(s.metadata.name!, s);
+  if (!byName.has('kubernetes')) {
+    const master = defaults.find((s) => s.metadata.name === 'kubernetes');
+    if (master) byName.set('kubernetes', master);
+  }
+  return [...byName.keys()].sort().flatMap((name) => serviceLinkEnv(byName.get(name)!));
+}
 
 /** upstream's envvars.FromServices for one Service; none without a ClusterIP. */
 export function serviceLinkEnv(service: KubeObject): Array<[string, string]> {

@@ -5,7 +5,8 @@
 // (busybox has no TLS client) lists pods through the `kubernetes` Service's
 // ClusterIP with that token, verifying the server by that ca.crt; a garbage
 // token is a 401, and so is the pod's token once the pod is deleted.
-// automountServiceAccountToken: false mounts nothing.
+// automountServiceAccountToken: false mounts nothing. Service link variables:
+// the kubernetes Service always, the namespace's unless enableServiceLinks: false.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
@@ -78,6 +79,8 @@ describe('service account tokens: TokenRequest, the authenticator, pod token vol
   });
 
   test('a pod reads its token, namespace and ca.crt and calls the API server through the kubernetes Service', async () => {
+    // a Service of the pod's namespace made before the pod: its link variables too (enableServiceLinks defaults on)
+    k(c.s, ['create', 'service', 'clusterip', 'web-front', '--tcp=8080']);
     apply(pod('reader'));
     await running('reader');
     const token = k(c.s, ['exec', 'reader', '--', 'cat', `${MOUNT}/token`]);
@@ -91,6 +94,7 @@ describe('service account tokens: TokenRequest, the authenticator, pod token vol
     assert.match(env, /^KUBERNETES_SERVICE_HOST=10\.43\.0\.1$/m);
     assert.match(env, /^KUBERNETES_SERVICE_PORT=443$/m);
     assert.match(env, /^KUBERNETES_PORT_443_TCP=tcp:\/\/10\.43\.0\.1:443$/m);
+    assert.match(env, /^WEB_FRONT_SERVICE_PORT=8080$/m);
     // in-cluster config: https://$KUBERNETES_SERVICE_HOST:$KUBERNETES_SERVICE_PORT, the token, ca.crt
     const caFile = join(work, 'pod-ca.crt');
     writeFileSync(caFile, ca);
@@ -105,10 +109,12 @@ describe('service account tokens: TokenRequest, the authenticator, pod token vol
     await until('the pod-bound token refused', () => /Unauthorized|provide credentials/.test(withToken(token, ['auth', 'whoami']).stderr));
   });
 
-  test('automountServiceAccountToken: false mounts nothing', async () => {
-    apply(pod('private', { automountServiceAccountToken: false }));
+  test('automountServiceAccountToken: false mounts nothing; enableServiceLinks: false leaves only the kubernetes links', async () => {
+    apply(pod('private', { automountServiceAccountToken: false, enableServiceLinks: false }));
     await running('private');
     const spec = JSON.parse(k(c.s, ['get', 'pod', 'private', '-o', 'json'])).spec;
+    assert.doesNotMatch(k(c.s, ['exec', 'private', '--', 'env']), /WEB_FRONT_SERVICE_HOST/, 'enableServiceLinks: false gives no namespace links');
+    assert.match(k(c.s, ['exec', 'private', '--', 'env']), /^KUBERNETES_SERVICE_HOST=/m, 'but the kubernetes Service always');
     assert.equal(spec.serviceAccountName, 'default');
     assert.equal(spec.volumes, undefined);
     const ls = kubectl(c.s, ['exec', 'private', '--', 'ls', MOUNT]);

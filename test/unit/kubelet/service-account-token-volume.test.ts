@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import type { KubeObject } from '../../../src/api/object.js';
 import { ServiceAccountTokenManager, type IssuedToken } from '../../../src/kubelet/token-manager.js';
 import { MissingVolumeSource, podDir, setUpVolumes } from '../../../src/kubelet/volumes.js';
-import { serviceLinkEnv } from '../../../src/kubelet/service-env.js';
+import { podServiceLinks, serviceLinkEnv } from '../../../src/kubelet/service-env.js';
 import { tokenVolume } from '../../../src/apiserver/registry/serviceaccount-admission.js';
 
 type Obj = Record<string, any>;
@@ -96,4 +96,15 @@ test('the kubernetes Service gives upstream link variables', () => {
     KUBERNETES_PORT_443_TCP_ADDR: '10.43.0.1',
   });
   assert.deepEqual(serviceLinkEnv({ metadata: { name: 'headless' }, spec: { clusterIP: 'None', ports: [{ port: 80 }] } } as KubeObject), []);
+});
+
+test("a pod gets its namespace's Services' links unless enableServiceLinks is false; kubernetes always", () => {
+  const svc = (namespace: string, name: string, ip: string, port: number) => ({ metadata: { name, namespace }, spec: { clusterIP: ip, ports: [{ port, protocol: 'TCP' }] } }) as KubeObject;
+  const all = [svc('default', 'kubernetes', '10.43.0.1', 443), svc('team', 'redis-main', '10.43.0.7', 6379), svc('other', 'db', '10.43.0.8', 5432)];
+  const lister = (ns: string) => all.filter((s) => s.metadata.namespace === ns);
+  const names = (links: Array<[string, string]> | undefined) => (links ?? []).map(([k]) => k).filter((k) => k.endsWith('_SERVICE_HOST'));
+  assert.deepEqual(names(podServiceLinks(pod(), lister)), ['KUBERNETES_SERVICE_HOST', 'REDIS_MAIN_SERVICE_HOST']);
+  const off = { ...pod(), spec: { ...(pod().spec as Obj), enableServiceLinks: false } };
+  assert.deepEqual(names(podServiceLinks(off, lister)), ['KUBERNETES_SERVICE_HOST']);
+  assert.equal(podServiceLinks(pod(), () => undefined), undefined, 'not known before the first list');
 });
