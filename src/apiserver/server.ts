@@ -71,6 +71,7 @@ export class ApiServer {
   private controllersStarting?: Promise<void>;
   private clusterServices?: ClusterServices;
   private metricsScraper?: MetricsScraper;
+  private serviceAccountTokens?: ServiceAccountTokens;
   /** the API server's client certificate towards nodes (logs, exec) */
   private nodeCredentials?: { certPem: string; keyPem: string };
   registry?: GenericRegistry;
@@ -138,7 +139,7 @@ export class ApiServer {
       credentials: () => this.nodeCredentials,
       log: (msg, extra) => logger.info(msg, { component: 'metrics-scraper', ...extra }),
     });
-    const serviceAccountTokens = new ServiceAccountTokens(ensureServiceAccountKey(this.pki.tlsDir), storageLookup(storage));
+    const serviceAccountTokens = (this.serviceAccountTokens = new ServiceAccountTokens(ensureServiceAccountKey(this.pki.tlsDir), storageLookup(storage)));
     const authenticate = createAuthenticator({ dataDir, pki: this.pki, serviceAccounts: serviceAccountTokens, log: (msg, extra) => logger.debug(msg, extra) });
     const nodeJoin = new NodeJoin(dataDir, this.pki);
     this.nodeTokenPath = nodeJoin.tokenPath;
@@ -214,7 +215,7 @@ export class ApiServer {
     const cred = await this.pki!.issueClientCert('system:kube-controller-manager', []);
     const path = join(this.opts.dataDir, 'tls', 'controller-manager.kubeconfig');
     writeKubeconfig(path, { server: this.url, caPem: this.pki!.caCertPem, certPem: cred.certPem, keyPem: cred.keyPem, user: 'system:kube-controller-manager' });
-    this.controllers = await startControllers({ kubeconfig: path, enabled, clusterCIDR: this.opts.clusterCIDR, schedulerScore: this.opts.schedulerScore, log: (msg, extra) => logger.info(msg, { component: 'controller-manager', ...extra }) });
+    this.controllers = await startControllers({ kubeconfig: path, enabled, clusterCIDR: this.opts.clusterCIDR, schedulerScore: this.opts.schedulerScore, issueLegacyToken: (s) => this.serviceAccountTokens!.issueLegacy(s), log: (msg, extra) => logger.info(msg, { component: 'controller-manager', ...extra }) });
   }
 
   /** Re-issues certificates that are close to expiry and swaps them in without a restart. */

@@ -28,6 +28,7 @@ import { DisruptionController, PDBS } from './disruption/disruption-controller.j
 import { PodGcController } from './podgc/podgc-controller.js';
 import { QUOTA_COUNTED, RESOURCEQUOTAS, ResourceQuotaController } from './resourcequota/resourcequota-controller.js';
 import { RootCaCertPublisher } from './rootcacertpublisher/root-ca-cert-publisher.js';
+import { TokensController, type LegacyTokenIssuer } from './serviceaccount/tokens-controller.js';
 
 /** What a controller offers the manager: start its workers, and stop them. */
 interface Controller {
@@ -57,6 +58,9 @@ const CONTROLLERS: Record<string, (c: Context) => Controller | Promise<Controlle
   serviceaccount: ({ client, factory, log }) => new ServiceAccountController(client, factory.informerFor(NAMESPACES_REF), factory.informerFor(SERVICEACCOUNTS), log),
   // the CA is the one this client trusts (the controller manager's kubeconfig, upstream's --root-ca-file)
   'root-ca-cert-publisher': ({ client, factory, log }) => new RootCaCertPublisher(client, factory.informerFor(NAMESPACES_REF), client.config.ca?.toString('utf8') ?? '', log),
+  // long-lived tokens in kubernetes.io/service-account-token Secrets, signed with the API server's key
+  'serviceaccount-token': ({ client, factory, log, opts }) =>
+    opts.issueLegacyToken ? new TokensController(client, factory.informerFor(SERVICEACCOUNTS), client.config.ca?.toString('utf8') ?? '', opts.issueLegacyToken, log) : { run() {}, stop: async () => {} },
   job: ({ client, factory, log }) => new JobController(client, factory.informerFor(JOBS), factory.informerFor(PODS), log),
   statefulset: ({ client, factory, log }) => new StatefulSetController(client, factory.informerFor(STATEFULSETS), factory.informerFor(PODS), factory.informerFor(CONTROLLERREVISIONS), factory.informerFor(PVCS), log),
   cronjob: ({ client, factory, log }) => new CronJobController(client, factory.informerFor(CRONJOBS), factory.informerFor(JOBS), log),
@@ -88,6 +92,8 @@ export interface ControllerManagerOptions {
   /** pod addresses: each node gets a /nodeCidrMaskSize of it (default 10.42.0.0/16, /24, as k3s) */
   clusterCIDR?: string;
   nodeCidrMaskSize?: number;
+  /** signs legacy service account tokens (the API server's key); without it the serviceaccount-token controller does nothing */
+  issueLegacyToken?: LegacyTokenIssuer;
   /** the scheduler's resource scoring (default LeastAllocated) */
   schedulerScore?: ScoringStrategy;
 }

@@ -4,7 +4,8 @@
 // KUBERNETES_SERVICE_* variables, and curl inside the pod's network namespace
 // (busybox has no TLS client) lists pods through the `kubernetes` Service's
 // ClusterIP with that token, verifying the server by that ca.crt; a garbage
-// token is a 401, and so is the pod's token once the pod is deleted.
+// token is a 401, and so is the pod's token once the pod is deleted. A
+// kubernetes.io/service-account-token Secret gets a long-lived token.
 // automountServiceAccountToken: false mounts nothing. Service link variables:
 // the kubernetes Service always, the namespace's unless enableServiceLinks: false.
 import { after, before, describe, test } from 'node:test';
@@ -67,6 +68,21 @@ describe('service account tokens: TokenRequest, the authenticator, pod token vol
     assert.equal(review.status.user.username, 'system:serviceaccount:default:default');
     const bad = withToken(`${token.slice(0, -4)}AAAA`, ['get', 'pods']);
     assert.match(bad.stderr, /Unauthorized|provide credentials/);
+  });
+
+  test('a kubernetes.io/service-account-token Secret gets a long-lived token, which goes with its account', async () => {
+    k(c.s, ['create', 'serviceaccount', 'robot']);
+    apply({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'robot-token', annotations: { 'kubernetes.io/service-account.name': 'robot' } } });
+    const data = await until('token filled in', () => JSON.parse(k(c.s, ['get', 'secret', 'robot-token', '-o', 'json'])).data?.token && JSON.parse(k(c.s, ['get', 'secret', 'robot-token', '-o', 'json'])).data);
+    assert.equal(Buffer.from(data['ca.crt'], 'base64').toString(), readFileSync(join(c.s.dataDir, 'tls/ca.crt'), 'utf8'));
+    assert.equal(Buffer.from(data.namespace, 'base64').toString(), 'default');
+    const token = Buffer.from(data.token, 'base64').toString();
+    const who = withToken(token, ['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']);
+    assert.equal(who.stdout, 'system:serviceaccount:default:robot', who.stderr);
+    // the account goes: so do its token Secret and the token
+    k(c.s, ['delete', 'serviceaccount', 'robot']);
+    await until('token secret deleted', () => kubectl(c.s, ['get', 'secret', 'robot-token']).code !== 0);
+    assert.match(withToken(token, ['auth', 'whoami']).stderr, /Unauthorized|provide credentials/);
   });
 
   test('every namespace gets kube-root-ca.crt with the cluster CA', async () => {

@@ -8,6 +8,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { KubeObject } from '../../api/object.js';
 import type { ServiceAccountKey } from '../pki/service-account-key.js';
 import { JwtError, decodeJwt, signJwt, verifyJwt } from './jwt.js';
+import { LEGACY_ISSUER, legacyClaims, legacySecretRefusal, legacySubject, type LegacySubject } from './legacy-token.js';
 
 /** The API server's own audience and issuer, as kubeadm and k3s set them. */
 export const API_AUDIENCE = 'https://kubernetes.default.svc.cluster.local';
@@ -91,9 +92,15 @@ export class ServiceAccountTokens {
     return { token: signJwt(claims, this.key.privateKey, this.key.alg, this.key.keyId), expirationTimestamp: new Date(exp * 1000) };
   }
 
-  /** Whether the token looks like one of ours (a JWT naming our issuer); others are left to other authenticators. */
+  /** A legacy token for a kubernetes.io/service-account-token Secret (no expiry; good while the Secret holds it). */
+  issueLegacy(subject: LegacySubject): string {
+    return signJwt(legacyClaims(subject), this.key.privateKey, this.key.alg, this.key.keyId);
+  }
+
+  /** Whether the token looks like one of ours (a JWT naming our issuer, or the legacy one); others are left to other authenticators. */
   isOurs(token: string): boolean {
-    return decodeJwt(token)?.claims.iss === this.issuer;
+    const iss = decodeJwt(token)?.claims.iss;
+    return iss === this.issuer || iss === LEGACY_ISSUER;
   }
 
   /** The user the token stands for; throws TokenInvalid saying why not. */
@@ -111,6 +118,10 @@ export class ServiceAccountTokens {
       hit = undefined;
     }
     const claims = hit?.claims ?? this.checkSigned(token);
+    if (claims.iss === LEGACY_ISSUER) {
+      if (!hit) this.remember(hash, claims, Infinity);
+      return this.reviewLegacy(token, claims, audiences);
+    }
     const aud = typeof claims.aud === 'string' ? [claims.aud] : Array.isArray(claims.aud) ? (claims.aud as string[]) : [];
     const matched = audiences.filter((a) => aud.includes(a));
     if (matched.length === 0) throw new TokenInvalid(`token audiences ${JSON.stringify(aud)} is invalid for the target audiences ${JSON.stringify(audiences)}`);
@@ -130,12 +141,33 @@ export class ServiceAccountTokens {
       if (e instanceof JwtError) throw new TokenInvalid(e.message);
       throw e;
     }
+    if (claims.iss === LEGACY_ISSUER) {
+      if (!legacySubject(claims)) throw new TokenInvalid('service account token claims could not be validated');
+      return claims;
+    }
     if (claims.iss !== this.issuer) throw new TokenInvalid('token issuer is not ours');
     if (typeof claims.exp !== 'number') throw new TokenInvalid('service account token has no expiry');
     const priv = claims['kubernetes.io'] as PrivateClaims | undefined;
     if (!priv || typeof priv.namespace !== 'string' || typeof priv.serviceaccount?.name !== 'string') throw new TokenInvalid('service account token claims could not be validated');
     if (claims.sub !== serviceAccountUsername(priv.namespace, priv.serviceaccount.name)) throw new TokenInvalid('service account token subject does not match its claims');
     return claims;
+  }
+
+  /** A legacy token: only for the API server's own audiences, while its Secret holds it and its account exists. */
+  private async reviewLegacy(token: string, claims: Record<string, unknown>, audiences: string[]): Promise<{ user: ServiceAccountUser; audiences: string[] }> {
+    const matched = audiences.filter((a) => this.audiences.includes(a));
+    if (matched.length === 0) throw new TokenInvalid(`token audiences ${JSON.stringify(this.audiences)} is invalid for the target audiences ${JSON.stringify(audiences)}`);
+    const s = legacySubject(claims)!;
+    const secret = await this.lookup('secrets', s.namespace, s.secret);
+    const why = legacySecretRefusal(secret, token);
+    if (why) throw new TokenInvalid(why);
+    const sa = await this.lookup('serviceaccounts', s.namespace, s.serviceAccount);
+    if (!sa || sa.metadata.deletionTimestamp) throw new TokenInvalid(`service account ${s.namespace}/${s.serviceAccount} has been deleted`);
+    if (sa.metadata.uid !== s.serviceAccountUid) throw new TokenInvalid(`service account UID (${sa.metadata.uid}) does not match claim (${s.serviceAccountUid})`);
+    return {
+      user: { username: serviceAccountUsername(s.namespace, s.serviceAccount), uid: s.serviceAccountUid, groups: ['system:serviceaccounts', `system:serviceaccounts:${s.namespace}`, 'system:authenticated'], extra: {} },
+      audiences: matched,
+    };
   }
 
   private remember(hash: string, claims: Record<string, unknown>, exp: number): void {

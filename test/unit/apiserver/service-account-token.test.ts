@@ -159,6 +159,26 @@ test('TokenReview: a token is good for the audiences it names; static tokens onl
   assert.deepEqual(await review('nobody', undefined), { authenticated: false });
 });
 
+test("a legacy Secret token authenticates while its Secret holds it and its account exists", async () => {
+  const SECRETS = findResource('', 'secrets')!;
+  const sa = await createSa('legacy');
+  const token = tokens.issueLegacy({ namespace: 'default', serviceAccount: 'legacy', serviceAccountUid: sa.metadata.uid!, secret: 'legacy-token' });
+  const claims = decodeJwt(token)!.claims;
+  assert.equal(claims.iss, 'kubernetes/serviceaccount');
+  assert.equal(claims.exp, undefined, 'no expiry');
+  assert.equal(claims['kubernetes.io/serviceaccount/secret.name'], 'legacy-token');
+  await refused(token, /invalidated/);
+  const secret = (data: string) => ({ apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'legacy-token', annotations: { 'kubernetes.io/service-account.name': 'legacy' } }, data: { token: Buffer.from(data).toString('base64') } });
+  await reg.create(SECRETS, 'v1', 'default', secret(token), W());
+  assert.equal((await tokens.authenticate(token)).username, 'system:serviceaccount:default:legacy');
+  await assert.rejects(tokens.review(token, ['vault']), /invalid for the target audiences/);
+  const live = await reg.get(SECRETS, 'v1', 'default', 'legacy-token');
+  await reg.update(SECRETS, 'v1', 'default', 'legacy-token', { ...secret('another'), metadata: { ...live.metadata } }, W());
+  await refused(token, /does not match/);
+  await reg.delete(SECRETS, 'v1', 'default', 'legacy-token', { dryRun: false });
+  await refused(token, /invalidated/);
+});
+
 test('TokenRequest spec: upstream defaults and limits', () => {
   assert.deepEqual(tokenRequestSpec({}, [API_AUDIENCE]), { audiences: [API_AUDIENCE], expirationSeconds: 3600 });
   assert.deepEqual(tokenRequestSpec({ spec: { audiences: ['a'], expirationSeconds: 600 } }, [API_AUDIENCE]), { audiences: ['a'], expirationSeconds: 600 });
