@@ -25,10 +25,11 @@ export interface ActivePod {
 
 const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced: true };
 /**
- * Pods synced at once. A pod's start is mostly waiting on processes (mount, conmon,
- * runc, CNI plugins), so more than the cores overlap well; upstream runs a goroutine per pod.
+ * Pods synced at once. Measured with bench/node-density.ts (100 pods at once, 2 cores):
+ * 16 started no faster than 4 on a quiet machine (about 10 pods/s, CPU bound) and the
+ * agent kept about 10 MB more RSS, so 4.
  */
-const POD_WORKERS = 16;
+const POD_WORKERS = 4;
 
 export interface KubeletOptions {
   nodeName: string;
