@@ -86,6 +86,8 @@ async function compareRuntimes(rootfs: string): Promise<void> {
     if (podmanD) console.log(summary('podman run -d sleep (to started)', podmanD));
     spawnSync('podman', ['--root', join(work, 'podman/root'), '--runroot', join(work, 'podman/run'), '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', 'rm', '-f', '-t', '0', '-a'], { stdio: 'ignore' });
   } finally {
+    // podman keeps its storage's overlay directory mounted
+    spawnSync('umount', [join(work, 'podman/root/overlay')], { stdio: 'ignore' });
     rmSync(work, { recursive: true, force: true });
     await removeCgroupParent(cg);
   }
