@@ -105,7 +105,9 @@ describe('service account tokens: TokenRequest, the authenticator, pod token vol
     assert.equal(ca, readFileSync(join(c.s.dataDir, 'tls/ca.crt'), 'utf8'));
     const claims = JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString());
     assert.equal(claims['kubernetes.io'].pod.name, 'reader');
-    assert.equal(claims.exp - claims.iat, 3607);
+    // upstream's extended expiration: valid for a year, warnafter at the 3607 s asked for
+    assert.equal(claims['kubernetes.io'].warnafter - claims.iat, 3607);
+    assert.equal(claims.exp - claims.iat, 365 * 24 * 3600);
     const env = k(c.s, ['exec', 'reader', '--', 'env']);
     assert.match(env, /^KUBERNETES_SERVICE_HOST=10\.43\.0\.1$/m);
     assert.match(env, /^KUBERNETES_SERVICE_PORT=443$/m);

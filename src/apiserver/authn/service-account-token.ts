@@ -48,6 +48,7 @@ interface PrivateClaims {
   pod?: ObjectRef;
   secret?: ObjectRef;
   node?: ObjectRef;
+  warnafter?: number;
 }
 
 export function serviceAccountUsername(namespace: string, name: string): string {
@@ -71,14 +72,18 @@ export class ServiceAccountTokens {
     this.now = opts.now ?? Date.now;
   }
 
-  /** A signed token for subject, valid expirationSeconds from now. */
-  issue(subject: TokenSubject, audiences: string[], expirationSeconds: number): { token: string; expirationTimestamp: Date } {
+  /**
+   * A signed token for subject, valid expirationSeconds from now; with warnAfterSeconds
+   * it carries upstream's kubernetes.io warnafter (an extended token, see token-request.ts).
+   */
+  issue(subject: TokenSubject, audiences: string[], expirationSeconds: number, warnAfterSeconds?: number): { token: string; expirationTimestamp: Date; issuedAt: Date } {
     const now = Math.floor(this.now() / 1000);
     const exp = now + expirationSeconds;
     const priv: PrivateClaims = { namespace: subject.namespace, serviceaccount: subject.serviceAccount };
     if (subject.pod) priv.pod = subject.pod;
     else if (subject.secret) priv.secret = subject.secret;
     if (subject.node) priv.node = subject.node;
+    if (warnAfterSeconds !== undefined) priv.warnafter = now + warnAfterSeconds;
     const claims = {
       aud: audiences,
       exp,
@@ -89,7 +94,7 @@ export class ServiceAccountTokens {
       nbf: now,
       sub: serviceAccountUsername(subject.namespace, subject.serviceAccount.name),
     };
-    return { token: signJwt(claims, this.key.privateKey, this.key.alg, this.key.keyId), expirationTimestamp: new Date(exp * 1000) };
+    return { token: signJwt(claims, this.key.privateKey, this.key.alg, this.key.keyId), expirationTimestamp: new Date(exp * 1000), issuedAt: new Date(now * 1000) };
   }
 
   /** A legacy token for a kubernetes.io/service-account-token Secret (no expiry; good while the Secret holds it). */

@@ -16,6 +16,21 @@ type Obj = Record<string, any>;
 const GROUP = 'authentication.k8s.io';
 const MIN_SECONDS = 600;
 const MAX_SECONDS = 2 ** 32;
+/** what the admission's token volume asks for (upstream's WarnOnlyBoundTokenExpirationSeconds) */
+const WARN_ONLY_SECONDS = 3607;
+/** how long such a token really lasts (upstream's ExpirationExtensionSeconds, a year) */
+const EXTENDED_SECONDS = 365 * 24 * 3600;
+
+/**
+ * Upstream's --service-account-extend-token-expiration (on by default): a pod-bound
+ * token for the API server asked for 3607 s is valid for a year, carrying warnafter
+ * at 3607 s, so clients that read their token file once keep working; the answer
+ * still says 3607 s, so the kubelet renews it as usual.
+ */
+export function extendedLifetime(expirationSeconds: number, podBound: boolean, audiences: string[], apiAudiences: string[]): number | undefined {
+  if (!podBound || expirationSeconds !== WARN_ONLY_SECONDS || !audiences.every((a) => apiAudiences.includes(a))) return undefined;
+  return EXTENDED_SECONDS;
+}
 
 /** The TokenRequest's spec with upstream's defaults, or the 422 causes. */
 export function tokenRequestSpec(body: Obj, defaultAudiences: string[]): { audiences: string[]; expirationSeconds: number; boundObjectRef?: Obj } {
@@ -81,12 +96,14 @@ export async function createServiceAccountToken(req: IncomingMessage, res: Serve
     else subject.node = objRef;
     ref.uid = uid;
   }
-  const issued = tokens.issue(subject, spec.audiences, spec.expirationSeconds);
+  const extended = extendedLifetime(spec.expirationSeconds, !!subject.pod, spec.audiences, tokens.audiences);
+  const issued = extended ? tokens.issue(subject, spec.audiences, extended, spec.expirationSeconds) : tokens.issue(subject, spec.audiences, spec.expirationSeconds);
+  const expirationTimestamp = new Date(issued.issuedAt.getTime() + spec.expirationSeconds * 1000);
   send(res, 201, {
     kind: 'TokenRequest',
     apiVersion: `${GROUP}/v1`,
     metadata: { name, namespace, creationTimestamp: null },
     spec: { audiences: spec.audiences, expirationSeconds: spec.expirationSeconds, boundObjectRef: ref ?? null },
-    status: { token: issued.token, expirationTimestamp: metaTime(issued.expirationTimestamp) },
+    status: { token: issued.token, expirationTimestamp: metaTime(expirationTimestamp) },
   });
 }

@@ -16,7 +16,7 @@ import { storageLookup } from '../../../src/apiserver/registry/object-lookup.js'
 import { ensureServiceAccountKey, serviceAccountKeyFrom } from '../../../src/apiserver/pki/service-account-key.js';
 import { API_AUDIENCE, ServiceAccountTokens, TokenInvalid, type TokenSubject } from '../../../src/apiserver/authn/service-account-token.js';
 import { decodeJwt } from '../../../src/apiserver/authn/jwt.js';
-import { tokenRequestSpec } from '../../../src/apiserver/handlers/token-request.js';
+import { extendedLifetime, tokenRequestSpec } from '../../../src/apiserver/handlers/token-request.js';
 import { createTokenReviewer } from '../../../src/apiserver/authn/token-review.js';
 import { createStorage, type CachedStorage } from '../../../src/storage/index.js';
 
@@ -177,6 +177,26 @@ test("a legacy Secret token authenticates while its Secret holds it and its acco
   await refused(token, /does not match/);
   await reg.delete(SECRETS, 'v1', 'default', 'legacy-token', { dryRun: false });
   await refused(token, /invalidated/);
+});
+
+test("a pod's 3607 s token for the API server lasts a year and carries warnafter, as upstream extends it", async () => {
+  assert.equal(extendedLifetime(3607, true, [API_AUDIENCE], [API_AUDIENCE]), 365 * 24 * 3600);
+  assert.equal(extendedLifetime(3607, false, [API_AUDIENCE], [API_AUDIENCE]), undefined, 'not bound to a pod');
+  assert.equal(extendedLifetime(3600, true, [API_AUDIENCE], [API_AUDIENCE]), undefined, 'another lifetime');
+  assert.equal(extendedLifetime(3607, true, ['vault'], [API_AUDIENCE]), undefined, 'another audience');
+  const sa = await createSa('extended');
+  const pod = await createPod('long', 'extended');
+  const { token, issuedAt } = tokens.issue(subject(sa, pod), [API_AUDIENCE], 365 * 24 * 3600, 3607);
+  const claims = decodeJwt(token)!.claims;
+  assert.equal((claims['kubernetes.io'] as Record<string, unknown>).warnafter, (claims.iat as number) + 3607);
+  assert.equal(issuedAt.getTime(), (claims.iat as number) * 1000);
+  const start = clock;
+  try {
+    clock = start + 2 * 3600_000;
+    assert.equal((await tokens.authenticate(token)).username, 'system:serviceaccount:default:extended', 'still good past warnafter');
+  } finally {
+    clock = start;
+  }
 });
 
 test('TokenRequest spec: upstream defaults and limits', () => {
