@@ -25,6 +25,8 @@ export interface RouterDeps {
   authenticate(req: IncomingMessage): UserInfo | null | Promise<UserInfo | null>;
   /** TokenReview: checks a token someone else was handed */
   reviewToken?: TokenReviewer;
+  /** service account issuer discovery (/.well-known/openid-configuration, /openid/v1/jwks); false for other paths */
+  oidc?: (res: ServerResponse, path: string) => boolean;
   ready(): boolean;
   /** metrics.k8s.io, served from the metrics scraper rather than storage */
   metrics?: { handle(req: IncomingMessage, res: ServerResponse, r: ResourceRequest, q: URLSearchParams): Promise<void> };
@@ -78,6 +80,7 @@ async function dispatch(req: IncomingMessage, res: ServerResponse, url: URL, dep
   if (!user && !PUBLIC.has(path)) throw errors.unauthorized();
 
   if (path === '/version') return send(res, 200, versionInfo());
+  if ((method === 'GET' || method === 'HEAD') && deps.oidc?.(res, path)) return;
 
   if (method === 'GET' || method === 'HEAD') {
     if (path === '/api' || path === '/apis') {

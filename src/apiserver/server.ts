@@ -20,6 +20,7 @@ import { ensureDefaultNamespaces, ensureDefaultServiceAccounts } from './bootstr
 import { ensureServiceAccountKey } from './pki/service-account-key.js';
 import { ServiceAccountTokens } from './authn/service-account-token.js';
 import { createTokenReviewer } from './authn/token-review.js';
+import { serveOidcDiscovery, JWKS_PATH } from './handlers/oidc-discovery.js';
 import { ServiceAccountAdmission } from './registry/serviceaccount-admission.js';
 import { storageLookup } from './registry/object-lookup.js';
 import { ensureSystemPriorityClasses, PriorityAdmission } from './registry/priority-admission.js';
@@ -139,7 +140,8 @@ export class ApiServer {
       credentials: () => this.nodeCredentials,
       log: (msg, extra) => logger.info(msg, { component: 'metrics-scraper', ...extra }),
     });
-    const serviceAccountTokens = (this.serviceAccountTokens = new ServiceAccountTokens(ensureServiceAccountKey(this.pki.tlsDir), storageLookup(storage)));
+    const serviceAccountKey = ensureServiceAccountKey(this.pki.tlsDir);
+    const serviceAccountTokens = (this.serviceAccountTokens = new ServiceAccountTokens(serviceAccountKey, storageLookup(storage)));
     const authenticate = createAuthenticator({ dataDir, pki: this.pki, serviceAccounts: serviceAccountTokens, log: (msg, extra) => logger.debug(msg, extra) });
     const nodeJoin = new NodeJoin(dataDir, this.pki);
     this.nodeTokenPath = nodeJoin.tokenPath;
@@ -149,6 +151,8 @@ export class ApiServer {
       openapi: new OpenApiHandler(),
       authenticate,
       reviewToken: createTokenReviewer(authenticate, serviceAccountTokens),
+      // the key set's address is this server's own (upstream: its external address)
+      oidc: (res, path) => serveOidcDiscovery(res, path, serviceAccountTokens.issuer, () => `${this.url}${JWKS_PATH}`, serviceAccountKey),
       ready: () => this.isReady,
       metrics: new MetricsApi(registry, this.metricsScraper),
       log: (msg, extra) => logger.info(msg, extra),

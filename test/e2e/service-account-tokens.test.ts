@@ -62,6 +62,11 @@ describe('service account tokens: TokenRequest, the authenticator, pod token vol
     const short = kubectl(c.s, ['create', 'token', 'default', '--duration', '1m']);
     assert.notEqual(short.code, 0);
     assert.match(short.stderr, /may not specify a duration less than 10 minutes/);
+    // issuer discovery: the published key set names the token's key
+    const oidc = JSON.parse(k(c.s, ['get', '--raw', '/.well-known/openid-configuration']));
+    assert.equal(oidc.issuer, claims.iss);
+    const keys = JSON.parse(k(c.s, ['get', '--raw', '/openid/v1/jwks'])).keys;
+    assert.equal(keys[0].kid, JSON.parse(Buffer.from(token.split('.')[0], 'base64url').toString()).kid);
     // TokenReview: what a consumer handed the token asks
     const review = JSON.parse(k(c.s, ['create', '-o', 'json', '-f', '-'], JSON.stringify({ apiVersion: 'authentication.k8s.io/v1', kind: 'TokenReview', spec: { token } })));
     assert.equal(review.status.authenticated, true);

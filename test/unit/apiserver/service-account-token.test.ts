@@ -4,7 +4,7 @@
 // with a new uid) and one whose bound pod was deleted are refused.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { generateKeyPairSync } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -18,6 +18,7 @@ import { API_AUDIENCE, ServiceAccountTokens, TokenInvalid, type TokenSubject } f
 import { decodeJwt } from '../../../src/apiserver/authn/jwt.js';
 import { extendedLifetime, tokenRequestSpec } from '../../../src/apiserver/handlers/token-request.js';
 import { createTokenReviewer } from '../../../src/apiserver/authn/token-review.js';
+import { jwks, oidcConfiguration } from '../../../src/apiserver/handlers/oidc-discovery.js';
 import { createStorage, type CachedStorage } from '../../../src/storage/index.js';
 
 const PODS = findResource('', 'pods')!;
@@ -197,6 +198,21 @@ test("a pod's 3607 s token for the API server lasts a year and carries warnafter
   } finally {
     clock = start;
   }
+});
+
+test('the published key set checks our tokens (issuer discovery)', async () => {
+  const key = ensureServiceAccountKey(join(dir, 'tls'));
+  const config = oidcConfiguration(tokens.issuer, 'https://127.0.0.1:6443/openid/v1/jwks', key);
+  assert.equal(config.issuer, 'https://kubernetes.default.svc.cluster.local');
+  assert.deepEqual(config.id_token_signing_alg_values_supported, ['ES256']);
+  const sa = await createSa('discovered');
+  const token = tokens.issue(subject(sa), [API_AUDIENCE], 3600).token;
+  const jwk = jwks(key).keys[0];
+  assert.equal(jwk.kid, decodeJwt(token)!.header.kid);
+  assert.equal(jwk.d, undefined, 'no private part');
+  const [h, p, sig] = token.split('.');
+  const pub = createPublicKey({ key: jwk as never, format: 'jwk' });
+  assert.ok(verify('sha256', Buffer.from(`${h}.${p}`), { key: pub, dsaEncoding: 'ieee-p1363' }, Buffer.from(sig, 'base64url')));
 });
 
 test('TokenRequest spec: upstream defaults and limits', () => {
