@@ -4,14 +4,17 @@
 // KUBERNETES_SERVICE_* variables, and curl inside the pod's network namespace
 // (busybox has no TLS client) lists pods through the `kubernetes` Service's
 // ClusterIP with that token, verifying the server by that ca.crt; a garbage
-// token is a 401, and so is the pod's token once the pod is deleted. A
+// token is a 401, and so is the pod's token once the pod is deleted;
+// @kubernetes/client-node's loadFromCluster() does the same from the pod's netns. A
 // kubernetes.io/service-account-token Secret gets a long-lived token.
 // automountServiceAccountToken: false mounts nothing. Service link variables:
 // the kubernetes Service always, the namespace's unless enableServiceLinks: false.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { k, kubectl, until } from './harness.js';
@@ -31,12 +34,14 @@ describe('service account tokens: TokenRequest, the authenticator, pod token vol
     writeFileSync(cfg, JSON.stringify({ apiVersion: 'v1', kind: 'Config', clusters: [{ name: 'c', cluster: { server: c.s.url, 'certificate-authority': join(c.s.dataDir, 'tls/ca.crt') } }], users: [{ name: 'u', user: { token } }], contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }], 'current-context': 'c' }));
     return kubectl({ kubeconfig: cfg, netns: c.netns }, args);
   };
-  /** curl run in the pod's own network namespace (the sandbox's), as a process of the pod would call */
-  const curlFromPod = (podName: string, args: string[]) => {
+  /** the pod's own network namespace (its sandbox's) */
+  const podNetns = (podName: string) => {
     const uid = JSON.parse(k(c.s, ['get', 'pod', podName, '-o', 'json'])).metadata.uid;
     const state = JSON.parse(execFileSync('runc', ['--root', join(c.s.dataDir, 'agent/runtime/runc'), 'state', `pod-${uid}`], { encoding: 'utf8' }));
-    return spawnSync('nsenter', [`--net=/proc/${state.pid}/ns/net`, 'curl', '-sS', '--max-time', '10', ...args], { encoding: 'utf8', timeout: 30_000 });
+    return `--net=/proc/${state.pid}/ns/net`;
   };
+  /** curl run in the pod's network namespace, as a process of the pod would call */
+  const curlFromPod = (podName: string, args: string[]) => spawnSync('nsenter', [podNetns(podName), 'curl', '-sS', '--max-time', '10', ...args], { encoding: 'utf8', timeout: 30_000 });
 
   before(async () => {
     work = mkdtempSync(join(tmpdir(), 'skiff-satokens-'));
@@ -127,6 +132,26 @@ describe('service account tokens: TokenRequest, the authenticator, pod token vol
     assert.ok(JSON.parse(ok.stdout.replace(/\n200$/, '')).items.some((p: { metadata: { name: string } }) => p.metadata.name === 'reader'));
     const garbage = curlFromPod('reader', ['--cacert', caFile, '-H', 'Authorization: Bearer not-a-token', '-o', '/dev/null', '-w', '%{http_code}', url]);
     assert.equal(garbage.stdout, '401', garbage.stderr);
+    // @kubernetes/client-node's own in-cluster path: loadFromCluster() with the pod's environment and
+    // files (copied out under a prefix, as node is not in the busybox image), run in the pod's network namespace
+    const root = join(work, 'pod-root');
+    const saDir = join(root, 'var/run/secrets/kubernetes.io/serviceaccount');
+    mkdirSync(saDir, { recursive: true });
+    writeFileSync(join(saDir, 'token'), token);
+    writeFileSync(join(saDir, 'ca.crt'), ca);
+    writeFileSync(join(saDir, 'namespace'), 'default');
+    const script = join(work, 'in-cluster.mjs');
+    const lib = pathToFileURL(createRequire(import.meta.url).resolve('@kubernetes/client-node')).href;
+    writeFileSync(script, `import * as k8s from ${JSON.stringify(lib)};
+const kc = new k8s.KubeConfig();
+kc.loadFromCluster(process.argv[2]);
+const list = await kc.makeApiClient(k8s.CoreV1Api).listNamespacedPod({ namespace: 'default' });
+console.log(kc.getCurrentCluster().server, list.items.map((p) => p.metadata.name).join(','));
+`);
+    const podEnv = Object.fromEntries(env.split('\n').filter((l) => l.startsWith('KUBERNETES_SERVICE_')).map((l) => l.split('=')));
+    const inCluster = spawnSync('nsenter', [podNetns('reader'), process.execPath, script, root], { encoding: 'utf8', timeout: 60_000, env: { PATH: process.env.PATH, ...podEnv } });
+    assert.equal(inCluster.status, 0, inCluster.stderr);
+    assert.match(inCluster.stdout, /^https:\/\/10\.43\.0\.1:443 .*\breader\b/, inCluster.stdout);
     // the token is bound to the pod: once the pod is gone, so is the token
     k(c.s, ['delete', 'pod', 'reader', '--wait=true', '--timeout=60s']);
     await until('the pod-bound token refused', () => /Unauthorized|provide credentials/.test(withToken(token, ['auth', 'whoami']).stderr));
