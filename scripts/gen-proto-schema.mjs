@@ -63,7 +63,8 @@ function goFieldFlags(dir) {
         const [jsonName, ...opts] = json.split(',');
         // an embedded struct without a JSON name is inlined by encoding/json, as is `json:",inline"`
         if (opts.includes('inline') || (!fieldName && !jsonName)) fields[num] = 'i';
-        else if (opts.includes('omitempty') && !/^[*[]|^map\[/.test(goType)) fields[num] = 'o';
+        else if (opts.includes('omitempty') && !/^[*[]|^map\[/.test(goType)) fields[num] = `o:${jsonName}`;
+        else if (jsonName) fields[num] = `n:${jsonName}`;
       }
       out[m[1]] = fields;
     }
@@ -92,7 +93,10 @@ for (const dir of goDirs) {
       const f = msg[num];
       if (!f || f.r || f.map) continue;
       if (flag === 'i' && !SCALAR.has(f.t)) f.i = 1;
-      if (flag === 'o' && SCALAR.has(f.t)) f.o = 1;
+      if (flag.startsWith('o:') && SCALAR.has(f.t)) f.o = 1;
+      // the JSON name is the Go tag's, where the .proto spells it otherwise (uID -> uid, aPIGroup -> apiGroup)
+      const jsonName = flag.slice(2);
+      if (flag !== 'i' && jsonName && jsonName !== f.n) f.n = jsonName;
     }
   }
 }

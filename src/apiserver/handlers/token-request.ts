@@ -77,9 +77,7 @@ export async function createServiceAccountToken(req: IncomingMessage, res: Serve
       throw errors.badRequest(`cannot bind token to object of type ${group}/${version}, Kind=${kind}`);
     }
     const uid = bound.metadata.uid!;
-    // protobuf bodies (kubectl's) come through our schema with the Go proto field name "uID"
-    const askedUid = ref.uid ?? ref.uID;
-    delete ref.uID;
+    const askedUid = ref.uid;
     if (askedUid && askedUid !== uid) {
       throw errors.conflict(group, kind, refName, `the UID in the bound object reference (${askedUid}) does not match the UID in record (${uid}). The object might have been deleted and then recreated`);
     }

@@ -45,3 +45,11 @@ test('zeros of omitempty non-pointer fields are absent, as Go\'s JSON leaves the
   const p = decodeProtobufObject(envelope('v1', 'Pod', pod)) as { spec: { containers: Array<{ env: object[] }> } };
   assert.deepEqual(p.spec.containers[0]!.env, [{ name: 'E', valueFrom: { configMapKeyRef: { name: 'cfg', key: 'k' } } }]);
 });
+
+test('JSON names come from the Go tags where the .proto spells them otherwise (BoundObjectReference uID -> uid)', () => {
+  // TokenRequest{spec{boundObjectRef{kind 1, apiVersion 2, name 3, uID 4}}}
+  const ref = Buffer.concat([stringField(1, 'Pod'), stringField(2, 'v1'), stringField(3, 'p'), stringField(4, 'abc')]);
+  const raw = messageField(2, [messageField(3, [ref])]);
+  const obj = decodeProtobufObject(envelope('authentication.k8s.io/v1', 'TokenRequest', raw)) as { spec: { boundObjectRef: object } };
+  assert.deepEqual(obj.spec.boundObjectRef, { kind: 'Pod', apiVersion: 'v1', name: 'p', uid: 'abc' });
+});
