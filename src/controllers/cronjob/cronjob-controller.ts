@@ -5,9 +5,9 @@
 // past the history limits; say what it did in events.
 import type { KubeObject } from '../../api/object.js';
 import { EventRecorder } from '../../client/event-recorder.js';
-import { keyOf, type Informer } from '../../client/informer.js';
+import type { Informer } from '../../client/informer.js';
+import { onEveryChange, QueueController } from '../../client/queue-controller.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 import { JOBS } from '../job/job-controller.js';
 import { CronSyntaxError, parseCron, scheduledTimes } from '../../api/cron/cron-schedule.js';
 import { validTimeZone } from '../../api/cron/time-zone.js';
@@ -32,42 +32,27 @@ function jobState(job: KubeObject): 'Complete' | 'Failed' | undefined {
 
 const rfc3339 = (t: number) => new Date(t).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-export class CronJobController {
-  private readonly queue = new WorkQueue(100, 60_000);
+export class CronJobController extends QueueController {
   private readonly recorder: EventRecorder;
-  private workers?: Promise<void[]>;
 
   constructor(
     private readonly client: RestClient,
     private readonly cronJobs: Informer,
     private readonly jobs: Informer,
-    private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    log: (msg: string, extra?: Record<string, unknown>) => void,
     private readonly now: Clock = clockFromEnv(),
   ) {
+    super({ failed: 'cronjob sync failed', keyField: 'cronjob', workers: 2, baseDelayMs: 100, maxDelayMs: 60_000, log });
     this.recorder = new EventRecorder(client, { component: 'cronjob-controller' });
-    const enqueue = (c: KubeObject) => this.queue.add(keyOf(c));
-    cronJobs.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
-    const onJob = (j: KubeObject) => {
-      const owner = j.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'CronJob');
-      if (owner) this.queue.add(`${j.metadata.namespace}/${owner.name}`);
-    };
-    jobs.addHandlers({ onAdd: onJob, onUpdate: (_o, n) => onJob(n), onDelete: onJob });
-  }
-
-  run(workers = 2): void {
-    this.workers = runWorkers(this.queue, workers, (k) => this.sync(k), (k, e) => this.log('cronjob sync failed', { cronjob: k, error: String(e) }));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
+    cronJobs.addHandlers(onEveryChange(this.enqueue));
+    jobs.addHandlers(onEveryChange(this.enqueueController('CronJob')));
   }
 
   private ref(cj: KubeObject): KubeObject {
     return { ...cj, apiVersion: 'batch/v1', kind: 'CronJob' };
   }
 
-  private async sync(key: string): Promise<void> {
+  protected override async sync(key: string): Promise<void> {
     const cj = this.cronJobs.get(key);
     if (!cj) return;
     const spec = (cj.spec ?? {}) as Obj;

@@ -4,8 +4,8 @@
 import type { KubeObject, OwnerReference } from '../../api/object.js';
 import { EventRecorder } from '../../client/event-recorder.js';
 import { keyOf, type Informer } from '../../client/informer.js';
+import { onEveryChange, QueueController } from '../../client/queue-controller.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 import { templateHash } from '../deployment/deployment-controller.js';
 import { PODS_REF } from '../replicaset/replicaset-controller.js';
 import { unfitReason } from '../../scheduler/fit.js';
@@ -29,39 +29,24 @@ function isReady(p: KubeObject): boolean {
   return (((p.status as Obj)?.conditions ?? []) as Obj[]).some((c) => c.type === 'Ready' && c.status === 'True');
 }
 
-export class DaemonSetController {
-  private readonly queue = new WorkQueue(100, 60_000);
+export class DaemonSetController extends QueueController {
   private readonly recorder: EventRecorder;
-  private workers?: Promise<void[]>;
 
   constructor(
     private readonly client: RestClient,
     private readonly sets: Informer,
     private readonly pods: Informer,
     private readonly nodes: Informer,
-    private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
+    super({ failed: 'daemonset sync failed', keyField: 'daemonset', workers: 2, baseDelayMs: 100, maxDelayMs: 60_000, log });
     this.recorder = new EventRecorder(client, { component: 'daemonset-controller' });
-    const enqueue = (d: KubeObject) => this.queue.add(keyOf(d));
-    sets.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
-    const onPod = (p: KubeObject) => {
-      const owner = p.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'DaemonSet');
-      if (owner) this.queue.add(`${p.metadata.namespace}/${owner.name}`);
-    };
-    pods.addHandlers({ onAdd: onPod, onUpdate: (_o, n) => onPod(n), onDelete: onPod });
+    sets.addHandlers(onEveryChange(this.enqueue));
+    pods.addHandlers(onEveryChange(this.enqueueController('DaemonSet')));
     const all = () => {
-      for (const d of sets.list()) enqueue(d);
+      for (const d of sets.list()) this.enqueue(d);
     };
     nodes.addHandlers({ onAdd: all, onUpdate: all, onDelete: all });
-  }
-
-  run(workers = 2): void {
-    this.workers = runWorkers(this.queue, workers, (k) => this.sync(k), (k, e) => this.log('daemonset sync failed', { daemonset: k, error: String(e) }));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
   }
 
   /** Whether a daemon pod belongs on the node: the scheduler's filters minus resources, with daemon tolerations. */
@@ -71,7 +56,7 @@ export class DaemonSetController {
     return why === undefined || why.startsWith('node(s) had untolerated taint {node.kubernetes.io/not-ready');
   }
 
-  private async sync(key: string): Promise<void> {
+  protected override async sync(key: string): Promise<void> {
     const ds = this.sets.get(key);
     if (!ds || ds.metadata.deletionTimestamp) return;
     const spec = (ds.spec ?? {}) as Obj;

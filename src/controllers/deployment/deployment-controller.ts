@@ -10,8 +10,8 @@ import type { KubeObject } from '../../api/object.js';
 import { metaTime } from '../../api/object.js';
 import { EventRecorder } from '../../client/event-recorder.js';
 import { keyOf, type Informer } from '../../client/informer.js';
+import { onEveryChange, QueueController } from '../../client/queue-controller.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 import { REPLICASETS } from '../replicaset/replicaset-controller.js';
 import { progressingCondition } from './progress.js';
 import { DESIRED_REPLICAS, isScalingEvent, MAX_REPLICAS, proportionalSizes } from './proportional-scaling.js';
@@ -51,37 +51,22 @@ function templateWithoutHash(rs: KubeObject): Obj {
   return t;
 }
 
-export class DeploymentController {
-  private readonly queue = new WorkQueue(50, 60_000);
+export class DeploymentController extends QueueController {
   private readonly recorder: EventRecorder;
-  private workers?: Promise<void[]>;
 
   constructor(
     private readonly client: RestClient,
     private readonly deployments: Informer,
     private readonly sets: Informer,
-    private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
+    super({ failed: 'deployment sync failed', keyField: 'deployment', workers: 2, baseDelayMs: 50, maxDelayMs: 60_000, log });
     this.recorder = new EventRecorder(client, { component: 'deployment-controller' });
-    const enqueue = (d: KubeObject) => this.queue.add(keyOf(d));
-    deployments.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
-    const onSet = (rs: KubeObject) => {
-      const owner = rs.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'Deployment');
-      if (owner) this.queue.add(`${rs.metadata.namespace}/${owner.name}`);
-    };
-    sets.addHandlers({ onAdd: onSet, onUpdate: (_o, n) => onSet(n), onDelete: onSet });
+    deployments.addHandlers(onEveryChange(this.enqueue));
+    sets.addHandlers(onEveryChange(this.enqueueController('Deployment')));
   }
 
-  run(workers = 2): void {
-    this.workers = runWorkers(this.queue, workers, (k) => this.sync(k), (k, e) => this.log('deployment sync failed', { deployment: k, error: String(e) }));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
-  }
-
-  private async sync(key: string): Promise<void> {
+  protected override async sync(key: string): Promise<void> {
     const d = this.deployments.get(key);
     if (!d || d.metadata.deletionTimestamp) return;
     const spec = (d.spec ?? {}) as Obj;

@@ -6,9 +6,9 @@
 // this controller forgets those notes once the pod is deleted or two minutes pass.
 import type { KubeObject } from '../../api/object.js';
 import { nothing, selectorFromLabelSelector, type Selector } from '../../api/selectors/label-selector.js';
-import { keyOf, type Informer } from '../../client/informer.js';
+import type { Informer } from '../../client/informer.js';
+import { onEveryChange, QueueController } from '../../client/queue-controller.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 import { BudgetError, computeBudget, disruptionCondition, type Budget } from './budget.js';
 
 type Obj = Record<string, any>;
@@ -23,19 +23,16 @@ export interface ScaleSources {
   replicationControllers: Informer;
 }
 
-export class DisruptionController {
-  private readonly queue = new WorkQueue(100, 60_000);
-  private workers?: Promise<void[]>;
-
+export class DisruptionController extends QueueController {
   constructor(
     private readonly client: RestClient,
     private readonly pdbs: Informer,
     private readonly pods: Informer,
     private readonly scales: ScaleSources,
-    private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
-    const addPdb = (p: KubeObject) => this.queue.add(keyOf(p));
-    pdbs.addHandlers({ onAdd: addPdb, onUpdate: (_o, n) => addPdb(n), onDelete: addPdb });
+    super({ failed: 'disruption sync failed', keyField: 'pdb', workers: 2, baseDelayMs: 100, maxDelayMs: 60_000, log });
+    pdbs.addHandlers(onEveryChange(this.enqueue));
     const podChanged = (p: KubeObject) => this.enqueueFor(p);
     pods.addHandlers({
       onAdd: podChanged,
@@ -47,27 +44,18 @@ export class DisruptionController {
     });
     // a scale change moves expectedPods of every budget in the namespace; budgets are few
     const nsChanged = (o: KubeObject) => {
-      for (const pdb of this.pdbs.list(o.metadata.namespace)) this.queue.add(keyOf(pdb));
+      for (const pdb of this.pdbs.list(o.metadata.namespace)) this.enqueue(pdb);
     };
-    for (const inf of Object.values(scales) as Informer[]) inf.addHandlers({ onAdd: nsChanged, onUpdate: (_o, n) => nsChanged(n), onDelete: nsChanged });
-  }
-
-  run(workers = 2): void {
-    this.workers = runWorkers(this.queue, workers, (k) => this.sync(k), (k, e) => this.log('disruption sync failed', { pdb: k, error: String(e) }));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
+    for (const inf of Object.values(scales) as Informer[]) inf.addHandlers(onEveryChange(nsChanged));
   }
 
   private enqueueFor(pod: KubeObject): void {
     for (const pdb of this.pdbs.list(pod.metadata.namespace)) {
-      if (selectorOf(pdb).matches(pod.metadata.labels ?? {})) this.queue.add(keyOf(pdb));
+      if (selectorOf(pdb).matches(pod.metadata.labels ?? {})) this.enqueue(pdb);
     }
   }
 
-  private async sync(key: string): Promise<void> {
+  protected override async sync(key: string): Promise<void> {
     const pdb = this.pdbs.get(key);
     if (!pdb) return;
     const sel = selectorOf(pdb);

@@ -6,9 +6,9 @@
 import type { KubeObject, OwnerReference } from '../../api/object.js';
 import { metaTime } from '../../api/object.js';
 import { EventRecorder } from '../../client/event-recorder.js';
-import { keyOf, type Informer } from '../../client/informer.js';
+import type { Informer } from '../../client/informer.js';
+import { controllerKeyOf, onEveryChange, QueueController } from '../../client/queue-controller.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 import { PODS_REF } from '../replicaset/replicaset-controller.js';
 import { judgeFailure } from './pod-failure-policy.js';
 
@@ -25,42 +25,30 @@ function finished(job: KubeObject): boolean {
   return (((job.status as Obj)?.conditions ?? []) as Obj[]).some((c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True');
 }
 
-export class JobController {
-  private readonly queue = new WorkQueue(100, 60_000);
+export class JobController extends QueueController {
   private readonly recorder: EventRecorder;
   /** pods created and not yet seen, per job */
   private readonly pendingCreates = new Map<string, number>();
-  private workers?: Promise<void[]>;
 
   constructor(
     private readonly client: RestClient,
     private readonly jobs: Informer,
     private readonly pods: Informer,
-    private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
+    super({ failed: 'job sync failed', keyField: 'job', workers: 2, baseDelayMs: 100, maxDelayMs: 60_000, log });
     this.recorder = new EventRecorder(client, { component: 'job-controller' });
-    const enqueue = (j: KubeObject) => this.queue.add(keyOf(j));
-    jobs.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
+    jobs.addHandlers(onEveryChange(this.enqueue));
     const onPod = (p: KubeObject, added: boolean) => {
-      const owner = p.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'Job');
-      if (!owner) return;
-      const key = `${p.metadata.namespace}/${owner.name}`;
+      const key = controllerKeyOf(p, 'Job');
+      if (!key) return;
       if (added) this.pendingCreates.set(key, Math.max(0, (this.pendingCreates.get(key) ?? 0) - 1));
       this.queue.add(key);
     };
     pods.addHandlers({ onAdd: (p) => onPod(p, true), onUpdate: (_o, n) => onPod(n, false), onDelete: (p) => onPod(p, false) });
   }
 
-  run(workers = 2): void {
-    this.workers = runWorkers(this.queue, workers, (k) => this.sync(k), (k, e) => this.log('job sync failed', { job: k, error: String(e) }));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
-  }
-
-  private async sync(key: string): Promise<void> {
+  protected override async sync(key: string): Promise<void> {
     const job = this.jobs.get(key);
     if (!job || job.metadata.deletionTimestamp) {
       this.pendingCreates.delete(key);

@@ -6,8 +6,8 @@ import type { KubeObject, OwnerReference } from '../../api/object.js';
 import { selectorFromLabelSelector } from '../../api/selectors/label-selector.js';
 import { EventRecorder } from '../../client/event-recorder.js';
 import { keyOf, type Informer } from '../../client/informer.js';
+import { onEveryChange, QueueController } from '../../client/queue-controller.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 
 type Obj = Record<string, any>;
 
@@ -54,23 +54,21 @@ function deletionRank(a: KubeObject, b: KubeObject): number {
   return Date.parse(b.metadata.creationTimestamp ?? '') - Date.parse(a.metadata.creationTimestamp ?? '');
 }
 
-export class ReplicaSetController {
-  private readonly queue = new WorkQueue(50, 60_000);
+export class ReplicaSetController extends QueueController {
   /** creations/deletions asked for and not yet seen, per ReplicaSet key */
   private readonly expectations = new Map<string, { adds: number; dels: Set<string>; at: number }>();
   private readonly recorder: EventRecorder;
-  private workers?: Promise<void[]>;
 
   constructor(
     private readonly client: RestClient,
     private readonly sets: Informer,
     private readonly pods: Informer,
-    private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    log: (msg: string, extra?: Record<string, unknown>) => void,
     private readonly what: ReplicaKind = REPLICASET_KIND,
   ) {
+    super({ failed: 'replicaset sync failed', keyField: 'replicaset', workers: 2, baseDelayMs: 50, maxDelayMs: 60_000, log });
     this.recorder = new EventRecorder(client, { component: what.component });
-    const enqueueSet = (rs: KubeObject) => this.queue.add(keyOf(rs));
-    sets.addHandlers({ onAdd: enqueueSet, onUpdate: (_o, n) => enqueueSet(n), onDelete: enqueueSet });
+    sets.addHandlers(onEveryChange(this.enqueue));
     const onPod = (p: KubeObject, kind: 'add' | 'update' | 'delete') => {
       const owner = controllerOf(p);
       const ns = p.metadata.namespace!;
@@ -83,18 +81,9 @@ export class ReplicaSetController {
         return;
       }
       // an orphan may be adopted by any matching set
-      for (const rs of sets.list(ns)) if (this.matches(rs, p)) this.queue.add(keyOf(rs));
+      for (const rs of sets.list(ns)) if (this.matches(rs, p)) this.enqueue(rs);
     };
     pods.addHandlers({ onAdd: (p) => onPod(p, 'add'), onUpdate: (_o, n) => onPod(n, 'update'), onDelete: (p) => onPod(p, 'delete') });
-  }
-
-  run(workers = 2): void {
-    this.workers = runWorkers(this.queue, workers, (k) => this.sync(k), (k, e) => this.log('replicaset sync failed', { replicaset: k, error: String(e) }));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
   }
 
   private matches(rs: KubeObject, p: KubeObject): boolean {
@@ -114,7 +103,7 @@ export class ReplicaSetController {
     return !e || (e.adds <= 0 && e.dels.size === 0) || Date.now() - e.at > 5 * 60_000;
   }
 
-  private async sync(key: string): Promise<void> {
+  protected override async sync(key: string): Promise<void> {
     const rs = this.sets.get(key);
     if (!rs) {
       this.expectations.delete(key);

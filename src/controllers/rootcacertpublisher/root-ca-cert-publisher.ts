@@ -4,47 +4,33 @@
 // copy is put back.
 import type { KubeObject } from '../../api/object.js';
 import { Informer } from '../../client/informer.js';
+import { QueueController } from '../../client/queue-controller.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 
 export const ROOT_CA_CONFIGMAP = 'kube-root-ca.crt';
 const CONFIGMAPS: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', namespaced: true };
 const DESCRIPTION =
   'Contains a CA bundle that can be used to verify the kube-apiserver when using internal endpoints such as the internal service IP or kubernetes.default.svc. No other usage is guaranteed across distributions of Kubernetes clusters.';
 
-export class RootCaCertPublisher {
-  private readonly queue = new WorkQueue(100, 60_000);
+export class RootCaCertPublisher extends QueueController {
   /** only the ConfigMaps of this name are watched, not every ConfigMap in the cluster */
   private readonly configMaps: Informer;
-  private workers?: Promise<void[]>;
 
   constructor(
     private readonly client: RestClient,
     private readonly namespaces: Informer,
     private readonly caPem: string,
-    private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
+    super({ failed: 'root CA publish failed', keyField: 'namespace', workers: 1, baseDelayMs: 100, maxDelayMs: 60_000, log });
     this.configMaps = new Informer(client, CONFIGMAPS, { fieldSelector: `metadata.name=${ROOT_CA_CONFIGMAP}`, onError: (e) => log('kube-root-ca.crt watch failed', { error: String(e) }) });
+    this.ownInformers.push(this.configMaps);
     namespaces.addHandlers({ onAdd: (ns) => this.queue.add(ns.metadata.name!), onUpdate: (_o, ns) => this.queue.add(ns.metadata.name!) });
     const byNamespace = (cm: KubeObject) => this.queue.add(cm.metadata.namespace!);
     this.configMaps.addHandlers({ onUpdate: (_o, cm) => byNamespace(cm), onDelete: byNamespace });
   }
 
-  run(): void {
-    this.configMaps.start();
-    this.workers = (async () => {
-      await this.configMaps.waitForSync();
-      return runWorkers(this.queue, 1, (ns) => this.sync(ns), (ns, e) => this.log('root CA publish failed', { namespace: ns, error: String(e) }));
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    this.configMaps.stop();
-    await this.workers;
-  }
-
-  private async sync(name: string): Promise<void> {
+  protected override async sync(name: string): Promise<void> {
     const ns = this.namespaces.get(name);
     if (!ns || ns.metadata.deletionTimestamp) return;
     const path = `/api/v1/namespaces/${encodeURIComponent(name)}/configmaps`;

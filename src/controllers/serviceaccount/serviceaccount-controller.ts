@@ -2,36 +2,25 @@
 // serviceaccounts controller keeps it; a deleted one comes back.
 import type { KubeObject } from '../../api/object.js';
 import type { Informer } from '../../client/informer.js';
+import { QueueController } from '../../client/queue-controller.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 
 export const NAMESPACES_REF: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
 export const SERVICEACCOUNTS: ResourceRef = { group: '', version: 'v1', plural: 'serviceaccounts', namespaced: true };
 
-export class ServiceAccountController {
-  private readonly queue = new WorkQueue(100, 60_000);
-  private workers?: Promise<void[]>;
-
+export class ServiceAccountController extends QueueController {
   constructor(
     private readonly client: RestClient,
     private readonly namespaces: Informer,
     private readonly accounts: Informer,
-    private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
+    super({ failed: 'serviceaccount sync failed', keyField: 'namespace', workers: 1, baseDelayMs: 100, maxDelayMs: 60_000, log });
     namespaces.addHandlers({ onAdd: (ns) => this.queue.add(ns.metadata.name!), onUpdate: (_o, ns) => this.queue.add(ns.metadata.name!) });
     accounts.addHandlers({ onDelete: (sa: KubeObject) => sa.metadata.name === 'default' && this.queue.add(sa.metadata.namespace!) });
   }
 
-  run(): void {
-    this.workers = runWorkers(this.queue, 1, (ns) => this.sync(ns), (ns, e) => this.log('serviceaccount sync failed', { namespace: ns, error: String(e) }));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
-  }
-
-  private async sync(name: string): Promise<void> {
+  protected override async sync(name: string): Promise<void> {
     const ns = this.namespaces.get(name);
     if (!ns || ns.metadata.deletionTimestamp) return;
     if (this.accounts.get(`${name}/default`)) return;

@@ -5,9 +5,9 @@
 // kubernetes.io/service-account.uid. Such a Secret whose account is gone (or was
 // re-created) is deleted, as its token no longer authenticates.
 import type { KubeObject } from '../../api/object.js';
-import { Informer, keyOf } from '../../client/informer.js';
+import { Informer } from '../../client/informer.js';
+import { QueueController } from '../../client/queue-controller.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 
 const SECRETS: ResourceRef = { group: '', version: 'v1', plural: 'secrets', namespaced: true };
 export const SERVICE_ACCOUNT_TOKEN_TYPE = 'kubernetes.io/service-account-token';
@@ -19,41 +19,26 @@ export type LegacyTokenIssuer = (subject: { namespace: string; serviceAccount: s
 
 type SecretObj = KubeObject & { type?: string; data?: Record<string, string> };
 
-export class TokensController {
-  private readonly queue = new WorkQueue(100, 60_000);
+export class TokensController extends QueueController {
   /** only Secrets of the token type are watched */
   private readonly secrets: Informer<SecretObj>;
-  private workers?: Promise<void[]>;
 
   constructor(
     private readonly client: RestClient,
     private readonly accounts: Informer,
     private readonly caPem: string,
     private readonly issue: LegacyTokenIssuer,
-    private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
+    super({ failed: 'service account token sync failed', keyField: 'secret', workers: 1, baseDelayMs: 100, maxDelayMs: 60_000, log });
     this.secrets = new Informer<SecretObj>(client, SECRETS, { fieldSelector: `type=${SERVICE_ACCOUNT_TOKEN_TYPE}`, onError: (e) => log('token secret watch failed', { error: String(e) }) });
-    const enqueue = (s: KubeObject) => this.queue.add(keyOf(s));
-    this.secrets.addHandlers({ onAdd: enqueue, onUpdate: (_o, s) => enqueue(s) });
+    this.ownInformers.push(this.secrets);
+    this.secrets.addHandlers({ onAdd: this.enqueue, onUpdate: (_o, s) => this.enqueue(s) });
     // a deleted or re-created account: its token Secrets are looked at again (and go)
     const accountChanged = (sa: KubeObject) => {
-      for (const s of this.secrets.list(sa.metadata.namespace)) if (s.metadata.annotations?.[NAME_ANNOTATION] === sa.metadata.name) enqueue(s);
+      for (const s of this.secrets.list(sa.metadata.namespace)) if (s.metadata.annotations?.[NAME_ANNOTATION] === sa.metadata.name) this.enqueue(s);
     };
     accounts.addHandlers({ onAdd: accountChanged, onDelete: accountChanged });
-  }
-
-  run(): void {
-    this.secrets.start();
-    this.workers = (async () => {
-      await this.secrets.waitForSync();
-      return runWorkers(this.queue, 1, (k) => this.sync(k), (k, e) => this.log('service account token sync failed', { secret: k, error: String(e) }));
-    })();
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    this.secrets.stop();
-    await this.workers;
   }
 
   /** The account from the cache, else from the API (it may be newer than the cache) */
@@ -66,7 +51,7 @@ export class TokensController {
     });
   }
 
-  private async sync(key: string): Promise<void> {
+  protected override async sync(key: string): Promise<void> {
     const secret = this.secrets.get(key);
     if (!secret || secret.metadata.deletionTimestamp || secret.type !== SERVICE_ACCOUNT_TOKEN_TYPE) return;
     const ns = secret.metadata.namespace!;

@@ -8,8 +8,8 @@
 import type { KubeObject } from '../../api/object.js';
 import { EventRecorder } from '../../client/event-recorder.js';
 import { keyOf, type Informer } from '../../client/informer.js';
+import { onEveryChange, QueueController } from '../../client/queue-controller.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 import { PODS_REF } from '../replicaset/replicaset-controller.js';
 import { availableIn, claimsFor, isRunningAndReady, isTerminated, newPod, ordinalOf, podName, revisionOfPod } from './pod-identity.js';
 import { ownedRevisions, truncateHistory, updateRevision } from './revisions.js';
@@ -25,10 +25,8 @@ function ownedBy(o: KubeObject, uid: string | undefined): boolean {
   return !!o.metadata.ownerReferences?.some((r) => r.uid === uid);
 }
 
-export class StatefulSetController {
-  private readonly queue = new WorkQueue(50, 60_000);
+export class StatefulSetController extends QueueController {
   private readonly recorder: EventRecorder;
-  private workers?: Promise<void[]>;
 
   constructor(
     private readonly client: RestClient,
@@ -36,32 +34,20 @@ export class StatefulSetController {
     private readonly pods: Informer,
     private readonly revisions: Informer,
     private readonly claims: Informer,
-    private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
+    super({ failed: 'statefulset sync failed', keyField: 'statefulset', workers: 2, baseDelayMs: 50, maxDelayMs: 60_000, log });
     this.recorder = new EventRecorder(client, { component: 'statefulset-controller' });
-    const enqueue = (s: KubeObject) => this.queue.add(keyOf(s));
-    sets.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
-    const onOwned = (o: KubeObject) => {
-      const owner = o.metadata.ownerReferences?.find((r) => r.controller && r.kind === 'StatefulSet');
-      if (owner) this.queue.add(`${o.metadata.namespace}/${owner.name}`);
-    };
-    for (const inf of [pods, revisions]) inf.addHandlers({ onAdd: onOwned, onUpdate: (_o, n) => onOwned(n), onDelete: onOwned });
-  }
-
-  run(workers = 2): void {
-    this.workers = runWorkers(this.queue, workers, (k) => this.sync(k), (k, e) => this.log('statefulset sync failed', { statefulset: k, error: String(e) }));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
+    sets.addHandlers(onEveryChange(this.enqueue));
+    const onOwned = this.enqueueController('StatefulSet');
+    for (const inf of [pods, revisions]) inf.addHandlers(onEveryChange(onOwned));
   }
 
   private ref(set: KubeObject): KubeObject {
     return { ...set, apiVersion: 'apps/v1', kind: 'StatefulSet' };
   }
 
-  private async sync(key: string): Promise<void> {
+  protected override async sync(key: string): Promise<void> {
     const set = this.sets.get(key);
     if (!set || set.metadata.deletionTimestamp) return;
     const spec = (set.spec ?? {}) as Obj;
