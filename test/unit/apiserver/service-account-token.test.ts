@@ -5,13 +5,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createPublicKey, generateKeyPairSync, verify } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findResource } from '../../../src/api/kinds/resources.js';
 import type { KubeObject } from '../../../src/api/object.js';
-import { GenericRegistry, type WriteOptions } from '../../../src/apiserver/registry/generic-registry.js';
-import { registryHooks } from '../../../src/apiserver/registry/hooks-impl.js';
+import type { GenericRegistry } from '../../../src/apiserver/registry/generic-registry.js';
 import { storageLookup } from '../../../src/apiserver/registry/object-lookup.js';
 import { ensureServiceAccountKey, serviceAccountKeyFrom } from '../../../src/apiserver/pki/service-account-key.js';
 import { API_AUDIENCE, ServiceAccountTokens, TokenInvalid, type TokenSubject } from '../../../src/apiserver/authn/service-account-token.js';
@@ -19,13 +16,10 @@ import { decodeJwt } from '../../../src/apiserver/authn/jwt.js';
 import { extendedLifetime, tokenRequestSpec } from '../../../src/apiserver/handlers/token-request.js';
 import { createTokenReviewer } from '../../../src/apiserver/authn/token-review.js';
 import { jwks, oidcConfiguration } from '../../../src/apiserver/handlers/oidc-discovery.js';
-import { createStorage, type CachedStorage } from '../../../src/storage/index.js';
+import type { CachedStorage } from '../../../src/storage/index.js';
+import { openSqliteRegistry, PODS, SAS, W, type SqliteRegistry } from './sqlite-registry.js';
 
-const PODS = findResource('', 'pods')!;
-const SAS = findResource('', 'serviceaccounts')!;
-const NSS = findResource('', 'namespaces')!;
-const W = (): WriteOptions => ({ dryRun: false, fieldValidation: 'Ignore', fieldManager: 'test', warnings: [] });
-
+let db: SqliteRegistry;
 let dir: string;
 let storage: CachedStorage;
 let reg: GenericRegistry;
@@ -47,16 +41,11 @@ async function refused(token: string, why: RegExp): Promise<void> {
 }
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'skiff-satoken-'));
-  storage = await createStorage({ dataDir: dir });
-  reg = new GenericRegistry(storage, registryHooks());
-  await reg.create(NSS, 'v1', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }, W());
+  db = await openSqliteRegistry('skiff-satoken-');
+  ({ dir, storage, reg } = db);
   tokens = new ServiceAccountTokens(ensureServiceAccountKey(join(dir, 'tls')), storageLookup(storage), { now: () => clock });
 });
-after(async () => {
-  await storage.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => db.close());
 
 test('the signing key is made once and reused', () => {
   const a = ensureServiceAccountKey(join(dir, 'tls'));

@@ -5,39 +5,26 @@
 // nothing; a container that already mounts the path keeps its own mount.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ApiError } from '../../../src/api/errors.js';
-import { findResource } from '../../../src/api/kinds/resources.js';
-import { GenericRegistry, type WriteOptions } from '../../../src/apiserver/registry/generic-registry.js';
-import { registryHooks } from '../../../src/apiserver/registry/hooks-impl.js';
+import type { GenericRegistry } from '../../../src/apiserver/registry/generic-registry.js';
 import { ServiceAccountAdmission, TOKEN_MOUNT_PATH } from '../../../src/apiserver/registry/serviceaccount-admission.js';
-import { createStorage, type CachedStorage } from '../../../src/storage/index.js';
+import { openSqliteRegistry, PODS, SAS, W, type SqliteRegistry } from './sqlite-registry.js';
 
 type Obj = Record<string, any>;
-const PODS = findResource('', 'pods')!;
-const SAS = findResource('', 'serviceaccounts')!;
-const NSS = findResource('', 'namespaces')!;
-const W = (): WriteOptions => ({ dryRun: false, fieldValidation: 'Ignore', fieldManager: 'test', warnings: [] });
 
-let dir: string;
-let storage: CachedStorage;
+let db: SqliteRegistry;
 let reg: GenericRegistry;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'skiff-saadmit-'));
-  storage = await createStorage({ dataDir: dir });
-  const accounts = new ServiceAccountAdmission(storage, { defaultAttempts: 2, retryMs: 10 });
-  reg = new GenericRegistry(storage, { ...registryHooks(), admit: (info, obj) => accounts.admit(info, obj) });
-  await reg.create(NSS, 'v1', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }, W());
+  db = await openSqliteRegistry('skiff-saadmit-', (storage, hooks) => {
+    const accounts = new ServiceAccountAdmission(storage, { defaultAttempts: 2, retryMs: 10 });
+    return { ...hooks, admit: (info, obj) => accounts.admit(info, obj) };
+  });
+  reg = db.reg;
   await reg.create(SAS, 'v1', 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'default' }, imagePullSecrets: [{ name: 'regcred' }] }, W());
   await reg.create(SAS, 'v1', 'default', { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'quiet' }, automountServiceAccountToken: false }, W());
 });
-after(async () => {
-  await storage.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => db.close());
 
 const create = (name: string, spec: Obj) => reg.create(PODS, 'v1', 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { containers: [{ name: 'c', image: 'busybox' }], ...spec } }, W());
 
