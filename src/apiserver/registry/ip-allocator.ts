@@ -3,9 +3,9 @@
 // upper part of the range first, so the lower part stays free for the IPs people
 // ask for by hand (the `kubernetes` Service takes the first, cluster DNS the tenth).
 
-export class ServiceCidrError extends Error {}
+import { RangeAllocator, type AllocateFailure } from './range-allocator.js';
 
-export type AllocateFailure = 'allocated' | 'not-in-range';
+export class ServiceCidrError extends Error {}
 
 function ipToInt(ip: string): number | undefined {
   const parts = ip.split('.');
@@ -27,12 +27,8 @@ export function isIPv4(ip: string): boolean {
 }
 
 export class IpAllocator {
-  /** first and last address that may be handed out */
-  private readonly first: number;
-  private readonly last: number;
-  /** dynamic allocation starts above this offset (upstream's reserved static block) */
-  private readonly staticBlock: number;
-  private readonly used = new Set<number>();
+  /** the usable addresses as numbers (network and broadcast left out) */
+  private readonly numbers: RangeAllocator;
 
   constructor(readonly cidr: string) {
     const [ip, len] = cidr.split('/');
@@ -43,68 +39,47 @@ export class IpAllocator {
     }
     const size = 2 ** (32 - bits);
     const network = Math.floor(base / size) * size;
-    this.first = network + 1;
-    this.last = network + size - 2;
-    const usable = this.last - this.first + 1;
-    this.staticBlock = Math.min(Math.max(16, Math.floor(usable / 16)), 256, usable);
+    const usable = size - 2;
+    this.numbers = new RangeAllocator(network + 1, network + size - 2, Math.min(Math.max(16, Math.floor(usable / 16)), 256, usable));
   }
 
   get size(): number {
-    return this.last - this.first + 1;
+    return this.numbers.size;
   }
 
   get free(): number {
-    return this.size - this.used.size;
+    return this.numbers.free;
   }
 
   /** The index-th address of the range, counting from 1 (1 = the `kubernetes` Service). */
   nth(index: number): string {
-    return intToIp(this.first + index - 1);
+    return intToIp(this.numbers.first + index - 1);
   }
 
   contains(ip: string): boolean {
     const n = ipToInt(ip);
-    return n !== undefined && n >= this.first && n <= this.last;
+    return n !== undefined && this.numbers.contains(n);
   }
 
   has(ip: string): boolean {
     const n = ipToInt(ip);
-    return n !== undefined && this.used.has(n);
+    return n !== undefined && this.numbers.has(n);
   }
 
   /** Reserves a given IP; says why not when it cannot. */
   allocate(ip: string): AllocateFailure | undefined {
     const n = ipToInt(ip);
-    if (n === undefined || n < this.first || n > this.last) return 'not-in-range';
-    if (this.used.has(n)) return 'allocated';
-    this.used.add(n);
-    return undefined;
+    return n === undefined ? 'not-in-range' : this.numbers.allocate(n);
   }
 
   /** Reserves any free IP, or undefined when the range is full. */
   allocateNext(): string | undefined {
-    if (this.used.size >= this.size) return undefined;
-    const upper = this.pick(this.first + this.staticBlock, this.last);
-    const n = upper ?? this.pick(this.first, this.first + this.staticBlock - 1);
-    if (n === undefined) return undefined;
-    this.used.add(n);
-    return intToIp(n);
+    const n = this.numbers.allocateNext();
+    return n === undefined ? undefined : intToIp(n);
   }
 
   release(ip: string): void {
     const n = ipToInt(ip);
-    if (n !== undefined) this.used.delete(n);
-  }
-
-  /** A random free address in [lo, hi]: a random start, then a linear scan (wrapping). */
-  private pick(lo: number, hi: number): number | undefined {
-    if (hi < lo) return undefined;
-    const span = hi - lo + 1;
-    const start = Math.floor(Math.random() * span);
-    for (let i = 0; i < span; i++) {
-      const n = lo + ((start + i) % span);
-      if (!this.used.has(n)) return n;
-    }
-    return undefined;
+    if (n !== undefined) this.numbers.release(n);
   }
 }
