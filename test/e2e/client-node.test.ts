@@ -3,19 +3,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as kc from '@kubernetes/client-node';
-import { startServer, type ServerHandle } from './harness.js';
-
-function until(pred: () => boolean, ms = 10_000): Promise<void> {
-  const start = Date.now();
-  return new Promise((resolve, reject) => {
-    const tick = () => {
-      if (pred()) return resolve();
-      if (Date.now() - start > ms) return reject(new Error('timed out waiting'));
-      setTimeout(tick, 20);
-    };
-    tick();
-  });
-}
+import { startServer, type ServerHandle, until } from './harness.js';
 
 describe('@kubernetes/client-node', () => {
   let s: ServerHandle;
@@ -62,7 +50,7 @@ describe('@kubernetes/client-node', () => {
       kc.setHeaderOptions('Content-Type', kc.PatchStrategy.MergePatch),
     );
     await core.deleteNamespacedConfigMap({ namespace: 'cn', name: 'd' });
-    await until(() => seen.filter((e) => !e.startsWith('BOOKMARK')).length >= 3);
+    await until('three watch events', () => seen.filter((e) => !e.startsWith('BOOKMARK')).length >= 3);
     ctl.abort();
     assert.deepEqual(seen.filter((e) => !e.startsWith('BOOKMARK')), ['ADDED d', 'MODIFIED d', 'DELETED d']);
   });
@@ -74,13 +62,13 @@ describe('@kubernetes/client-node', () => {
     informer.on('update', (o) => events.push(`update ${o.metadata?.name}`));
     informer.on('delete', (o) => events.push(`delete ${o.metadata?.name}`));
     await informer.start();
-    await until(() => ['a', 'b', 'c'].every((n) => events.includes(`add ${n}`)));
+    await until('the listed adds', () => ['a', 'b', 'c'].every((n) => events.includes(`add ${n}`)));
     await core.createNamespacedConfigMap({ namespace: 'cn', body: { metadata: { name: 'e' } } });
-    await until(() => events.includes('add e'));
+    await until('add e', () => events.includes('add e'));
     await core.replaceNamespacedConfigMap({ namespace: 'cn', name: 'e', body: { metadata: { name: 'e' }, data: { x: 'y' } } });
-    await until(() => events.includes('update e'));
+    await until('update e', () => events.includes('update e'));
     await core.deleteNamespacedConfigMap({ namespace: 'cn', name: 'e' });
-    await until(() => events.includes('delete e'));
+    await until('delete e', () => events.includes('delete e'));
     assert.equal(informer.get('e', 'cn'), undefined);
     assert.ok(informer.get('a', 'cn'));
     await informer.stop();

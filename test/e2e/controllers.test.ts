@@ -3,15 +3,7 @@
 // a Node object without an agent (no kubelet is needed to show what PodGC does).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { k, kubectl, startServer, type ServerHandle } from './harness.js';
-
-async function until(pred: () => boolean, ms = 15_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!pred()) {
-    if (Date.now() > end) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+import { k, kubectl, startServer, type ServerHandle, until } from './harness.js';
 
 function ownedReplicaSet(name: string, owner: { name: string; uid: string }, block = true): string {
   return JSON.stringify({
@@ -44,10 +36,10 @@ describe('controllers', () => {
 
   test('every namespace gets a default service account, and keeps it', async () => {
     k(s, ['create', 'namespace', 'accounts']);
-    await until(() => kubectl(s, ['-n', 'accounts', 'get', 'sa', 'default']).code === 0);
+    await until('the default service account', () => kubectl(s, ['-n', 'accounts', 'get', 'sa', 'default']).code === 0);
     assert.equal(kubectl(s, ['-n', 'kube-system', 'get', 'sa', 'default']).code, 0);
     k(s, ['-n', 'accounts', 'delete', 'sa', 'default']);
-    await until(() => kubectl(s, ['-n', 'accounts', 'get', 'sa', 'default']).code === 0);
+    await until('the default service account back', () => kubectl(s, ['-n', 'accounts', 'get', 'sa', 'default']).code === 0);
   });
 
   function deployment(ns: string, name: string): { name: string; uid: string } {
@@ -60,7 +52,7 @@ describe('controllers', () => {
     const owner = deployment('gc-bg', 'web');
     k(s, ['-n', 'gc-bg', 'create', '-f', '-'], ownedReplicaSet('web-1', owner));
     k(s, ['-n', 'gc-bg', 'delete', 'deployment', 'web']);
-    await until(() => kubectl(s, ['-n', 'gc-bg', 'get', 'rs', 'web-1']).code === 1);
+    await until('the dependent gone', () => kubectl(s, ['-n', 'gc-bg', 'get', 'rs', 'web-1']).code === 1);
   });
 
   test('foreground deletion removes dependents first', async () => {
@@ -78,7 +70,7 @@ describe('controllers', () => {
     const owner = deployment('gc-or', 'web');
     k(s, ['-n', 'gc-or', 'create', '-f', '-'], ownedReplicaSet('web-1', owner));
     k(s, ['-n', 'gc-or', 'delete', 'deployment', 'web', '--cascade=orphan', '--timeout=30s']);
-    await until(() => kubectl(s, ['-n', 'gc-or', 'get', 'deploy', 'web']).code === 1);
+    await until('the owner gone', () => kubectl(s, ['-n', 'gc-or', 'get', 'deploy', 'web']).code === 1);
     const rs = JSON.parse(k(s, ['-n', 'gc-or', 'get', 'rs', 'web-1', '-o', 'json']));
     assert.equal(rs.metadata.ownerReferences, undefined);
   });
@@ -93,7 +85,7 @@ describe('controllers', () => {
     // watch the pod's last state on its way out
     const seen: string[] = [];
     k(s, ['delete', 'node', 'ghost']);
-    await until(() => {
+    await until('the stranded pod gone', () => {
       const r = kubectl(s, ['-n', 'pgc', 'get', 'pod', 'stranded', '-o', 'json']);
       if (r.code !== 0) return true;
       const st = JSON.parse(r.stdout).status;
@@ -110,7 +102,7 @@ describe('controllers', () => {
       k(s, ['-n', 'pgc', 'replace', '--subresource=status', '-f', '-'], JSON.stringify({ ...p, status: { phase: 'Succeeded' } }));
       await new Promise((r) => setTimeout(r, 1100)); // creationTimestamps a second apart
     }
-    await until(() => kubectl(s, ['-n', 'pgc', 'get', 'pod', 'done-1']).code === 1, 20_000);
+    await until('the oldest finished pod gone', () => kubectl(s, ['-n', 'pgc', 'get', 'pod', 'done-1']).code === 1, 20_000);
     assert.equal(kubectl(s, ['-n', 'pgc', 'get', 'pod', 'done-2']).code, 0);
     assert.equal(kubectl(s, ['-n', 'pgc', 'get', 'pod', 'done-3']).code, 0);
     k(s, ['delete', 'node', 'keeper']);

@@ -7,21 +7,20 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { k, kubectl, startServer, type ServerHandle } from './harness.js';
-import { makeNetns, removeNetns } from './netns.js';
-import { cleanNode, skiffImage, until } from './image-helpers.js';
+import { k, kubectl, type ServerHandle } from './harness.js';
+import { skiffImage, until } from './image-helpers.js';
+import { removeCgroupParent, startNodeCluster, type NodeCluster } from './node-harness.js';
 import { LayoutStore } from '../../src/image/store.js';
 import { imageStoreDir } from '../../src/cli/image-command.js';
 
 const NODE = 'img-node';
 
 describe('images: build, cache, import/export, and a built image as a pod', () => {
+  let c: NodeCluster;
   let s: ServerHandle;
-  let netns: string;
   let work: string;
   let ctx: string;
-  const cgroupParent = `/skiff-img-e2e-${process.pid}`;
-  const buildParent = `${cgroupParent}-build`;
+  const buildParent = `/skiff-img-build-e2e-${process.pid}`;
   const status = (name: string) => JSON.parse(k(s, ['get', 'pod', name, '-o', 'json'])).status;
   const build = (...extra: string[]) => skiffImage(['build', '--data-dir', s.dataDir, '--cgroup-parent', buildParent, '-t', 'demo:1', ...extra, ctx]);
 
@@ -46,19 +45,13 @@ describe('images: build, cache, import/export, and a built image as a pod', () =
       'LABEL org.example.team=skiff',
       'CMD ["sh", "-c", "cat built.txt app.txt; ls /app; test -e /bin/vi || echo vi-gone; echo \\"$GREETING in $MODE\\"; exec sleep 3600"]',
     ].join('\n'));
-    netns = makeNetns('skiff-img');
-    s = await startServer({ netns, command: 'up', args: ['--node-name', NODE, '--cgroup-parent', cgroupParent] });
+    c = await startNodeCluster('skiff-img', { nodeName: NODE });
+    s = c.s;
   });
 
   after(async () => {
-    if (s) {
-      kubectl(s, ['delete', 'pods', '--all', '--grace-period=1', '--timeout=30s']);
-      await s.stop();
-      await cleanNode(s.dataDir, cgroupParent);
-      await cleanNode(s.dataDir, buildParent);
-      s.cleanup();
-    }
-    removeNetns(netns);
+    await c?.stop();
+    await removeCgroupParent(buildParent);
     rmSync(work, { recursive: true, force: true });
   });
 

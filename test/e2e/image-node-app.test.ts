@@ -4,35 +4,27 @@
 // about 3 minutes here, most of it debootstrap.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import { k, kubectl, startServer, type ServerHandle } from './harness.js';
-import { makeNetns, removeNetns } from './netns.js';
-import { cleanNode, skiffImage, until } from './image-helpers.js';
+import { k, type ServerHandle } from './harness.js';
+import { skiffImage, until } from './image-helpers.js';
+import { removeCgroupParent, startNodeCluster, type NodeCluster } from './node-harness.js';
 
 const NODE = 'node-app-node';
 const EXAMPLE = join(import.meta.dirname, '..', '..', 'examples', 'node-app');
 
 describe('the Node.js example: debootstrap base, apt-get in RUN, served as a pod', () => {
+  let c: NodeCluster;
   let s: ServerHandle;
-  let netns: string;
-  const cgroupParent = `/skiff-nodeapp-e2e-${process.pid}`;
-  const buildParent = `${cgroupParent}-build`;
+  const buildParent = `/skiff-nodeapp-build-e2e-${process.pid}`;
 
   before(async () => {
-    netns = makeNetns('skiff-nodeapp');
-    s = await startServer({ netns, command: 'up', args: ['--node-name', NODE, '--cgroup-parent', cgroupParent] });
+    c = await startNodeCluster('skiff-nodeapp', { nodeName: NODE });
+    s = c.s;
   });
 
   after(async () => {
-    if (s) {
-      kubectl(s, ['delete', 'pods', '--all', '--grace-period=1', '--timeout=30s']);
-      await s.stop();
-      await cleanNode(s.dataDir, cgroupParent);
-      await cleanNode(s.dataDir, buildParent);
-      s.cleanup();
-    }
-    removeNetns(netns);
+    await c?.stop();
+    await removeCgroupParent(buildParent);
   });
 
   test('debootstrap, build and run examples/node-app', async () => {
@@ -52,7 +44,7 @@ describe('the Node.js example: debootstrap base, apt-get in RUN, served as a pod
     }, 60_000);
     const body = await until('an HTTP answer', () => {
       try {
-        return execFileSync('nsenter', [`--net=/var/run/netns/${netns}`, 'curl', '-s', '--max-time', '2', `http://${ip}:3000/`], { encoding: 'utf8' });
+        return c.inNode('curl', ['-s', '--max-time', '2', `http://${ip}:3000/`]);
       } catch {
         return undefined;
       }

@@ -14,7 +14,7 @@ import { execFile, execFileSync } from 'node:child_process';
 import dgram from 'node:dgram';
 import { promisify } from 'node:util';
 import * as dnsPacket from 'dns-packet';
-import { k, kubectl, freePort, startServer, until as hUntil, type ServerHandle } from './harness.js';
+import { k, kubectl, freePort, startServer, until, type ServerHandle } from './harness.js';
 import { startCluster, type Cluster } from './cluster-harness.js';
 import { runTraffic, startTraffic, type TrafficFailure } from './http-traffic.js';
 import { loadKubeconfig } from '../../src/client/kubeconfig.js';
@@ -23,16 +23,6 @@ import { SharedInformerFactory } from '../../src/client/informer.js';
 import { ClusterDns } from '../../src/network/dns/cluster-dns.js';
 
 const run = promisify(execFile);
-
-async function until<T>(what: string, fn: () => T | undefined | false | Promise<T | undefined | false>, ms = 15_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 function json(s: ServerHandle, args: string[]): any {
   return JSON.parse(k(s, [...args, '-o', 'json']));
@@ -383,19 +373,19 @@ describe('services on three nodes', () => {
     k(c.s, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'roll' }, spec: { replicas: 3, selector: { matchLabels: { app: 'roll' } }, strategy: { rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } }, template: template('busybox:v1') } }));
     k(c.s, ['expose', 'deployment', 'roll', '--port', '80', '--target-port', '8080']);
     const podsNow = () => (json(c.s, ['get', 'pods', '-l', 'app=roll']).items as any[]).map((p) => ({ name: p.metadata.name as string, image: p.spec.containers[0].image as string, ready: (p.status?.conditions ?? []).some((x: any) => x.type === 'Ready' && x.status === 'True') }));
-    const before = await hUntil('3 ready pods', () => {
+    const before = await until('3 ready pods', () => {
       const ps = podsNow();
       return ps.length === 3 && ps.every((p) => p.ready) && ps;
     }, 180_000, 500);
     const ip = json(c.s, ['get', 'svc', 'roll']).spec.clusterIP as string;
     // every node's proxy has the endpoints before the traffic starts
-    await hUntil('the Service answering from outside', () => runTraffic(c.client.netns, ip, 80, 20, 2).failed === 0, 60_000, 500);
+    await until('the Service answering from outside', () => runTraffic(c.client.netns, ip, 80, 20, 2).failed === 0, 60_000, 500);
 
     const failures: TrafficFailure[] = [];
     const traffic = startTraffic(c.client.netns, ip, 80, 4, (f) => failures.push(f));
     await new Promise((r) => setTimeout(r, 1000));
     k(c.s, ['set', 'image', 'deployment/roll', 'c=busybox:v2']);
-    const after = await hUntil('3 new ready pods and the old ones gone', () => {
+    const after = await until('3 new ready pods and the old ones gone', () => {
       const ps = podsNow();
       return ps.length === 3 && ps.every((p) => p.ready && p.image === 'busybox:v2') && ps;
     }, 240_000, 500);
