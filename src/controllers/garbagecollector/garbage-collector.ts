@@ -6,8 +6,8 @@
 import type { KubeObject, OwnerReference } from '../../api/object.js';
 import type { DiscoveredResource } from '../../client/discovery.js';
 import type { SharedInformerFactory } from '../../client/informer.js';
+import { QueueController } from '../../client/queue-controller.js';
 import type { RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 
 interface Node {
   uid: string;
@@ -19,11 +19,9 @@ interface Node {
   finalizers: string[];
 }
 
-export class GarbageCollector {
+export class GarbageCollector extends QueueController {
   private readonly nodes = new Map<string, Node>();
   private readonly dependents = new Map<string, Set<string>>();
-  private readonly queue = new WorkQueue(50, 60_000);
-  private workers?: Promise<void[]>;
 
   constructor(
     private readonly client: RestClient,
@@ -31,6 +29,7 @@ export class GarbageCollector {
     private readonly resources: DiscoveredResource[],
     private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
+    super({ failed: 'garbage collection failed', keyField: 'uid', workers: 2, baseDelayMs: 50, maxDelayMs: 60_000, log });
     for (const r of resources) {
       if (!['list', 'watch', 'delete', 'get'].every((v) => r.verbs.includes(v))) continue;
       const inf = factory.informerFor(r, true);
@@ -40,15 +39,6 @@ export class GarbageCollector {
         onDelete: (o) => this.remove(o),
       });
     }
-  }
-
-  run(workers = 2): void {
-    this.workers = runWorkers(this.queue, workers, (uid) => this.sync(uid), (uid, e) => this.log('garbage collection failed', { uid, error: String(e) }));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
   }
 
   private upsert(resource: DiscoveredResource, o: KubeObject): void {
@@ -87,7 +77,7 @@ export class GarbageCollector {
     for (const dep of this.dependents.get(uid) ?? []) this.queue.add(dep);
   }
 
-  private async sync(uid: string): Promise<void> {
+  protected override async sync(uid: string): Promise<void> {
     const node = this.nodes.get(uid);
     if (!node) return;
     if (node.deleting && node.finalizers.includes('orphan')) await this.orphanDependents(node);

@@ -4,21 +4,20 @@
 import type { KubeObject } from '../../api/object.js';
 import { discoverResources, type DiscoveredResource } from '../../client/discovery.js';
 import type { Informer } from '../../client/informer.js';
+import { QueueController } from '../../client/queue-controller.js';
 import { resourcePath, type ResourceRef, type RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 
 const NAMESPACES: ResourceRef = { group: '', version: 'v1', plural: 'namespaces', namespaced: false };
 
-export class NamespaceController {
-  private readonly queue = new WorkQueue(100, 30_000);
+export class NamespaceController extends QueueController {
   private resources?: DiscoveredResource[];
-  private workers?: Promise<void[]>;
 
   constructor(
     private readonly client: RestClient,
     private readonly namespaces: Informer,
     private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
+    super({ failed: 'namespace sync failed', keyField: 'namespace', workers: 2, baseDelayMs: 100, maxDelayMs: 30_000, log });
     const enqueue = (ns: KubeObject) => {
       if (ns.metadata.deletionTimestamp) this.queue.add(ns.metadata.name!);
     };
@@ -27,16 +26,7 @@ export class NamespaceController {
 
   static resourceRef = NAMESPACES;
 
-  run(workers = 2): void {
-    this.workers = runWorkers(this.queue, workers, (k) => this.sync(k), (key, e) => this.log('namespace sync failed', { namespace: key, error: String(e) }));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
-  }
-
-  private async sync(name: string): Promise<void> {
+  protected override async sync(name: string): Promise<void> {
     const ns = this.namespaces.get(name);
     if (!ns?.metadata.deletionTimestamp) return;
     const finalizers: string[] = ((ns.spec as { finalizers?: string[] } | undefined)?.finalizers ?? []);

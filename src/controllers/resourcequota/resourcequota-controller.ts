@@ -7,9 +7,9 @@
 import type { KubeObject } from '../../api/object.js';
 import { findResource } from '../../api/kinds/resources.js';
 import { addUsage, constrained, matchesScopes, toResourceList, usageOf, type Usage } from '../../api/quota/quota-usage.js';
-import { keyOf, type Informer } from '../../client/informer.js';
+import type { Informer } from '../../client/informer.js';
+import { QueueController } from '../../client/queue-controller.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 
 type Obj = Record<string, any>;
 
@@ -40,20 +40,19 @@ function resourcesOf(hardName: string): Array<{ plural: string; group: string }>
   return [{ plural: 'pods', group: '' }];
 }
 
-export class ResourceQuotaController {
-  private readonly queue = new WorkQueue(100, 60_000);
-  private workers?: Promise<void[]>;
+export class ResourceQuotaController extends QueueController {
 
   constructor(
     private readonly client: RestClient,
     private readonly quotas: Informer,
     private readonly counted: Record<string, Informer>,
-    private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
+    super({ failed: 'resourcequota sync failed', keyField: 'quota', workers: 2, baseDelayMs: 100, maxDelayMs: 60_000, log });
     quotas.addHandlers({
-      onAdd: (q) => this.queue.add(keyOf(q)),
+      onAdd: this.enqueue,
       onUpdate: (o, n) => {
-        if (JSON.stringify(o.spec) !== JSON.stringify(n.spec)) this.queue.add(keyOf(n));
+        if (JSON.stringify(o.spec) !== JSON.stringify(n.spec)) this.enqueue(n);
       },
     });
     // replenishment, as upstream: creates were charged by admission, so only what gives
@@ -74,16 +73,7 @@ export class ResourceQuotaController {
 
   private enqueueNamespace(ns: string | undefined): void {
     if (!ns) return;
-    for (const q of this.quotas.list(ns)) this.queue.add(keyOf(q));
-  }
-
-  run(): void {
-    this.workers = runWorkers(this.queue, 2, (k) => this.sync(k), (k, e) => this.log('resourcequota sync failed', { quota: k, error: String(e) }));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
+    for (const q of this.quotas.list(ns)) this.enqueue(q);
   }
 
   private async objects(ns: string, plural: string, group: string): Promise<KubeObject[]> {
@@ -95,7 +85,7 @@ export class ResourceQuotaController {
     return list.items;
   }
 
-  async sync(key: string): Promise<void> {
+  override async sync(key: string): Promise<void> {
     const cached = this.quotas.get(key);
     if (!cached) return;
     try {

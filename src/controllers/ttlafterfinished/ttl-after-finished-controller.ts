@@ -2,9 +2,9 @@
 // spec.ttlSecondsAfterFinished is deleted (background propagation, so the
 // garbage collector takes its pods) that many seconds after it finished.
 import type { KubeObject } from '../../api/object.js';
-import { keyOf, type Informer } from '../../client/informer.js';
+import type { Informer } from '../../client/informer.js';
+import { QueueController } from '../../client/queue-controller.js';
 import type { RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 import { JOBS } from '../job/job-controller.js';
 
 type Obj = Record<string, any>;
@@ -16,31 +16,21 @@ export function finishedAt(job: KubeObject): number | undefined {
   return Date.parse(c.lastTransitionTime ?? (job.status as Obj)?.completionTime ?? '') || undefined;
 }
 
-export class TtlAfterFinishedController {
-  private readonly queue = new WorkQueue(100, 60_000);
-  private workers?: Promise<void[]>;
+export class TtlAfterFinishedController extends QueueController {
 
   constructor(
     private readonly client: RestClient,
     private readonly jobs: Informer,
-    private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
+    super({ failed: 'ttl-after-finished sync failed', keyField: 'job', workers: 1, baseDelayMs: 100, maxDelayMs: 60_000, log });
     const enqueue = (j: KubeObject) => {
-      if ((j.spec as Obj)?.ttlSecondsAfterFinished !== undefined && finishedAt(j) !== undefined) this.queue.add(keyOf(j));
+      if ((j.spec as Obj)?.ttlSecondsAfterFinished !== undefined && finishedAt(j) !== undefined) this.enqueue(j);
     };
     jobs.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n) });
   }
 
-  run(workers = 1): void {
-    this.workers = runWorkers(this.queue, workers, (k) => this.sync(k), (k, e) => this.log('ttl-after-finished sync failed', { job: k, error: String(e) }));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
-  }
-
-  private async sync(key: string): Promise<void> {
+  protected override async sync(key: string): Promise<void> {
     const job = this.jobs.get(key);
     const ttl = (job?.spec as Obj | undefined)?.ttlSecondsAfterFinished as number | undefined;
     if (!job || job.metadata.deletionTimestamp || ttl === undefined) return;
