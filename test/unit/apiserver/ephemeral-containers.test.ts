@@ -4,37 +4,23 @@
 // pod's own update cannot touch them and a new pod cannot have them.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ApiError } from '../../../src/api/errors.js';
-import { findResource } from '../../../src/api/kinds/resources.js';
-import { GenericRegistry, type WriteOptions } from '../../../src/apiserver/registry/generic-registry.js';
-import { registryHooks } from '../../../src/apiserver/registry/hooks-impl.js';
-import { createStorage, type CachedStorage } from '../../../src/storage/index.js';
+import type { GenericRegistry } from '../../../src/apiserver/registry/generic-registry.js';
+import { openSqliteRegistry, PODS, W, type SqliteRegistry } from './sqlite-registry.js';
 
 type Obj = Record<string, any>;
-const PODS = findResource('', 'pods')!;
-const NSS = findResource('', 'namespaces')!;
-const W = (): WriteOptions => ({ dryRun: false, fieldValidation: 'Ignore', fieldManager: 'test', warnings: [] });
 const SMP = 'application/strategic-merge-patch+json';
 const JSON_PATCH = 'application/json-patch+json';
 
-let dir: string;
-let storage: CachedStorage;
+let db: SqliteRegistry;
 let reg: GenericRegistry;
 
 before(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'skiff-ephemeral-'));
-  storage = await createStorage({ dataDir: dir });
-  reg = new GenericRegistry(storage, registryHooks());
-  await reg.create(NSS, 'v1', undefined, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'default' } }, W());
+  db = await openSqliteRegistry('skiff-ephemeral-');
+  reg = db.reg;
   await reg.create(PODS, 'v1', 'default', { apiVersion: 'v1', kind: 'Pod', metadata: { name: 'p', labels: { app: 'x' } }, spec: { containers: [{ name: 'main', image: 'busybox' }] } }, W());
 });
-after(async () => {
-  await storage.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => db.close());
 
 const patch = (type: string, body: unknown, sub = 'ephemeralcontainers') => reg.patch(PODS, 'v1', 'default', 'p', type, Buffer.from(JSON.stringify(body)), W(), sub);
 async function invalid(p: Promise<unknown>): Promise<ApiError> {
