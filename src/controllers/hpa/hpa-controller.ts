@@ -8,8 +8,8 @@ import { defaultHpa } from '../../api/kinds/hpa-rules.js';
 import { parseLabelSelector } from '../../api/selectors/label-selector.js';
 import { EventRecorder } from '../../client/event-recorder.js';
 import { keyOf, type Informer } from '../../client/informer.js';
+import { QueueController } from '../../client/queue-controller.js';
 import { resourcePath, type ResourceRef, type RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 import { parseQuantity } from '../../kubelet/quantity.js';
 import { DEFAULT_CALCULATOR, MetricsError, resourceReplicas, type CalculatorOptions } from './replica-calculator.js';
 import type { PodMetricsSource } from './resource-metrics-client.js';
@@ -43,15 +43,13 @@ function milliQuantity(v: number): string {
 
 const metaNow = (t: number) => new Date(t).toISOString().replace(/\.\d+Z$/, 'Z');
 
-export class HorizontalPodAutoscalerController {
-  private readonly queue = new WorkQueue(100, 60_000);
+export class HorizontalPodAutoscalerController extends QueueController {
   private readonly recorder: EventRecorder;
   private readonly history: ScalingHistory;
   private readonly syncPeriodMs: number;
   private readonly now: () => number;
   /** the last rescale per HPA: a sync that starts from a cache not yet showing it must not drop it */
   private readonly lastScale = new Map<string, string>();
-  private workers?: Promise<void[]>;
 
   constructor(
     private readonly client: RestClient,
@@ -61,16 +59,16 @@ export class HorizontalPodAutoscalerController {
     private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
     private readonly opts: HpaControllerOptions = {},
   ) {
+    super({ failed: 'hpa sync failed', keyField: 'hpa', workers: 2, baseDelayMs: 100, maxDelayMs: 60_000, log });
     this.recorder = new EventRecorder(client, { component: 'horizontal-pod-autoscaler' });
     this.history = new ScalingHistory(opts.downscaleStabilizationMs ?? 300_000);
     this.syncPeriodMs = opts.syncPeriodMs ?? 15_000;
     this.now = opts.now ?? Date.now;
-    const enqueue = (o: KubeObject) => this.queue.add(keyOf(o));
     hpas.addHandlers({
-      onAdd: enqueue,
+      onAdd: this.enqueue,
       // only spec changes matter at once; status writes of our own come back here too
       onUpdate: (o, n) => {
-        if (JSON.stringify(o.spec) !== JSON.stringify(n.spec)) enqueue(n);
+        if (JSON.stringify(o.spec) !== JSON.stringify(n.spec)) this.enqueue(n);
       },
       onDelete: (o) => {
         this.history.forget(keyOf(o));
@@ -79,16 +77,7 @@ export class HorizontalPodAutoscalerController {
     });
   }
 
-  run(): void {
-    this.workers = runWorkers(this.queue, 2, (k) => this.sync(k), (k, e) => this.log('hpa sync failed', { hpa: k, error: String(e) }));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
-  }
-
-  async sync(key: string): Promise<void> {
+  override async sync(key: string): Promise<void> {
     const cached = this.hpas.get(key);
     if (!cached) return;
     try {

@@ -4,8 +4,8 @@
 // is kept beside the API and a restart cannot hand out a subnet twice.
 import type { KubeObject } from '../../api/object.js';
 import type { Informer } from '../../client/informer.js';
+import { QueueController } from '../../client/queue-controller.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 import { formatCidr, parseCidr, subnetAt, type Cidr } from '../../network/cidr.js';
 
 export const NODES_REF: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
@@ -15,9 +15,7 @@ export interface NodeIpamOptions {
   nodeMaskSize: number;
 }
 
-export class NodeIpamController {
-  private readonly queue = new WorkQueue(100, 30_000);
-  private workers?: Promise<void[]>;
+export class NodeIpamController extends QueueController {
   private readonly range: Cidr;
   /** handed out but maybe not yet seen back through the informer */
   private readonly pending = new Map<string, string>();
@@ -28,19 +26,11 @@ export class NodeIpamController {
     private readonly opts: NodeIpamOptions,
     private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
+    // one worker: allocations are serialized, so two nodes never get the same subnet
+    super({ failed: 'node ipam sync failed', keyField: 'node', workers: 1, baseDelayMs: 100, maxDelayMs: 30_000, log });
     this.range = parseCidr(opts.clusterCIDR);
     if (opts.nodeMaskSize < this.range.bits || opts.nodeMaskSize > 30) throw new Error(`node CIDR mask /${opts.nodeMaskSize} does not fit cluster CIDR ${opts.clusterCIDR}`);
     nodes.addHandlers({ onAdd: (n) => this.queue.add(n.metadata.name!), onUpdate: (_o, n) => this.queue.add(n.metadata.name!) });
-  }
-
-  run(): void {
-    // one worker: allocations are serialized, so two nodes never get the same subnet
-    this.workers = runWorkers(this.queue, 1, (name) => this.sync(name), (name, e) => this.log('node ipam sync failed', { node: name, error: String(e) }));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
   }
 
   private used(): Set<string> {
@@ -52,7 +42,7 @@ export class NodeIpamController {
     return used;
   }
 
-  private async sync(name: string): Promise<void> {
+  protected override async sync(name: string): Promise<void> {
     const node = this.nodes.get(name);
     if (!node || node.metadata.deletionTimestamp) {
       this.pending.delete(name);

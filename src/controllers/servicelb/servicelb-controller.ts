@@ -5,8 +5,8 @@
 // status, and makes sure the "skiff" IngressClass exists (default class).
 import type { KubeObject } from '../../api/object.js';
 import type { Informer } from '../../client/informer.js';
+import { QueueController } from '../../client/queue-controller.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
 
 export const SERVICES_REF: ResourceRef = { group: '', version: 'v1', plural: 'services', namespaced: true };
 export const INGRESSES_REF: ResourceRef = { group: 'networking.k8s.io', version: 'v1', plural: 'ingresses', namespaced: true };
@@ -35,9 +35,7 @@ export function isOurIngress(ing: KubeObject): boolean {
   return cls === undefined || cls === INGRESS_CLASS;
 }
 
-export class ServiceLbController {
-  private readonly queue = new WorkQueue(100, 30_000);
-  private workers?: Promise<void[]>;
+export class ServiceLbController extends QueueController {
 
   constructor(
     private readonly client: RestClient,
@@ -46,6 +44,7 @@ export class ServiceLbController {
     private readonly nodes: Informer,
     private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
+    super({ failed: 'servicelb sync failed', keyField: 'key', workers: 2, baseDelayMs: 100, maxDelayMs: 30_000, log });
     const svc = (s: KubeObject) => this.queue.add(`svc/${s.metadata.namespace}/${s.metadata.name}`);
     const ing = (i: KubeObject) => this.queue.add(`ing/${i.metadata.namespace}/${i.metadata.name}`);
     services.addHandlers({ onAdd: svc, onUpdate: (_o, n) => svc(n) });
@@ -57,14 +56,9 @@ export class ServiceLbController {
     nodes.addHandlers({ onAdd: all, onUpdate: (o, n) => JSON.stringify(nodeAddresses([o])) !== JSON.stringify(nodeAddresses([n])) && all(), onDelete: all });
   }
 
-  run(): void {
+  override run(workers?: number): void {
     void this.ensureIngressClass().catch((e) => this.log('ingress class not created', { error: String(e) }));
-    this.workers = runWorkers(this.queue, 2, (k) => this.sync(k), (k, e) => this.log('servicelb sync failed', { key: k, error: String(e) }));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
+    super.run(workers);
   }
 
   private async ensureIngressClass(): Promise<void> {
@@ -80,7 +74,7 @@ export class ServiceLbController {
       });
   }
 
-  private async sync(key: string): Promise<void> {
+  protected override async sync(key: string): Promise<void> {
     const [kind, ns, name] = key.split('/') as [string, string, string];
     const wanted = nodeAddresses(this.nodes.list()).map((ip) => ({ ip }));
     if (kind === 'svc') {
