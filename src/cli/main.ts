@@ -1,11 +1,11 @@
 // skiff's command line: parses arguments and wires components, nothing more.
 import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { runServer } from './server-command.js';
-import { runAgent } from './agent-run.js';
-import { runImageCommand } from './image-command.js';
 import { NODE_RUNTIME_FLAGS, NODE_RUNTIME_USAGE, nodeRuntimeOptions } from './node-runtime-flags.js';
 import { FLANNEL_BACKENDS, type FlannelBackend } from '../network/backend-annotations.js';
+// each command imports its own code when it runs (server-command, agent-run, image-command):
+// a node agent's process never loads the API server, SQLite or the image builder, which
+// would stay in its RSS for nothing
 
 const USAGE = `skiff — a Kubernetes-compatible cluster in one program
 
@@ -81,6 +81,7 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`skiff: ${nodeRuntime.error}\n`);
         return 2;
       }
+      const { runServer } = await import('./server-command.js');
       return runServer({
         nodeRuntime,
         flannelBackend: backend,
@@ -145,10 +146,11 @@ async function main(argv: string[]): Promise<number> {
         process.stderr.write(`skiff agent: ${nodeRuntime.error}\n`);
         return 2;
       }
+      const { runAgent } = await import('./agent-run.js');
       return runAgent({ ...nodeRuntime, insecureRegistries: values['insecure-registry'], registryCaFile: values['registry-ca-file'], flannelBackend: backend, token, kubeconfig: values.kubeconfig, server: values.server, nodeName: values['node-name'], dataDir: values['data-dir']!, cgroupParent: values['cgroup-parent'], nodeIp: values['node-ip'], kubeletPort: Number(values['kubelet-port']), podCIDR: values['pod-cidr'], cniBinDir: values['cni-bin-dir'], clusterCIDR: values['cluster-cidr'], cniBridge: values['cni-bridge'], ingressPort: Number(values['ingress-port']), ingressHttpsPort: Number(values['ingress-https-port']) });
     }
     case 'image':
-      return runImageCommand(rest);
+      return (await import('./image-command.js')).runImageCommand(rest);
     case 'version':
     case '--version':
       process.stdout.write('skiff 0.1.0 (Kubernetes API v1.32)\n');
