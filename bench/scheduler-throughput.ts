@@ -54,6 +54,17 @@ function cpuSeconds(pid: number, tid?: number): number {
   }
 }
 
+/** The server's resident memory now and its peak, MiB (/proc: VmRSS, VmHWM). */
+function serverRss(pid: number | undefined): string {
+  try {
+    const st = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const mib = (k: string) => (Number(new RegExp(`${k}:\\s+(\\d+)`).exec(st)?.[1]) / 1024).toFixed(0);
+    return `server RSS ${mib('VmRSS')} MiB (peak ${mib('VmHWM')} MiB)`;
+  } catch {
+    return 'server RSS unknown';
+  }
+}
+
 function serverCpu(pid: number | undefined): { main: number; all: number } {
   if (!pid) return { main: NaN, all: NaN };
   let all = 0;
@@ -197,6 +208,7 @@ async function run(nodeCount: number): Promise<void> {
     clearTimeout(timeout);
     const end = performance.now();
     const cpuAtEnd = cpuLine();
+    const rssAtEnd = serverRss(s.proc.pid);
     await stop();
     if (bound.size < podCount) {
       const all = JSON.parse((await c.request('GET', '/api/v1/namespaces/default/pods')).body).items as Array<{ spec: { nodeName?: string } }>;
@@ -210,6 +222,7 @@ async function run(nodeCount: number): Promise<void> {
     if (rewatches) console.log(`   (the bench's pod watch fell behind and was ended by the server ${rewatches} time(s); it resumed from its last resourceVersion)`);
     console.log(cpuAtEnd);
     console.log(`   create->bound latency p50=${percentile(lat, 50).toFixed(0)}ms p99=${percentile(lat, 99).toFixed(0)}ms max=${lat.at(-1)?.toFixed(0)}ms`);
+    console.log(`   ${rssAtEnd}`);
     c.agent.destroy();
   } finally {
     await s.stop();
