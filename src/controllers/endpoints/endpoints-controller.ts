@@ -3,10 +3,11 @@
 // the rest under notReadyAddresses, grouped by the ports they resolve to. More
 // than 1000 addresses are truncated and flagged, as upstream does.
 import type { KubeObject } from '../../api/object.js';
-import { selectorOf, selects, serviceEndpoints, targetRef, type PodEndpoint } from '../../api/kinds/service-endpoints.js';
+import { selectorOf, serviceEndpoints, targetRef, type PodEndpoint } from '../../api/kinds/service-endpoints.js';
 import { keyOf, type Informer } from '../../client/informer.js';
+import { QueueController } from '../../client/queue-controller.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
+import { onServiceOrSelectedPodChange } from '../service-pod-events.js';
 
 export const ENDPOINTS: ResourceRef = { group: '', version: 'v1', plural: 'endpoints', namespaced: true };
 const MAX_ADDRESSES = 1000;
@@ -45,40 +46,21 @@ export function subsetsFor(endpoints: PodEndpoint[]): { subsets: Obj[]; truncate
   return { subsets, truncated };
 }
 
-export class EndpointsController {
-  private readonly queue = new WorkQueue(20, 30_000);
-  private workers?: Promise<void[]>;
-
+export class EndpointsController extends QueueController {
   constructor(
     private readonly client: RestClient,
     private readonly services: Informer,
     private readonly pods: Informer,
     private readonly endpoints: Informer,
-    private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
-    const enqueue = (svc: KubeObject) => this.queue.add(keyOf(svc));
-    services.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
-    const onPod = (...ps: KubeObject[]) => {
-      for (const svc of services.list(ps[0].metadata.namespace)) {
-        const sel = selectorOf(svc);
-        if (sel && ps.some((p) => selects(sel, p))) enqueue(svc);
-      }
-    };
-    pods.addHandlers({ onAdd: (p) => onPod(p), onUpdate: (o, n) => onPod(o, n), onDelete: (p) => onPod(p) });
+    super({ failed: 'endpoints sync failed', keyField: 'service', workers: 2, baseDelayMs: 20, maxDelayMs: 30_000, log });
+    onServiceOrSelectedPodChange(services, pods, this.enqueue);
     // Endpoints deleted by hand come back while their Service lives
     endpoints.addHandlers({ onDelete: (e) => services.get(keyOf(e)) && this.queue.add(keyOf(e)) });
   }
 
-  run(): void {
-    this.workers = runWorkers(this.queue, 2, (key) => this.sync(key), (key, e) => this.log('endpoints sync failed', { service: key, error: String(e) }));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
-  }
-
-  private async sync(key: string): Promise<void> {
+  protected override async sync(key: string): Promise<void> {
     const [namespace, name] = key.split('/');
     const svc = this.services.get(key);
     const current = this.endpoints.get(key);

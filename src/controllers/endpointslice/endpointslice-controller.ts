@@ -4,10 +4,11 @@
 // service-name and managed-by labels and a controller ownerReference, so the
 // garbage collector removes them with their Service.
 import type { KubeObject } from '../../api/object.js';
-import { selectorOf, selects, serviceEndpoints } from '../../api/kinds/service-endpoints.js';
-import { keyOf, type Informer } from '../../client/informer.js';
+import { selectorOf, serviceEndpoints } from '../../api/kinds/service-endpoints.js';
+import type { Informer } from '../../client/informer.js';
+import { QueueController } from '../../client/queue-controller.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { runWorkers, WorkQueue } from '../../client/workqueue.js';
+import { onServiceOrSelectedPodChange } from '../service-pod-events.js';
 import { desiredContents, MANAGED_BY, MANAGED_BY_LABEL, planSlices, SERVICE_NAME_LABEL } from './slice-plan.js';
 import { WrittenSlices } from './written-slices.js';
 
@@ -16,9 +17,7 @@ export const ENDPOINTSLICES: ResourceRef = { group: 'discovery.k8s.io', version:
 
 type Obj = Record<string, any>;
 
-export class EndpointSliceController {
-  private readonly queue = new WorkQueue(20, 30_000);
-  private workers?: Promise<void[]>;
+export class EndpointSliceController extends QueueController {
   private readonly written = new WrittenSlices();
 
   constructor(
@@ -26,17 +25,10 @@ export class EndpointSliceController {
     private readonly services: Informer,
     private readonly pods: Informer,
     private readonly slices: Informer,
-    private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
-    const enqueue = (svc: KubeObject) => this.queue.add(keyOf(svc));
-    services.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
-    const onPod = (...ps: KubeObject[]) => {
-      for (const svc of services.list(ps[0].metadata.namespace)) {
-        const sel = selectorOf(svc);
-        if (sel && ps.some((p) => selects(sel, p))) enqueue(svc);
-      }
-    };
-    pods.addHandlers({ onAdd: (p) => onPod(p), onUpdate: (o, n) => onPod(o, n), onDelete: (p) => onPod(p) });
+    super({ failed: 'endpointslice sync failed', keyField: 'service', workers: 2, baseDelayMs: 20, maxDelayMs: 30_000, log });
+    onServiceOrSelectedPodChange(services, pods, this.enqueue);
     // a slice of ours changed or vanished behind our back: put it right
     const onSlice = (s: KubeObject) => {
       const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
@@ -55,20 +47,11 @@ export class EndpointSliceController {
     });
   }
 
-  run(): void {
-    this.workers = runWorkers(this.queue, 2, (key) => this.sync(key), (key, e) => this.log('endpointslice sync failed', { service: key, error: String(e) }));
-  }
-
-  async stop(): Promise<void> {
-    this.queue.shutDown();
-    await this.workers;
-  }
-
   private ours(namespace: string, name: string): KubeObject[] {
     return this.written.overlay(namespace, this.slices.list(namespace)).filter((s) => s.metadata.labels?.[SERVICE_NAME_LABEL] === name && s.metadata.labels?.[MANAGED_BY_LABEL] === MANAGED_BY && !s.metadata.deletionTimestamp);
   }
 
-  private async sync(key: string): Promise<void> {
+  protected override async sync(key: string): Promise<void> {
     const [namespace, name] = key.split('/');
     const svc = this.services.get(key);
     const existing = this.ours(namespace, name);
