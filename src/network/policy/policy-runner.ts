@@ -4,6 +4,7 @@
 import type { KubeObject } from '../../api/object.js';
 import { Informer } from '../../client/informer.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
+import { ApplyLoop } from '../apply-loop.js';
 import { runNft } from '../proxy/service-proxy.js';
 import { buildPolicyRuleset } from './policy-ruleset.js';
 import { isTerminalPhase } from '../../api/kinds/pod-phase.js';
@@ -46,10 +47,7 @@ export class NetworkPolicyRunner {
   private readonly policies: Informer;
   private readonly pods: Informer;
   private readonly namespaces: Informer;
-  private timer?: NodeJS.Timeout;
-  private applying = false;
-  private again = false;
-  private stopped = false;
+  private readonly loop = new ApplyLoop(() => this.pass());
   private lastApplied = '';
 
   constructor(
@@ -61,7 +59,7 @@ export class NetworkPolicyRunner {
     this.policies = new Informer(client, NETWORK_POLICIES, { onError });
     this.pods = new Informer(client, PODS, { onError });
     this.namespaces = new Informer(client, NAMESPACES, { onError });
-    const changed = () => this.schedule(DEBOUNCE_MS);
+    const changed = () => this.loop.schedule(DEBOUNCE_MS);
     for (const i of [this.policies, this.namespaces])
       i.addHandlers({ onAdd: changed, onUpdate: changed, onDelete: changed });
     this.pods.addHandlers({
@@ -76,53 +74,32 @@ export class NetworkPolicyRunner {
   async start(): Promise<void> {
     for (const i of [this.policies, this.pods, this.namespaces]) i.start();
     await Promise.all([this.policies, this.pods, this.namespaces].map((i) => i.waitForSync()));
-    await this.sync();
+    await this.loop.run();
   }
 
-  private schedule(ms: number): void {
-    if (this.timer || this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.sync();
-    }, ms);
-  }
-
-  private async sync(): Promise<void> {
-    if (this.applying) {
-      this.again = true;
-      return;
-    }
-    this.applying = true;
+  private async pass(): Promise<void> {
+    const pods = this.pods.list();
+    const script = buildPolicyRuleset({
+      policies: this.policies.list(),
+      pods,
+      namespaces: this.namespaces.list(),
+      localPods: pods.filter(
+        (p) => (p.spec as Record<string, unknown> | undefined)?.nodeName === this.nodeName,
+      ),
+    });
+    if (script === this.lastApplied) return;
     try {
-      do {
-        this.again = false;
-        const pods = this.pods.list();
-        const script = buildPolicyRuleset({
-          policies: this.policies.list(),
-          pods,
-          namespaces: this.namespaces.list(),
-          localPods: pods.filter(
-            (p) => (p.spec as Record<string, unknown> | undefined)?.nodeName === this.nodeName,
-          ),
-        });
-        if (script === this.lastApplied) continue;
-        try {
-          await runNft(script);
-          this.lastApplied = script;
-        } catch (e) {
-          this.log('applying network policy rules failed', { error: String(e) });
-          this.schedule(RETRY_MS);
-        }
-      } while (this.again && !this.stopped);
-    } finally {
-      this.applying = false;
+      await runNft(script);
+      this.lastApplied = script;
+    } catch (e) {
+      this.log('applying network policy rules failed', { error: String(e) });
+      this.loop.schedule(RETRY_MS);
     }
   }
 
   /** The table stays: the node's pods keep their isolation while the agent restarts. */
   stop(): void {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.loop.stop();
     for (const i of [this.policies, this.pods, this.namespaces]) i.stop();
   }
 }

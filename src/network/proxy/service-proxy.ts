@@ -10,6 +10,7 @@ import { spawn } from 'node:child_process';
 import type { KubeObject } from '../../api/object.js';
 import type { Informer } from '../../client/informer.js';
 import type { ResourceRef } from '../../client/rest-client.js';
+import { ApplyLoop } from '../apply-loop.js';
 import { buildUpdate } from './nft-diff.js';
 import { buildRuleset, ELEMENT_SETS, TABLE, tableModel, type ProxyConfig, type RulePiece, type TableModel } from './nft-rules.js';
 import { NftSession } from './nft-session.js';
@@ -62,14 +63,11 @@ function modelShape(m: TableModel, cfg: ProxyConfig): string {
 }
 
 export class ServiceProxy {
-  private timer?: NodeJS.Timeout;
+  private readonly loop = new ApplyLoop(() => this.pass());
   private resyncTimer?: NodeJS.Timeout;
-  private applying = false;
-  private again = false;
   /** what the table holds, as far as the proxy knows; undefined: unknown, write it whole */
   private applied?: TableModel;
   private readonly session = new NftSession();
-  private stopped = false;
   /** when the newest change was seen, for the propagation figure in the log */
   private changedAt = 0;
   /** per service: the versions its rules were computed from, and those rules (see model()) */
@@ -95,14 +93,10 @@ export class ServiceProxy {
     this.resyncTimer.unref();
   }
 
-  private schedule(delayMs = 0): void {
+  private schedule(): void {
     if (!this.changedAt) this.changedAt = Date.now();
-    if (this.timer || this.stopped) return;
     // one macrotask: the events of one watch read (a Service and its slice) are taken together
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      void this.sync();
-    }, delayMs);
+    this.loop.schedule(0);
   }
 
   /** The model for what the informers hold now. */
@@ -141,29 +135,21 @@ export class ServiceProxy {
     return buildRuleset(this.model(), this.cfg);
   }
 
-  async sync(): Promise<void> {
-    if (this.applying) {
-      this.again = true;
-      return;
-    }
-    this.applying = true;
+  sync(): Promise<void> {
+    return this.loop.run();
+  }
+
+  private async pass(): Promise<void> {
+    const since = this.changedAt;
+    this.changedAt = 0;
+    const next = this.model();
     try {
-      do {
-        this.again = false;
-        const since = this.changedAt;
-        this.changedAt = 0;
-        const next = this.model();
-        try {
-          const how = await this.apply(next);
-          if (since && how) this.log('service rules applied', { ms: Date.now() - since, how });
-        } catch (e) {
-          this.log('applying service rules failed', { error: String(e) });
-          this.again = false;
-          setTimeout(() => this.schedule(), 1000).unref();
-        }
-      } while (this.again && !this.stopped);
-    } finally {
-      this.applying = false;
+      const how = await this.apply(next);
+      if (since && how) this.log('service rules applied', { ms: Date.now() - since, how });
+    } catch (e) {
+      this.log('applying service rules failed', { error: String(e) });
+      this.loop.skipRerun();
+      setTimeout(() => this.schedule(), 1000).unref();
     }
   }
 
@@ -188,10 +174,10 @@ export class ServiceProxy {
 
   /** Compares the table with the model now and then; anything else changed it: written whole. */
   private async resync(): Promise<void> {
-    if (this.applying || this.stopped || !this.applied) return;
+    if (this.loop.busy || this.loop.isStopped || !this.applied) return;
     const expected = modelShape(this.applied, this.cfg);
     const actual = await tableShape();
-    if (this.applying || this.stopped || !this.applied || expected !== modelShape(this.applied, this.cfg)) return; // changed meanwhile: next time
+    if (this.loop.busy || this.loop.isStopped || !this.applied || expected !== modelShape(this.applied, this.cfg)) return; // changed meanwhile: next time
     if (actual === expected) return;
     this.log('service rules differ from the model, rewriting the table', {});
     this.applied = undefined;
@@ -199,8 +185,7 @@ export class ServiceProxy {
   }
 
   async stop(removeRules = false): Promise<void> {
-    this.stopped = true;
-    if (this.timer) clearTimeout(this.timer);
+    this.loop.stop();
     if (this.resyncTimer) clearInterval(this.resyncTimer);
     this.session.close();
     // rules stay by default: services keep working while the agent restarts
