@@ -23,61 +23,48 @@ import { humanDuration, since, timestampMs } from './duration.js';
 /** spec.replicas as upstream reads it after v1 defaulting (absent means 1). */
 const replicas = (o: Obj) => (typeof o.spec?.replicas === 'number' ? o.spec.replicas : 1);
 
-export const replicationControllerPrinter: Printer = {
-  columns: [
-    NAME,
-    col('Desired', DOCS.ReplicationControllerSpec.replicas, 'integer'),
-    col('Current', DOCS.ReplicationControllerStatus.replicas, 'integer'),
-    col('Ready', DOCS.ReplicationControllerStatus.readyReplicas, 'integer'),
-    AGE,
-    CONTAINERS,
-    IMAGES,
-    wide('Selector', DOCS.ReplicationControllerSpec.selector),
-  ],
-  rows(o: Obj, now) {
-    const [names, images] = containerCells(o.spec?.template?.spec);
-    return [
-      [
-        o.metadata.name,
-        replicas(o),
-        int(o.status?.replicas),
-        int(o.status?.readyReplicas),
-        since(o.metadata.creationTimestamp, now),
-        names,
-        images,
-        formatLabels(o.spec?.selector),
-      ],
-    ];
-  },
-};
+/**
+ * ReplicationControllers and ReplicaSets print alike (upstream's two printers
+ * differ only in their field docs and how the selector reads: a map vs a
+ * LabelSelector).
+ */
+function replicasPrinter(
+  spec: { replicas: string; selector: string },
+  status: { replicas: string; readyReplicas: string },
+  selector: (sel: Obj | undefined) => string,
+): Printer {
+  return {
+    columns: [
+      NAME,
+      col('Desired', spec.replicas, 'integer'),
+      col('Current', status.replicas, 'integer'),
+      col('Ready', status.readyReplicas, 'integer'),
+      AGE,
+      CONTAINERS,
+      IMAGES,
+      wide('Selector', spec.selector),
+    ],
+    rows(o: Obj, now) {
+      const [names, images] = containerCells(o.spec?.template?.spec);
+      return [
+        [
+          o.metadata.name,
+          replicas(o),
+          int(o.status?.replicas),
+          int(o.status?.readyReplicas),
+          since(o.metadata.creationTimestamp, now),
+          names,
+          images,
+          selector(o.spec?.selector),
+        ],
+      ];
+    },
+  };
+}
 
-export const replicaSetPrinter: Printer = {
-  columns: [
-    NAME,
-    col('Desired', DOCS.ReplicaSetSpec.replicas, 'integer'),
-    col('Current', DOCS.ReplicaSetStatus.replicas, 'integer'),
-    col('Ready', DOCS.ReplicaSetStatus.readyReplicas, 'integer'),
-    AGE,
-    CONTAINERS,
-    IMAGES,
-    wide('Selector', DOCS.ReplicaSetSpec.selector),
-  ],
-  rows(o: Obj, now) {
-    const [names, images] = containerCells(o.spec?.template?.spec);
-    return [
-      [
-        o.metadata.name,
-        replicas(o),
-        int(o.status?.replicas),
-        int(o.status?.readyReplicas),
-        since(o.metadata.creationTimestamp, now),
-        names,
-        images,
-        formatLabelSelector(o.spec?.selector),
-      ],
-    ];
-  },
-};
+export const replicationControllerPrinter = replicasPrinter(DOCS.ReplicationControllerSpec, DOCS.ReplicationControllerStatus, formatLabels);
+
+export const replicaSetPrinter = replicasPrinter(DOCS.ReplicaSetSpec, DOCS.ReplicaSetStatus, formatLabelSelector);
 
 export const deploymentPrinter: Printer = {
   columns: [
