@@ -173,22 +173,40 @@ const S = (n: string, p = 0) => `${n}:string:${p}`;
 const I = (n: string) => `${n}:integer:0`;
 const CREATED = [S('Name'), 'Created At:date:0'];
 const WORKLOAD_WIDE = [S('Containers', 1), S('Images', 1), S('Selector', 1)];
+// columns two resources share (core and events.k8s.io Events, RCs and ReplicaSets, both role bindings)
+const EVENTS = [
+  S('Last Seen'),
+  S('Type'),
+  S('Reason'),
+  S('Object'),
+  S('Subobject', 1),
+  S('Source', 1),
+  S('Message'),
+  S('First Seen', 1),
+  S('Count', 1),
+  S('Name', 1),
+];
+const REPLICAS = [
+  S('Name'),
+  I('Desired'),
+  I('Current'),
+  I('Ready'),
+  S('Age'),
+  ...WORKLOAD_WIDE,
+];
+const ROLE_BINDING = [
+  S('Name'),
+  S('Role'),
+  S('Age'),
+  S('Users', 1),
+  S('Groups', 1),
+  S('ServiceAccounts', 1),
+];
 const EXPECTED: Record<string, string[]> = {
   'bindings.': CREATED,
   'configmaps.': [S('Name'), S('Data'), S('Age')],
   'endpoints.': [S('Name'), S('Endpoints'), S('Age')],
-  'events.': [
-    S('Last Seen'),
-    S('Type'),
-    S('Reason'),
-    S('Object'),
-    S('Subobject', 1),
-    S('Source', 1),
-    S('Message'),
-    S('First Seen', 1),
-    S('Count', 1),
-    S('Name', 1),
-  ],
+  'events.': EVENTS,
   'limitranges.': CREATED,
   'namespaces.': [S('Name'), S('Status'), S('Age')],
   'nodes.': [
@@ -239,14 +257,7 @@ const EXPECTED: Record<string, string[]> = {
     S('Readiness Gates', 1),
   ],
   'podtemplates.': [S('Name'), S('Containers'), S('Images'), S('Pod Labels')],
-  'replicationcontrollers.': [
-    S('Name'),
-    I('Desired'),
-    I('Current'),
-    I('Ready'),
-    S('Age'),
-    ...WORKLOAD_WIDE,
-  ],
+  'replicationcontrollers.': REPLICAS,
   'resourcequotas.': [S('Name'), S('Request'), S('Limit'), S('Age')],
   'secrets.': [S('Name'), S('Type'), S('Data'), S('Age')],
   'serviceaccounts.': [S('Name'), S('Secrets'), S('Age')],
@@ -279,14 +290,7 @@ const EXPECTED: Record<string, string[]> = {
     S('Age'),
     ...WORKLOAD_WIDE,
   ],
-  'replicasets.apps': [
-    S('Name'),
-    I('Desired'),
-    I('Current'),
-    I('Ready'),
-    S('Age'),
-    ...WORKLOAD_WIDE,
-  ],
+  'replicasets.apps': REPLICAS,
   'statefulsets.apps': [S('Name'), S('Ready'), S('Age'), S('Containers', 1), S('Images', 1)],
   'horizontalpodautoscalers.autoscaling': [
     S('Name'),
@@ -323,18 +327,7 @@ const EXPECTED: Record<string, string[]> = {
     S('Endpoints'),
     S('Age'),
   ],
-  'events.events.k8s.io': [
-    S('Last Seen'),
-    S('Type'),
-    S('Reason'),
-    S('Object'),
-    S('Subobject', 1),
-    S('Source', 1),
-    S('Message'),
-    S('First Seen', 1),
-    S('Count', 1),
-    S('Name', 1),
-  ],
+  'events.events.k8s.io': EVENTS,
   'ingressclasses.networking.k8s.io': [S('Name'), S('Controller'), S('Parameters'), S('Age')],
   'ingresses.networking.k8s.io': [
     S('Name'),
@@ -352,23 +345,9 @@ const EXPECTED: Record<string, string[]> = {
     I('Allowed Disruptions'),
     S('Age'),
   ],
-  'clusterrolebindings.rbac.authorization.k8s.io': [
-    S('Name'),
-    S('Role'),
-    S('Age'),
-    S('Users', 1),
-    S('Groups', 1),
-    S('ServiceAccounts', 1),
-  ],
+  'clusterrolebindings.rbac.authorization.k8s.io': ROLE_BINDING,
   'clusterroles.rbac.authorization.k8s.io': CREATED,
-  'rolebindings.rbac.authorization.k8s.io': [
-    S('Name'),
-    S('Role'),
-    S('Age'),
-    S('Users', 1),
-    S('Groups', 1),
-    S('ServiceAccounts', 1),
-  ],
+  'rolebindings.rbac.authorization.k8s.io': ROLE_BINDING,
   'roles.rbac.authorization.k8s.io': CREATED,
   'priorityclasses.scheduling.k8s.io': [
     S('Name'),
