@@ -3,79 +3,39 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { k, kubectl, startServer, type ServerHandle } from './harness.js';
-import { makeNetns, removeNetns } from './netns.js';
+import { k, kubectl, until, type ServerHandle } from './harness.js';
+import { removeContainers, startNodeCluster, type NodeCluster } from './node-harness.js';
 
 const NODE = 'e2e-node';
-
-/** cgroup directories go depth first; their files are the kernel's and go with them */
-function removeCgroupTree(dir: string): void {
-  for (const child of readdirSync(dir, { withFileTypes: true })) if (child.isDirectory()) removeCgroupTree(join(dir, child.name));
-  rmdirSync(dir);
-}
-
-async function until<T>(what: string, fn: () => T | undefined | false, ms = 30_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 function pod(name: string, containers: object[], restartPolicy = 'Always', grace = 2): string {
   return JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name }, spec: { nodeName: NODE, restartPolicy, terminationGracePeriodSeconds: grace, containers } });
 }
 
 describe('node agent runs pods as containers', () => {
+  let c: NodeCluster;
   let s: ServerHandle;
-  let netns: string;
-  const cgroupParent = `/skiff-e2e-${process.pid}`;
   const runcRoot = () => join(s.dataDir, 'agent/runtime/runc');
-  const runcList = () => execFileSync('runc', ['--root', runcRoot(), 'list', '-q'], { encoding: 'utf8' }).split('\n').filter(Boolean);
   const status = (name: string) => JSON.parse(k(s, ['get', 'pod', name, '-o', 'json'])).status;
 
+  /** A separate `skiff agent` process in the node's network namespace, next to the server. */
+  const spawnAgent = (name: string, dataDir: string, kubeletPort: number, env: Record<string, string> = {}) => {
+    const p = spawn('nsenter', [`--net=/var/run/netns/${c.netns}`, process.execPath, '--import', 'tsx', join(process.cwd(), 'src/cli/main.ts'), 'agent', '--kubeconfig', s.kubeconfig, '--node-name', name, '--data-dir', dataDir, '--cgroup-parent', c.cgroupParent, '--kubelet-port', String(kubeletPort), '--cni-bridge', `cni-${name}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    let out = '';
+    p.stdout!.on('data', (d) => (out += d));
+    p.stderr!.on('data', (d) => (out += d));
+    return { p, ready: until(`${name} agent ready`, () => out.includes('skiff agent ready')) };
+  };
+
   before(async () => {
-    netns = makeNetns('skiff-e2e');
-    s = await startServer({ netns, command: 'up', args: ['--node-name', NODE, '--cgroup-parent', cgroupParent], env: { SKIFF_NODE_GRACE_SECONDS: '5', SKIFF_NODE_LEASE_RENEW_MS: '1000' } });
+    c = await startNodeCluster('agent-pods', { nodeName: NODE, env: { SKIFF_NODE_GRACE_SECONDS: '5', SKIFF_NODE_LEASE_RENEW_MS: '1000' } });
+    s = c.s;
   });
 
-  after(async () => {
-    if (s) {
-      kubectl(s, ['delete', 'pods', '--all', '--grace-period=1', '--timeout=30s']);
-      await s.stop();
-      // anything left behind by a failed test: containers, mounts, cgroups, all ours
-      for (const id of existsSync(runcRoot()) ? runcList() : []) execFileSync('runc', ['--root', runcRoot(), 'delete', '--force', id]);
-      const containers = join(s.dataDir, 'agent/runtime/containers');
-      for (const c of existsSync(containers) ? readdirSync(containers) : []) {
-        try {
-          execFileSync('umount', [join(containers, c, 'bundle/rootfs')]);
-        } catch {
-          // not mounted
-        }
-      }
-      s.cleanup();
-    }
-    removeNetns(netns);
-    // the test's own cgroup parent, on every hierarchy; exiting monitors may hold a pod cgroup for a moment
-    for (let attempt = 0; attempt < 20; attempt++) {
-      let left = 0;
-      for (const tree of readdirSync('/sys/fs/cgroup')) {
-        const dir = join('/sys/fs/cgroup', tree, cgroupParent);
-        if (!existsSync(dir)) continue;
-        try {
-          removeCgroupTree(dir);
-        } catch {
-          left++;
-        }
-      }
-      if (left === 0) break;
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  });
+  // anything left behind by a failed test too: containers, mounts, cgroups, the namespace
+  after(() => c?.stop());
 
   test('the node registers Ready with capacity and a lease', async () => {
     // the 5 s node grace of this file can mark a node starting on a loaded machine
@@ -132,7 +92,7 @@ describe('node agent runs pods as containers', () => {
     assert.notEqual(bad.code, 0);
     assert.match(bad.stderr, /a container name must be specified for pod web, choose one of: \[main crash\]/);
     const follow = await new Promise<string>((resolve) => {
-      const p = spawn('nsenter', [`--net=/var/run/netns/${netns}`, 'kubectl', 'logs', '-f', 'talker', '--tail=1'], { env: { ...process.env, KUBECONFIG: s.kubeconfig } });
+      const p = spawn('nsenter', [`--net=/var/run/netns/${c.netns}`, 'kubectl', 'logs', '-f', 'talker', '--tail=1'], { env: { ...process.env, KUBECONFIG: s.kubeconfig } });
       let out = '';
       p.stdout.on('data', (d) => {
         out += d;
@@ -445,13 +405,7 @@ describe('node agent runs pods as containers', () => {
   test('a separate agent process: pods keep running across an agent restart and are adopted, not restarted', async () => {
     // a second node, as its own `skiff agent` process next to the server
     const dataDir = join(s.dataDir, 'second');
-    const startAgent = () => {
-      const p = spawn('nsenter', [`--net=/var/run/netns/${netns}`, process.execPath, '--import', 'tsx', join(process.cwd(), 'src/cli/main.ts'), 'agent', '--kubeconfig', s.kubeconfig, '--node-name', 'second', '--data-dir', dataDir, '--cgroup-parent', cgroupParent, '--kubelet-port', '10251', '--cni-bridge', 'cni-second'], { stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      p.stdout!.on('data', (d) => (out += d));
-      p.stderr!.on('data', (d) => (out += d));
-      return { p, ready: until('agent ready', () => out.includes('skiff agent ready')), output: () => out };
-    };
+    const startAgent = () => spawnAgent('second', dataDir, 10251);
     let agent = startAgent();
     await agent.ready;
     try {
@@ -474,21 +428,15 @@ describe('node agent runs pods as containers', () => {
     } finally {
       agent.p.kill('SIGTERM');
       await new Promise((r) => agent.p.once('exit', r));
-      for (const id of execFileSync('runc', ['--root', join(dataDir, 'agent/runtime/runc'), 'list', '-q'], { encoding: 'utf8' }).split('\n').filter(Boolean)) {
-        execFileSync('runc', ['--root', join(dataDir, 'agent/runtime/runc'), 'delete', '--force', id]);
-      }
+      removeContainers(dataDir);
     }
   });
 
   test('a node that stops renewing its lease is tainted and its pods are recreated elsewhere', async () => {
     const dataDir = join(s.dataDir, 'third');
-    const agent = spawn('nsenter', [`--net=/var/run/netns/${netns}`, process.execPath, '--import', 'tsx', join(process.cwd(), 'src/cli/main.ts'), 'agent', '--kubeconfig', s.kubeconfig, '--node-name', 'third', '--data-dir', dataDir, '--cgroup-parent', cgroupParent, '--kubelet-port', '10252', '--cni-bridge', 'cni-third'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SKIFF_NODE_LEASE_RENEW_MS: '1000' } });
-    let out = '';
-    agent.stdout!.on('data', (d) => (out += d));
-    agent.stderr!.on('data', (d) => (out += d));
-    const root = join(dataDir, 'agent/runtime/runc');
+    const { p: agent, ready } = spawnAgent('third', dataDir, 10252, { SKIFF_NODE_LEASE_RENEW_MS: '1000' });
     try {
-      await until('third agent ready', () => out.includes('skiff agent ready'));
+      await ready;
       k(s, ['label', 'node', 'third', 'pool=workers']);
       k(s, ['apply', '-f', '-'], JSON.stringify({
         apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'moving' },
@@ -512,21 +460,13 @@ describe('node agent runs pods as containers', () => {
       kubectl(s, ['delete', 'pods', '-l', 'app=moving', '--grace-period=0', '--force']);
       kubectl(s, ['label', 'node', NODE, 'pool-']);
       kubectl(s, ['delete', 'node', 'third']);
-      if (existsSync(root)) for (const id of execFileSync('runc', ['--root', root, 'list', '-q'], { encoding: 'utf8' }).split('\n').filter(Boolean)) execFileSync('runc', ['--root', root, 'delete', '--force', id]);
-      const containers = join(dataDir, 'agent/runtime/containers');
-      for (const c of existsSync(containers) ? readdirSync(containers) : []) {
-        try {
-          execFileSync('umount', [join(containers, c, 'bundle/rootfs')]);
-        } catch {
-          // not mounted
-        }
-      }
+      removeContainers(dataDir);
     }
   });
 
   test('deleting a pod stops its containers within the grace period and removes everything', async () => {
     const uid: string = JSON.parse(k(s, ['get', 'pod', 'web', '-o', 'json'])).metadata.uid;
-    assert.ok(runcList().some((id) => id.startsWith(uid.slice(0, 13))), 'web has containers before');
+    assert.ok(c.runcList().some((id) => id.startsWith(uid.slice(0, 13))), 'web has containers before');
     const t0 = Date.now();
     k(s, ['delete', 'pod', 'web', '--grace-period=2', '--timeout=100s']);
     const took = Date.now() - t0;
@@ -534,7 +474,7 @@ describe('node agent runs pods as containers', () => {
     // was honoured (the margin absorbs teardown on a loaded machine)
     assert.ok(took < 60_000, `deletion took ${took} ms`);
     assert.equal(kubectl(s, ['get', 'pod', 'web']).code, 1);
-    assert.deepEqual(runcList().filter((id) => id.startsWith(uid.slice(0, 13)) || id === `pod-${uid}`), [], 'no container of web is left');
-    assert.ok(!existsSync(`/sys/fs/cgroup/memory${cgroupParent}/pod${uid}`), 'its cgroup is gone');
+    assert.deepEqual(c.runcList().filter((id) => id.startsWith(uid.slice(0, 13)) || id === `pod-${uid}`), [], 'no container of web is left');
+    assert.ok(!existsSync(`/sys/fs/cgroup/memory${c.cgroupParent}/pod${uid}`), 'its cgroup is gone');
   });
 });
