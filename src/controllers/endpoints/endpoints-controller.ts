@@ -5,9 +5,8 @@
 import type { KubeObject } from '../../api/object.js';
 import { selectorOf, serviceEndpoints, targetRef, type PodEndpoint } from '../../api/kinds/service-endpoints.js';
 import { keyOf, type Informer } from '../../client/informer.js';
-import { QueueController } from '../../client/queue-controller.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { onServiceOrSelectedPodChange } from '../service-pod-events.js';
+import { ServicePodsController } from '../service-pods-controller.js';
 
 export const ENDPOINTS: ResourceRef = { group: '', version: 'v1', plural: 'endpoints', namespaced: true };
 const MAX_ADDRESSES = 1000;
@@ -46,16 +45,9 @@ export function subsetsFor(endpoints: PodEndpoint[]): { subsets: Obj[]; truncate
   return { subsets, truncated };
 }
 
-export class EndpointsController extends QueueController {
-  constructor(
-    private readonly client: RestClient,
-    private readonly services: Informer,
-    private readonly pods: Informer,
-    private readonly endpoints: Informer,
-    log: (msg: string, extra?: Record<string, unknown>) => void,
-  ) {
-    super({ failed: 'endpoints sync failed', keyField: 'service', workers: 2, baseDelayMs: 20, maxDelayMs: 30_000, log });
-    onServiceOrSelectedPodChange(services, pods, this.enqueue);
+export class EndpointsController extends ServicePodsController {
+  constructor(client: RestClient, services: Informer, pods: Informer, private readonly endpoints: Informer, log: (msg: string, extra?: Record<string, unknown>) => void) {
+    super(client, services, pods, { failed: 'endpoints sync failed', keyField: 'service', workers: 2, baseDelayMs: 20, maxDelayMs: 30_000, log });
     // Endpoints deleted by hand come back while their Service lives
     endpoints.addHandlers({ onDelete: (e) => services.get(keyOf(e)) && this.queue.add(keyOf(e)) });
   }

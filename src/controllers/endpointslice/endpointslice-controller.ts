@@ -6,9 +6,8 @@
 import type { KubeObject } from '../../api/object.js';
 import { selectorOf, serviceEndpoints } from '../../api/kinds/service-endpoints.js';
 import type { Informer } from '../../client/informer.js';
-import { QueueController } from '../../client/queue-controller.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
-import { onServiceOrSelectedPodChange } from '../service-pod-events.js';
+import { ServicePodsController } from '../service-pods-controller.js';
 import { desiredContents, MANAGED_BY, MANAGED_BY_LABEL, planSlices, SERVICE_NAME_LABEL } from './slice-plan.js';
 import { WrittenSlices } from './written-slices.js';
 
@@ -17,18 +16,11 @@ export const ENDPOINTSLICES: ResourceRef = { group: 'discovery.k8s.io', version:
 
 type Obj = Record<string, any>;
 
-export class EndpointSliceController extends QueueController {
+export class EndpointSliceController extends ServicePodsController {
   private readonly written = new WrittenSlices();
 
-  constructor(
-    private readonly client: RestClient,
-    private readonly services: Informer,
-    private readonly pods: Informer,
-    private readonly slices: Informer,
-    log: (msg: string, extra?: Record<string, unknown>) => void,
-  ) {
-    super({ failed: 'endpointslice sync failed', keyField: 'service', workers: 2, baseDelayMs: 20, maxDelayMs: 30_000, log });
-    onServiceOrSelectedPodChange(services, pods, this.enqueue);
+  constructor(client: RestClient, services: Informer, pods: Informer, private readonly slices: Informer, log: (msg: string, extra?: Record<string, unknown>) => void) {
+    super(client, services, pods, { failed: 'endpointslice sync failed', keyField: 'service', workers: 2, baseDelayMs: 20, maxDelayMs: 30_000, log });
     // a slice of ours changed or vanished behind our back: put it right
     const onSlice = (s: KubeObject) => {
       const svc = s.metadata.labels?.[SERVICE_NAME_LABEL];
