@@ -4,14 +4,15 @@
 // requests. Measures pods/s from the first create to the last bind, and the
 // create->bound latency from the pod watch (ADDED to the first event with a node).
 // Run: node --import tsx bench/scheduler-throughput.ts [--nodes 1000,5000] [--pods 10000] [--concurrency 64] [--cycles-only | --creates-only]
-//      SKIFF_USE_DIST=1 uses the compiled build; SKIFF_CPU_PROF=DIR profiles the server (node --cpu-prof).
+//      SKIFF_USE_DIST=1 uses the compiled build, SKIFF_DIST=DIR another one (A/B); SKIFF_CPU_PROF=DIR profiles the server (node --cpu-prof).
+//      --timeline prints, every second, pods created and bound and the CPU the server and this bench used.
 // Also prints the server's CPU time over the pod phase (its main thread, and all its
 // threads) per pod: on a shared machine pods/s moves with the load, CPU per pod much less,
 // and 1000 / (main-thread ms per pod) is the server's ceiling with a core of its own.
 import { spawn } from 'node:child_process';
 import https from 'node:https';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { ALL_CONTROLLERS } from '../src/controllers/manager.js';
@@ -28,6 +29,8 @@ const { values } = parseArgs({
     'cycles-only': { type: 'boolean', default: false },
     // the same creates with no scheduler running: the API's own ceiling, for comparison
     'creates-only': { type: 'boolean', default: false },
+    // every second: pods created and bound so far, server main/all-thread and bench CPU in that second
+    timeline: { type: 'boolean', default: false },
   },
 });
 const podCount = Number(values.pods);
@@ -81,7 +84,8 @@ async function startProfiled(args: string[], dir: string) {
   const dataDir = mkdtempSync(join(tmpdir(), 'skiff-bench-'));
   const port = await freePort();
   // the compiled build with SKIFF_USE_DIST, as startServer: its profile has the real line numbers
-  const entry = process.env.SKIFF_USE_DIST ? ['dist/src/cli/main.js'] : ['--import', 'tsx', 'src/cli/main.ts'];
+  const dist = process.env.SKIFF_DIST ?? (process.env.SKIFF_USE_DIST ? 'dist' : undefined);
+  const entry = dist ? [join(dist, 'src/cli/main.js')] : ['--import', 'tsx', 'src/cli/main.ts'];
   const proc = spawn(process.execPath, ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...entry, 'server', '--data-dir', dataDir, '--port', String(port), ...args], { cwd: new URL('../', import.meta.url).pathname, stdio: ['ignore', 'pipe', 'pipe'] });
   await new Promise<void>((resolve) => proc.stdout!.on('data', (d) => String(d).includes('skiff server ready') && resolve()));
   const exited = new Promise((r) => proc.once('exit', r));
@@ -184,10 +188,24 @@ async function run(nodeCount: number): Promise<void> {
     const spec = { containers: [{ name: 'c', image: 'busybox', resources: { requests: { cpu: '100m', memory: '64Mi' } } }] };
     t = performance.now();
     const cpu0 = serverCpu(s.proc.pid);
+    const bench0 = process.cpuUsage();
     let createdAt = 0;
+    let created = 0;
+    let last = { cpu: cpu0, bench: bench0 };
+    const ticker = values.timeline
+      ? setInterval(() => {
+          const cpu = serverCpu(s.proc.pid);
+          const bench = process.cpuUsage();
+          const ms = (a: number, b: number) => ((a - b) * 1000).toFixed(0).padStart(4);
+          const benchMs = ((bench.user + bench.system - last.bench.user - last.bench.system) / 1000).toFixed(0).padStart(4);
+          console.log(`   t=${((performance.now() - t) / 1000).toFixed(0).padStart(2)}s created ${String(created).padStart(5)} bound ${String(bound.size).padStart(5)}  CPU ms/s: server main ${ms(cpu.main, last.cpu.main)} all ${ms(cpu.all, last.cpu.all)}, bench ${benchMs}  load ${loadavg()[0].toFixed(2)}`);
+          last = { cpu, bench };
+        }, 1000)
+      : undefined;
     await pool(podCount, concurrency, async (i) => {
       const r = await c.request('POST', '/api/v1/namespaces/default/pods', { apiVersion: 'v1', kind: 'Pod', metadata: { name: `pod-${i}` }, spec });
       if (r.code !== 201) throw new Error(`pod create ${r.code} ${r.body}`);
+      created++;
     });
     createdAt = performance.now();
     const cpuLine = () => {
@@ -197,6 +215,7 @@ async function run(nodeCount: number): Promise<void> {
       return `   server CPU per pod: main thread ${main.toFixed(0)}us (a ${(1e6 / main).toFixed(0)} pods/s ceiling), all threads ${all.toFixed(0)}us`;
     };
     if (createsOnly) {
+      clearInterval(ticker);
       console.log(`   no scheduler: ${podCount} pods created in ${((createdAt - t) / 1000).toFixed(1)}s (${(podCount / ((createdAt - t) / 1000)).toFixed(0)} creates/s)`);
       console.log(cpuLine());
       await stop();
@@ -207,7 +226,9 @@ async function run(nodeCount: number): Promise<void> {
     await allBound;
     clearTimeout(timeout);
     const end = performance.now();
+    clearInterval(ticker);
     const cpuAtEnd = cpuLine();
+    const benchCpu = process.cpuUsage(bench0);
     const rssAtEnd = serverRss(s.proc.pid);
     await stop();
     if (bound.size < podCount) {
@@ -220,7 +241,7 @@ async function run(nodeCount: number): Promise<void> {
     console.log(`   ${podCount} pods created in ${createS.toFixed(1)}s (${(podCount / createS).toFixed(0)} creates/s, ${concurrency} concurrent keep-alive requests)`);
     console.log(`   ${bound.size}/${podCount} bound in ${totalS.toFixed(1)}s from the first create: ${(bound.size / totalS).toFixed(0)} pods/s`);
     if (rewatches) console.log(`   (the bench's pod watch fell behind and was ended by the server ${rewatches} time(s); it resumed from its last resourceVersion)`);
-    console.log(cpuAtEnd);
+    console.log(`${cpuAtEnd}; this bench process ${((benchCpu.user + benchCpu.system) / podCount).toFixed(0)}us`);
     console.log(`   create->bound latency p50=${percentile(lat, 50).toFixed(0)}ms p99=${percentile(lat, 99).toFixed(0)}ms max=${lat.at(-1)?.toFixed(0)}ms`);
     console.log(`   ${rssAtEnd}`);
     c.agent.destroy();

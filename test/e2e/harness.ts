@@ -47,8 +47,9 @@ export interface StartOptions {
 export async function startServer(opts: StartOptions = {}): Promise<ServerHandle> {
   const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'skiff-e2e-'));
   const port = opts.port ?? (await freePort());
-  // SKIFF_USE_DIST=1 runs the compiled build (benchmarks: no tsx loader in the figures)
-  const entry = process.env.SKIFF_USE_DIST ? [join(ROOT, 'dist/src/cli/main.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
+  // SKIFF_USE_DIST=1 runs the compiled build (benchmarks: no tsx loader in the figures), SKIFF_DIST=DIR another build (A/B)
+  const dist = process.env.SKIFF_DIST ?? (process.env.SKIFF_USE_DIST ? join(ROOT, 'dist') : undefined);
+  const entry = dist ? [join(dist, 'src/cli/main.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
   const argv = [process.execPath, ...entry, opts.command ?? 'server', '--data-dir', dataDir, '--port', String(port), ...(opts.args ?? [])];
   // nsenter switches only the network namespace: `ip netns exec` would remount /sys and hide the cgroup mounts
   if (opts.netns) argv.unshift('nsenter', `--net=/var/run/netns/${opts.netns}`);
