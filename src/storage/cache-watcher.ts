@@ -87,6 +87,10 @@ export class CacheWatcher implements Watch {
     this.wake();
   }
 
+  takeReady(): WatchEvent | undefined {
+    return this.take();
+  }
+
   [Symbol.asyncIterator](): AsyncIterator<WatchEvent> {
     return {
       next: () => {

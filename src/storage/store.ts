@@ -84,6 +84,8 @@ export interface WatchOptions {
 export interface Watch {
   /** Events in revision order. Ends when stop() is called or the store closes. */
   [Symbol.asyncIterator](): AsyncIterator<WatchEvent>;
+  /** The next event if one is queued now (no waiting), for writers that send what is ready in one go. */
+  takeReady?(): WatchEvent | undefined;
   stop(): void;
 }
 

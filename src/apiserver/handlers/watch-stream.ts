@@ -36,11 +36,14 @@ export async function streamWatch(req: IncomingMessage, res: ServerResponse, wat
   timer.unref();
   req.on('close', stop);
   res.on('close', stop);
+  const frames: Buffer[] = [];
   try {
     for await (const ev of watch) {
       if (closed) break;
-      const frame = encode(ev, opts);
-      if (!res.write(frame)) {
+      encodeReady(ev, watch, opts, frames);
+      const ok = res.write(frames.length === 1 ? frames[0] : Buffer.concat(frames));
+      frames.length = 0;
+      if (!ok) {
         // back-pressure: wait for the socket instead of buffering without bound
         await new Promise<void>((resolve) => {
           const done = () => {
@@ -55,12 +58,34 @@ export async function streamWatch(req: IncomingMessage, res: ServerResponse, wat
     }
   } catch (e) {
     if (!closed) {
+      // the events encoded before the failure still go out ahead of the ERROR
+      if (frames.length) res.write(Buffer.concat(frames));
       res.write(JSON.stringify({ type: 'ERROR', object: statusOf(e) }) + '\n');
     }
   } finally {
     clearTimeout(timer);
     stop();
     if (!res.writableEnded) res.end();
+  }
+}
+
+// Most bytes handed to the socket in one write (initial events can be many).
+const MAX_WRITE_BYTES = 1 << 20;
+
+/**
+ * Adds to `frames` the encoding of `ev` and of every event already queued behind it:
+ * waiting for 'drain' after each 16 KiB let a busy server's watchers fall a thousand
+ * events behind and be ended, even clients that read at once (the server's own
+ * informers among them).
+ */
+function encodeReady(ev: WatchEvent, watch: Watch, opts: WatchStreamOptions, frames: Buffer[]): void {
+  let bytes = 0;
+  let next: WatchEvent | undefined = ev;
+  while (next) {
+    const frame = encode(next, opts);
+    frames.push(frame);
+    bytes += frame.length;
+    next = bytes < MAX_WRITE_BYTES ? watch.takeReady?.() : undefined;
   }
 }
 
