@@ -33,9 +33,13 @@ export class RestClient {
   private readonly watchAgent: https.Agent;
   private readonly url: URL;
 
-  constructor(readonly config: ClientConfig) {
+  /** maxSockets: requests in flight at once (default 32); more wait for a free connection */
+  constructor(
+    readonly config: ClientConfig,
+    opts: { maxSockets?: number } = {},
+  ) {
     this.url = new URL(config.server);
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: 32, ca: config.ca, cert: config.cert, key: config.key });
+    this.agent = new https.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 32, ca: config.ca, cert: config.cert, key: config.key });
     this.watchAgent = new https.Agent({ keepAlive: false, ca: config.ca, cert: config.cert, key: config.key });
   }
 

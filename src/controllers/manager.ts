@@ -105,7 +105,9 @@ export interface RunningControllers {
 export async function startControllers(opts: ControllerManagerOptions): Promise<RunningControllers> {
   const log = opts.log ?? (() => {});
   const enabled = new Set(opts.enabled ?? ALL_CONTROLLERS);
-  const client = new RestClient(loadKubeconfig(opts.kubeconfig));
+  // 64 connections: the scheduler keeps 64 bindings in flight (MAX_BINDING), which a pool
+  // of 32 halved; more bindings per storage commit, so it keeps up with a burst of creates
+  const client = new RestClient(loadKubeconfig(opts.kubeconfig), { maxSockets: 64 });
   const factory = new SharedInformerFactory(client, (e) => log('informer error', { error: String(e) }));
   const controllers: Controller[] = [];
   for (const name of ALL_CONTROLLERS) if (enabled.has(name)) controllers.push(await CONTROLLERS[name]({ client, factory, log, opts }));
