@@ -1,6 +1,7 @@
 // The kubelet: watches the pods bound to this node, runs one PodWorker per pod
 // through a work queue, writes pod status back, and finishes deletions.
 import type { KubeObject } from '../api/object.js';
+import { isTerminalPod } from '../api/kinds/pod-phase.js';
 import { Informer, keyOf } from '../client/informer.js';
 import type { ResourceRef, RestClient } from '../client/rest-client.js';
 import { runWorkers, WorkQueue } from '../client/workqueue.js';
@@ -14,6 +15,7 @@ import type { NodeDns } from './dns-config.js';
 import type { PodContainers } from './stats-provider.js';
 import { ServiceAccountTokenManager } from './token-manager.js';
 import type { ServiceLister } from './service-env.js';
+import { traceEnd, traceMark } from './pod-start-trace.js';
 
 /** A pod as the eviction manager sees it: its key, object, pod cgroup and containers. */
 export interface ActivePod {
@@ -30,6 +32,11 @@ const PODS: ResourceRef = { group: '', version: 'v1', plural: 'pods', namespaced
  * agent kept about 10 MB more RSS, so 4.
  */
 const POD_WORKERS = 4;
+/**
+ * While pods wait for their first start, the periodic re-check of running pods waits
+ * too (it would queue every pod ahead of them), but never more than this many periods.
+ */
+const MAX_DEFERRED_RESYNCS = 5;
 
 export interface KubeletOptions {
   nodeName: string;
@@ -60,6 +67,11 @@ export class Kubelet {
   /** evictions asked for by the eviction manager, run by the pod's next sync */
   private readonly evictions = new Map<string, { graceSeconds: number; reason: string; message: string; conditions: Array<Record<string, unknown>>; resolve: (done: boolean) => void }>();
   private resync?: NodeJS.Timeout;
+  /** pods seen but not yet synced once: their first start goes before the periodic re-checks */
+  private readonly starting = new Set<string>();
+  private deferredResyncs = 0;
+  /** the resourceVersion of each pod's last status write: its own watch event needs no sync */
+  private readonly written = new Map<string, string>();
   private readonly recorder: EventRecorder;
   private running?: Promise<void[]>;
 
@@ -73,7 +85,20 @@ export class Kubelet {
     this.recorder = new EventRecorder(client, { component: 'kubelet', host: opts.nodeName }, (e) => log('event not recorded', { error: String(e) }));
     this.informer = new Informer(client, PODS, { fieldSelector: `spec.nodeName=${opts.nodeName}`, onError: (e) => log('pod watch failed', { error: String(e) }) });
     const enqueue = (p: KubeObject) => this.queue.add(keyOf(p));
-    this.informer.addHandlers({ onAdd: enqueue, onUpdate: (_o, n) => enqueue(n), onDelete: enqueue });
+    this.informer.addHandlers({
+      onAdd: (p) => {
+        const key = keyOf(p);
+        traceMark(key, 'event');
+        if (!this.workers.has(key)) this.starting.add(key);
+        enqueue(p);
+      },
+      onUpdate: (_o, n) => {
+        // the status this kubelet just wrote, coming back: nothing new to act on
+        if (n.metadata.resourceVersion && this.written.get(keyOf(n)) === n.metadata.resourceVersion) return;
+        enqueue(n);
+      },
+      onDelete: enqueue,
+    });
   }
 
   async start(): Promise<void> {
@@ -82,6 +107,11 @@ export class Kubelet {
     await this.removeOrphans();
     this.running = runWorkers(this.queue, POD_WORKERS, (k) => this.sync(k), (k, e) => this.log('pod sync failed', { pod: k, error: String(e) }));
     this.resync = setInterval(() => {
+      if (this.starting.size > 0 && this.deferredResyncs < MAX_DEFERRED_RESYNCS) {
+        this.deferredResyncs++;
+        return;
+      }
+      this.deferredResyncs = 0;
       for (const k of this.workers.keys()) this.queue.add(k);
     }, this.opts.resyncMs ?? 1000);
   }
@@ -179,8 +209,7 @@ export class Kubelet {
     const out: ActivePod[] = [];
     for (const [key, w] of this.workers) {
       const pod = w.current;
-      const phase = (pod.status as { phase?: string } | undefined)?.phase;
-      if (pod.metadata.deletionTimestamp || phase === 'Succeeded' || phase === 'Failed' || w.isEvicted) continue;
+      if (pod.metadata.deletionTimestamp || isTerminalPod(pod) || w.isEvicted) continue;
       out.push({ key, pod, cgroup: `${this.opts.cgroupParent}/pod${pod.metadata.uid}`, containers: [...w.state.containers].map(([name, r]) => ({ name, id: r.id })) });
     }
     return out;
@@ -237,7 +266,7 @@ export class Kubelet {
    */
   private async rejected(pod: KubeObject): Promise<boolean> {
     const status = (pod.status ?? {}) as { phase?: string; startTime?: string };
-    if (pod.metadata.deletionTimestamp || status.startTime || status.phase === 'Succeeded' || status.phase === 'Failed') return false;
+    if (pod.metadata.deletionTimestamp || status.startTime || isTerminalPod(pod)) return false;
     const why = this.opts.admit?.(pod);
     if (!why) return false;
     this.recorder.event({ ...pod, apiVersion: 'v1', kind: 'Pod' }, 'Warning', 'Evicted', why);
@@ -251,6 +280,15 @@ export class Kubelet {
   }
 
   private async sync(key: string): Promise<void> {
+    traceMark(key, 'dequeue');
+    try {
+      await this.syncPod(key);
+    } finally {
+      this.starting.delete(key);
+    }
+  }
+
+  private async syncPod(key: string): Promise<void> {
     await this.runEviction(key);
     const pod = this.informer.get(key);
     let worker = this.workers.get(key);
@@ -260,6 +298,7 @@ export class Kubelet {
         await worker.stopAll(0);
         this.workers.delete(key);
       }
+      this.written.delete(key);
       return;
     }
     if (worker && worker.current.metadata.uid !== pod.metadata.uid) {
@@ -284,10 +323,14 @@ export class Kubelet {
       return;
     }
     const status = await worker.sync();
+    traceMark(key, 'status');
     if (sameStatus(status, pod.status as Record<string, unknown>)) return;
     const next = { ...pod, status };
     try {
-      await this.client.update(PODS, next, 'status');
+      const saved = await this.client.update(PODS, next, 'status');
+      if (saved.metadata.resourceVersion) this.written.set(key, saved.metadata.resourceVersion);
+      traceMark(key, 'written');
+      if (status.phase === 'Running') traceEnd(key);
     } catch (e) {
       if ((e as { code?: number }).code === 409) this.queue.add(key);
       else if ((e as { code?: number }).code !== 404) throw e;

@@ -3,6 +3,7 @@
 // and the status written back. sync() is idempotent and called again whenever
 // the pod or its containers change.
 import { metaTime, type KubeObject } from '../api/object.js';
+import { isTerminalPhase } from '../api/kinds/pod-phase.js';
 import { RuntimeHandlerError, TargetNotRunningError, type ContainerStatus, type Runtime } from '../runtime/runtime.js';
 import { containerSeccomp, SeccompConfigError } from './seccomp.js';
 import { podRuntimeHandler, RuntimeClassError, type RuntimeClassGetter } from './runtime-class.js';
@@ -22,6 +23,7 @@ import { hostPortMappings } from './host-ports.js';
 import { runPostStart, stopWithPreStop, type HookContext } from './lifecycle-hooks.js';
 import { podResolvConfText, type NodeDns } from './dns-config.js';
 import { containerFieldPath, ephemeralContainers, ephemeralStatus, ephemeralTarget } from './ephemeral-containers.js';
+import { traceMark } from './pod-start-trace.js';
 
 type Obj = Record<string, any>;
 
@@ -86,6 +88,12 @@ export class PodWorker {
   private evictedStatus?: Obj;
   private evicting = false;
   private removed = false;
+  /**
+   * The sandbox's network being set up (CNI ADD) during a sync: containers are created
+   * meanwhile and only started once it is done; undefined outside sync().
+   */
+  private networkReady?: Promise<void>;
+  private volumesSetUp?: Promise<unknown>;
 
   constructor(
     private pod: KubeObject,
@@ -112,6 +120,10 @@ export class PodWorker {
     return this.pod;
   }
 
+  private get key(): string {
+    return `${this.pod.metadata.namespace}/${this.pod.metadata.name}`;
+  }
+
   private get cgroupParent(): string {
     return `${this.opts.cgroupParent}/pod${this.pod.metadata.uid}`;
   }
@@ -123,13 +135,19 @@ export class PodWorker {
     const phase = (pod.status as Obj | undefined)?.phase;
     if (this.evictedStatus) return this.evictedStatus;
     if (this.evicting) return (pod.status ?? {}) as Obj;
-    if (phase === 'Succeeded' || phase === 'Failed') {
+    if (isTerminalPhase(phase)) {
       // an evicted pod's containers are gone (after an agent restart too): its status stays as written
       if ((pod.status as Obj).reason === 'Evicted') return pod.status as Obj;
       await this.stopAll(0, false);
       // a terminal phase never changes, whatever the restart policy would make of the containers
       return { ...(await this.status()), phase };
     }
+    // volumes (a service account token request among them) need nothing of the sandbox: made while it is;
+    // a sync given up before it awaited them leaves them running, and two never write the same files at once
+    await this.volumesSetUp?.catch(() => {});
+    const volumes = setUpVolumes(this.opts.rootDir, pod, this.opts.get, this.opts.serviceAccountToken);
+    this.volumesSetUp = volumes;
+    volumes.catch(() => {}); // awaited below
     let runtimeHandler: string | undefined;
     try {
       runtimeHandler = await podRuntimeHandler(pod, this.opts.runtimeClass);
@@ -145,10 +163,24 @@ export class PodWorker {
       return this.sandboxFailed(e.message);
     }
     if (!sandbox.running) throw new Error('pod sandbox is not running');
+    traceMark(this.key, 'sandbox');
     this.sandboxPid = sandbox.pid;
-    await this.setUpNetwork(spec, sandbox.pid!);
+    this.networkReady = this.setUpNetwork(spec, sandbox.pid!);
+    this.networkReady.catch(() => {}); // awaited before any container starts and before the status
     try {
-      this.volumeDirs = await setUpVolumes(this.opts.rootDir, pod, this.opts.get, this.opts.serviceAccountToken);
+      return await this.syncContainers(pod, spec, volumes);
+    } finally {
+      // a failed network setup fails the sync, whatever else happened
+      const network = this.networkReady;
+      this.networkReady = undefined;
+      await network;
+    }
+  }
+
+  /** Volumes, hosts files and containers in a running sandbox whose network may still be in the making. */
+  private async syncContainers(pod: KubeObject, spec: Obj, volumes: Promise<Map<string, string>>): Promise<Obj> {
+    try {
+      this.volumeDirs = await volumes;
     } catch (e) {
       if (!(e instanceof MissingVolumeSource)) throw e;
       // upstream reports FailedMount and keeps the containers waiting
@@ -159,6 +191,7 @@ export class PodWorker {
       return this.status();
     }
     this.writeHosts(pod);
+    traceMark(this.key, 'volumes');
 
     // init containers: one at a time, each to success
     for (const c of (spec.initContainers ?? []) as Obj[]) {
@@ -196,6 +229,12 @@ export class PodWorker {
   private async ensureContainer(c: Obj, policy: string, pidNamespaceOf?: string): Promise<ContainerStatus | undefined> {
     let rec = this.state.containers.get(c.name) ?? (await this.adopt(c.name));
     let st = rec ? await this.runtime.containerStatus(rec.id) : undefined;
+    if (rec && st?.state === 'created') {
+      // created but never started (its start failed, or the agent stopped in between): made again,
+      // as it may sit in the namespaces of a sandbox since replaced
+      await this.runtime.removeContainer(rec.id);
+      st = undefined;
+    }
     if (rec && st?.state === 'exited') {
       const failed = (st.exitCode ?? 0) !== 0;
       const restart = policy === 'Always' || (policy === 'OnFailure' && failed);
@@ -233,6 +272,7 @@ export class PodWorker {
       return undefined;
     }
     const image = found.image;
+    traceMark(this.key, 'image');
     this.imageIDs.set(c.name, image.imageID);
     let resolvedEnv: string[];
     try {
@@ -299,8 +339,22 @@ export class PodWorker {
       tty: c.tty === true,
     }).then(() => undefined, (e: unknown) => e);
     if (createFailed !== undefined) return this.createFailed(c, createFailed);
+    traceMark(this.key, 'create');
     this.event('Normal', 'Created', `Created container ${c.name}`, c.name);
+    if (this.networkReady) {
+      try {
+        await this.networkReady;
+      } catch (e) {
+        // never started without its network; the next sync creates it again
+        await this.runtime.removeContainer(rec.id);
+        throw e;
+      }
+      traceMark(this.key, 'network');
+      // the pod's address is known now: /etc/hosts gets it before anything reads it
+      this.writeHosts(this.pod);
+    }
     await this.runtime.startContainer(rec.id);
+    traceMark(this.key, 'start');
     this.event('Normal', 'Started', `Started container ${c.name}`, c.name);
     this.waiting.delete(c.name);
     rec.backoffUntil = undefined;
@@ -461,6 +515,8 @@ export class PodWorker {
   }
 
   private async status(): Promise<Obj> {
+    // the pod's IPs come from its network
+    await this.networkReady;
     const pod = this.pod;
     const spec = (pod.spec ?? {}) as Obj;
     const prev = (pod.status ?? {}) as Obj;
@@ -507,7 +563,7 @@ export class PodWorker {
       const status = ok ? 'True' : 'False';
       return { type, status, lastProbeTime: null, lastTransitionTime: old?.status === status ? old.lastTransitionTime : nowTs(), ...(ok || !reason ? {} : { reason }) };
     };
-    const done = phase === 'Succeeded' || phase === 'Failed';
+    const done = isTerminalPhase(phase);
     return {
       ...prev,
       phase,

@@ -68,6 +68,11 @@ export class OciRuntime implements Runtime {
   }
 
   private readonly handlerCache = new Map<string, OciRuntimeHandler>();
+  /**
+   * Sandboxes created whose `start` is still running: the pod's network and containers need
+   * only the namespaces, which exist from create, so they are made meanwhile.
+   */
+  private readonly sandboxStarts = new Map<string, { pid: number; started: Promise<void> }>();
 
   /** The runtime a container was created with, from its meta on disk (containers outlive the agent). */
   private handlerOf(id: string): OciRuntimeHandler {
@@ -94,7 +99,7 @@ export class OciRuntime implements Runtime {
     if (existing?.running) return existing;
     if (existing) await this.removeSandbox(cfg.id);
     // the sandbox only sleeps on a read-only root: the busybox directory as it is, no overlay mount of its own
-    await this.createContainerInternal(handler,
+    const pid = await this.createContainerInternal(handler,
       cfg.id,
       { shared: this.opts.sandboxRoot },
       ociSpec({
@@ -115,11 +120,20 @@ export class OciRuntime implements Runtime {
       }),
       undefined,
     );
-    await this.startContainer(cfg.id);
-    return (await this.sandboxStatus(cfg.id))!;
+    if (!pid) {
+      await this.startContainer(cfg.id);
+      return (await this.sandboxStatus(cfg.id))!;
+    }
+    // the pod's containers start only after it (startContainer); a failed start shows in the next status
+    const started = this.startContainer(cfg.id).finally(() => this.sandboxStarts.delete(cfg.id));
+    started.catch(() => {});
+    this.sandboxStarts.set(cfg.id, { pid, started });
+    return { id: cfg.id, pid, running: true, netns: `/proc/${pid}/ns/net` };
   }
 
   async sandboxStatus(id: string): Promise<SandboxStatus | undefined> {
+    const starting = this.sandboxStarts.get(id);
+    if (starting) return { id, pid: starting.pid, running: true, netns: `/proc/${starting.pid}/ns/net` };
     const st = await this.containerStatus(id);
     if (!st) return undefined;
     const running = st.state === 'running' && !!st.pid;
@@ -127,6 +141,7 @@ export class OciRuntime implements Runtime {
   }
 
   async removeSandbox(id: string): Promise<void> {
+    await this.sandboxStarts.get(id)?.started.catch(() => {});
     await this.stopContainer(id, 0);
     await this.removeContainer(id);
   }
@@ -200,7 +215,8 @@ export class OciRuntime implements Runtime {
     while (!existsSync(join(dir, 'pid'))) {
       if (existsSync(join(dir, 'exits', id))) throw new Error(`container ${id} failed to start: ${existsSync(this.logPath(id)) ? readFileSync(this.logPath(id), 'utf8').slice(-500) : 'see the agent log'}`);
       if (Date.now() > deadline) throw new Error(`container ${id} was not created within 10 s`);
-      await new Promise((r) => setTimeout(r, 10));
+      // runc create takes some tens of ms: look often at first, then less
+      await new Promise((r) => setTimeout(r, Date.now() > deadline - 9_500 ? 10 : 2));
     }
     return Number(readFileSync(join(dir, 'pid'), 'utf8').trim()) || undefined;
   }
@@ -220,9 +236,11 @@ export class OciRuntime implements Runtime {
   }
 
   async startContainer(id: string): Promise<void> {
-    await this.oci(id, ['start', id]);
     const metaPath = join(this.dir(id), 'meta.json');
+    // a pod's container runs once its sandbox does
     const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as ContainerMeta;
+    if (meta.sandboxId) await this.sandboxStarts.get(meta.sandboxId)?.started;
+    await this.oci(id, ['start', id]);
     meta.startedAt = new Date().toISOString();
     writeFileSync(metaPath, JSON.stringify(meta));
   }
