@@ -37,13 +37,20 @@ const POD_WORKERS = 4;
  * too (it would queue every pod ahead of them), but never more than this many periods.
  */
 const MAX_DEFERRED_RESYNCS = 5;
+/**
+ * How often every pod is synced even when nothing about it was seen to change (upstream's
+ * --sync-frequency, 1 minute): projected token refreshes and anything a relist cannot see.
+ */
+const FULL_RESYNC_MS = 60_000;
 
 export interface KubeletOptions {
   nodeName: string;
   cgroupParent: string;
   hostIP?: string;
-  /** how often running pods are re-checked for exits */
+  /** how often running pods' containers are re-checked for exits, and pods with probes or waiting containers synced */
   resyncMs?: number;
+  /** how often every pod is synced whatever was seen (default 60 s) */
+  fullResyncMs?: number;
   /** where pod directories (volumes, hosts files) live */
   rootDir: string;
   /** pods' addresses; without it pods share nothing but loopback */
@@ -70,6 +77,7 @@ export class Kubelet {
   /** pods seen but not yet synced once: their first start goes before the periodic re-checks */
   private readonly starting = new Set<string>();
   private deferredResyncs = 0;
+  private ticking = false;
   /** the resourceVersion of each pod's last status write: its own watch event needs no sync */
   private readonly written = new Map<string, string>();
   private readonly recorder: EventRecorder;
@@ -106,14 +114,33 @@ export class Kubelet {
     await this.informer.waitForSync();
     await this.removeOrphans();
     this.running = runWorkers(this.queue, POD_WORKERS, (k) => this.sync(k), (k, e) => this.log('pod sync failed', { pod: k, error: String(e) }));
-    this.resync = setInterval(() => {
-      if (this.starting.size > 0 && this.deferredResyncs < MAX_DEFERRED_RESYNCS) {
-        this.deferredResyncs++;
-        return;
+    this.resync = setInterval(() => void this.tick(), this.opts.resyncMs ?? 1000);
+  }
+
+  /**
+   * The periodic pass, as upstream's PLEG relist plus its sync-frequency: a pod is queued when its
+   * containers or sandbox changed state, a ConfigMap or Secret its volumes show changed, or it wants
+   * a sync anyway (probes, waiting containers, the full resync). Pods at rest cost a few file reads.
+   */
+  private async tick(): Promise<void> {
+    if (this.ticking) return;
+    this.ticking = true;
+    try {
+      // while pods wait for their first start, the syncs wanted anyway wait too (bounded); changes do not
+      const defer = this.starting.size > 0 && this.deferredResyncs < MAX_DEFERRED_RESYNCS;
+      this.deferredResyncs = defer ? this.deferredResyncs + 1 : 0;
+      const now = Date.now();
+      for (const [key, w] of [...this.workers]) {
+        try {
+          if ((!defer && w.wantsSync(now, this.opts.fullResyncMs ?? FULL_RESYNC_MS)) || (await w.containersChanged()) || (await w.volumeSourcesChanged())) this.queue.add(key);
+        } catch (e) {
+          this.log('pod relist failed', { pod: key, error: String(e) });
+          this.queue.add(key);
+        }
       }
-      this.deferredResyncs = 0;
-      for (const k of this.workers.keys()) this.queue.add(k);
-    }, this.opts.resyncMs ?? 1000);
+    } finally {
+      this.ticking = false;
+    }
   }
 
   /** Containers of pods that are no longer bound here (deleted while the agent was down) go away. */

@@ -73,6 +73,15 @@ function terminatedState(st: ContainerStatus, image: string): Obj {
   };
 }
 
+/** A container's state as the relist compares it. */
+function stateKey(st: ContainerStatus | undefined): string {
+  return st ? `${st.state}:${st.pid ?? ''}:${st.exitCode ?? ''}` : 'absent';
+}
+
+function sandboxKey(sb: { running: boolean; pid?: number } | undefined): string {
+  return sb ? `${sb.running}:${sb.pid ?? ''}` : 'absent';
+}
+
 export class PodWorker {
   readonly state: PodRuntimeState;
   private volumeDirs = new Map<string, string>();
@@ -94,6 +103,11 @@ export class PodWorker {
    */
   private networkReady?: Promise<void>;
   private volumesSetUp?: Promise<unknown>;
+  /** each container's and the sandbox's state as last seen (stateKey), so that a change is noticed without a sync */
+  private readonly seen = new Map<string, string>();
+  /** the resourceVersion of each ConfigMap and Secret the volumes were last made from (kind/namespace/name) */
+  private volumeSources = new Map<string, string>();
+  private lastSyncAt = 0;
 
   constructor(
     private pod: KubeObject,
@@ -130,6 +144,7 @@ export class PodWorker {
 
   /** Brings the containers to what the spec asks; returns the status to write. */
   async sync(): Promise<Obj> {
+    this.lastSyncAt = Date.now();
     const pod = this.pod;
     const spec = (pod.spec ?? {}) as Obj;
     const phase = (pod.status as Obj | undefined)?.phase;
@@ -145,7 +160,14 @@ export class PodWorker {
     // volumes (a service account token request among them) need nothing of the sandbox: made while it is;
     // a sync given up before it awaited them leaves them running, and two never write the same files at once
     await this.volumesSetUp?.catch(() => {});
-    const volumes = setUpVolumes(this.opts.rootDir, pod, this.opts.get, this.opts.serviceAccountToken);
+    const sources = new Map<string, string>();
+    this.volumeSources = sources;
+    const get: ObjectGetter = async (kind, ns, name) => {
+      const obj = await this.opts.get(kind, ns, name);
+      if (kind !== 'services') sources.set(`${kind}/${ns}/${name}`, obj?.metadata.resourceVersion ?? '');
+      return obj;
+    };
+    const volumes = setUpVolumes(this.opts.rootDir, pod, get, this.opts.serviceAccountToken);
     this.volumesSetUp = volumes;
     volumes.catch(() => {}); // awaited below
     let runtimeHandler: string | undefined;
@@ -165,6 +187,7 @@ export class PodWorker {
     if (!sandbox.running) throw new Error('pod sandbox is not running');
     traceMark(this.key, 'sandbox');
     this.sandboxPid = sandbox.pid;
+    this.seen.set(this.state.sandboxId, sandboxKey(sandbox));
     this.networkReady = this.setUpNetwork(spec, sandbox.pid!);
     this.networkReady.catch(() => {}); // awaited before any container starts and before the status
     try {
@@ -473,6 +496,46 @@ export class PodWorker {
   }
 
   /**
+   * Whether the pod wants a sync although nothing was seen to change: one is pending (a waiting
+   * container: back-off, image, config, volume or sandbox trouble), a container has probes (they
+   * run in the sync, each on its own period), or the periodic full sync is due.
+   */
+  wantsSync(now: number, fullResyncMs: number): boolean {
+    if (now - this.lastSyncAt >= fullResyncMs) return true;
+    if (this.evicting || this.evictedStatus || isTerminalPhase((this.pod.status as Obj | undefined)?.phase)) return false;
+    if (this.waiting.size > 0) return true;
+    const spec = (this.pod.spec ?? {}) as Obj;
+    return ((spec.containers ?? []) as Obj[]).some((c) => c.livenessProbe || c.readinessProbe || c.startupProbe);
+  }
+
+  /**
+   * A relist as upstream's PLEG: the sandbox's and containers' states, read from what the
+   * runtime leaves on disk, against what was last seen; true when any changed (an exit, a
+   * sandbox gone). Cheap enough for every pod every second, unlike a sync.
+   */
+  async containersChanged(): Promise<boolean> {
+    let changed = false;
+    const see = (id: string, key: string): void => {
+      if (this.seen.get(id) !== key) changed = true;
+      this.seen.set(id, key);
+    };
+    see(this.state.sandboxId, sandboxKey(await this.runtime.sandboxStatus(this.state.sandboxId)));
+    for (const r of [...this.state.containers.values()]) see(r.id, stateKey(await this.runtime.containerStatus(r.id)));
+    return changed;
+  }
+
+  /** Whether a ConfigMap or Secret the volumes show has changed since they were made (through the kubelet's short-lived object cache). */
+  async volumeSourcesChanged(): Promise<boolean> {
+    for (const [key, version] of this.volumeSources) {
+      const [kind, ns, name] = key.split('/') as ['configmaps' | 'secrets', string, string];
+      // the API out of reach: no news (the sync that follows it back reads them again)
+      const obj = await this.opts.get(kind, ns, name).catch(() => null);
+      if (obj !== null && (obj?.metadata.resourceVersion ?? '') !== version) return true;
+    }
+    return false;
+  }
+
+  /**
    * Node-pressure eviction (kubelet/eviction): the containers are killed with the given grace,
    * the pod is Failed with the eviction's reason, message and conditions, and what it held on
    * the node (writable layers, logs, emptyDirs, sandbox) is freed, as upstream's kubelet does
@@ -523,6 +586,8 @@ export class PodWorker {
     const describe = async (c: Obj, init: boolean): Promise<Obj> => {
       const rec = this.state.containers.get(c.name);
       const st = rec ? await this.runtime.containerStatus(rec.id) : undefined;
+      // an exit seen here is left for the relist to notice: the sync that restarts it must still come
+      if (rec && st?.state !== 'exited') this.seen.set(rec.id, stateKey(st));
       const out: Obj = { name: c.name, image: c.image, imageID: this.imageIDs.get(c.name) ?? '', ready: false, restartCount: rec?.restartCount ?? 0, started: false };
       if (rec) out.containerID = `runc://${rec.id}`;
       const wait = this.waiting.get(c.name);
