@@ -9,6 +9,7 @@ import { NodeAgent } from '../kubelet/node-agent.js';
 import { Kubelet } from '../kubelet/kubelet.js';
 import { storeImages } from '../kubelet/images.js';
 import { LayoutStore } from '../image/store.js';
+import { BuildCache } from '../image/build/build-cache.js';
 import { builtinBusyboxPuller } from '../image/puller.js';
 import { registryPuller } from '../image/registry/registry-puller.js';
 import { internalIp } from '../kubelet/node-status.js';
@@ -42,8 +43,12 @@ import { Informer } from '../client/informer.js';
 import { startNodeBackend } from '../network/node-backend.js';
 import type { FlannelBackend } from '../network/backend-annotations.js';
 import { readFileSync, writeFileSync } from 'node:fs';
+import type { NodeRuntimeOptions } from './node-runtime-flags.js';
+import { DEFAULT_IMAGE_GC_POLICY, ImageGcManager, nodeImagesOf } from '../kubelet/image-gc.js';
+import { filesystemObservations } from '../kubelet/node-pressure.js';
 
-export interface AgentOptions {
+/** the node flags (runtime, eviction, image GC) come from NodeRuntimeOptions, shared with `skiff up` */
+export interface AgentOptions extends NodeRuntimeOptions {
   /** credentials to reach the server; or a join token (with server) */
   kubeconfig?: string;
   token?: string;
@@ -67,23 +72,6 @@ export interface AgentOptions {
   ingressPort?: number;
   /** its HTTPS port (443), serving the Ingresses' spec.tls certificates; 0 turns it off */
   ingressHttpsPort?: number;
-  /** the default OCI runtime: runc (default) or crun; the other, when installed, serves RuntimeClasses */
-  runtime?: string;
-  /** a runtime binary to use as the default instead */
-  ociRuntime?: string;
-  /** hard eviction thresholds ("memory.available<100Mi,..."); upstream's defaults when absent */
-  evictionHard?: string;
-  /** how long a pressure condition stays after its threshold stops being met ("5m") */
-  evictionPressureTransitionPeriod?: string;
-  /** soft thresholds, each met for its grace period before it evicts */
-  evictionSoft?: string;
-  evictionSoftGracePeriod?: string;
-  /** termination grace (seconds) for soft evictions; 0 by default, as upstream */
-  evictionMaxPodGracePeriod?: number;
-  /** how often the eviction manager looks ("10s", upstream's); "0" evicts nothing */
-  evictionMonitoringInterval?: string;
-  /** RuntimeDefault seccomp for containers that name no profile (upstream's --seccomp-default) */
-  seccompDefault?: boolean;
   /** registries reached over plain HTTP (loopback ones always are), and a CA for the HTTPS ones */
   insecureRegistries?: string[];
   registryCaFile?: string;
@@ -114,6 +102,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const client = new RestClient(config);
   const log = (msg: string, extra?: Record<string, unknown>) => logger.info(msg, { component: 'agent', node: nodeName, ...extra });
   const imageStore = join(dataDir, 'images');
+  const images = new LayoutStore(imageStore);
   const runtime = new OciRuntime({ stateDir: join(dataDir, 'runtime'), sandboxRoot: ensureBusyboxRootfs(imageStore), runtime: { runtime: opts.runtime, runtimePath: opts.ociRuntime } });
   log('container runtimes', { default: runtime.defaultHandler.name, handlers: runtime.handlerNames });
   const kubeletPort = opts.kubeletPort ?? 10250;
@@ -127,7 +116,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     return o;
   };
   const pressure = new NodePressure([...evictionHard, ...evictionSoft], observe, parseDurationMs(opts.evictionPressureTransitionPeriod ?? '5m'));
-  const node = new NodeAgent(client, { name: nodeName, runtimeVersion: `${runtime.defaultHandler.name}://${runtimeVersion(runtime.defaultHandler)}`, nodeIp, kubeletPort, evictionHard, dataDir, pressure: () => pressure.check() }, log);
+  const node = new NodeAgent(client, { name: nodeName, runtimeVersion: `${runtime.defaultHandler.name}://${runtimeVersion(runtime.defaultHandler)}`, nodeIp, kubeletPort, evictionHard, dataDir, pressure: () => pressure.check(), images: nodeImagesOf(images) }, log);
   await node.register();
   node.start();
   const cniBinDir = opts.cniBinDir ?? findCniBinDir();
@@ -166,13 +155,23 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   if (ingressPort || ingressHttpsPort) ingresses.start();
   if (ingressPort) await ingress.start(ingressPort);
   if (ingressHttpsPort) await ingress.startTls(ingressHttpsPort, new IngressCertificates((ns, name) => client.get({ group: '', version: 'v1', plural: 'secrets', namespaced: true }, ns, name), log));
-  const images = new LayoutStore(imageStore);
   const evictionEvery = parseDurationMs(opts.evictionMonitoringInterval ?? '10s');
   // under pressure new pods are refused as upstream's eviction manager admits them (not when eviction is off)
   const admit = evictionEvery > 0 ? (pod: KubeObject) => pressureAdmission(pod, underPressure(pressure.check().conditions)) : undefined;
   const kubelet = new Kubelet(client, runtime, storeImages(images, [builtinBusyboxPuller(images), registryPuller(images, { insecureRegistries: opts.insecureRegistries, caFile: opts.registryCaFile })]), { nodeName, cgroupParent: opts.cgroupParent ?? '/skiff', hostIP: nodeIp, rootDir: dataDir, seccompDefault: opts.seccompDefault, admit, services: (ns) => (services.hasSynced() ? services.list(ns) : undefined), network, dns: { clusterDNS: [clusterDNS], clusterDomain: opts.clusterDomain, hostResolvConf } }, log);
   await kubelet.start();
   const evictionEvents = new EventRecorder(client, { component: 'kubelet', host: nodeName }, (e) => log('event not recorded', { error: String(e) }));
+  const nodeRef = { apiVersion: 'v1', kind: 'Node', metadata: { name: nodeName, uid: nodeName } };
+  const imageGc = new ImageGcManager({
+    store: images,
+    policy: opts.imageGc ?? DEFAULT_IMAGE_GC_POLICY,
+    inUse: () => kubelet.activePods().flatMap((p) => podImages(p.pod)),
+    filesystem: () => filesystemObservations(imageStore).bytes,
+    keep: () => new BuildCache(images).digests(),
+    event: (type, reason, message) => evictionEvents.event(nodeRef, type, reason, message),
+    log,
+  });
+  imageGc.start(opts.imageGcPeriodMs ?? 300_000);
   const eviction = new EvictionManager({
     nodeName, hard: evictionHard, soft: evictionSoft, maxPodGraceSeconds: opts.evictionMaxPodGracePeriod ?? 0, intervalMs: evictionEvery, observe,
     pods: () => kubelet.activePods(),
@@ -181,6 +180,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     event: (obj, type, reason, message) => evictionEvents.event({ apiVersion: 'v1', kind: 'Pod', ...obj }, type, reason, message),
     log,
     onThresholdsMet: (met, now) => pressure.note(met, now),
+    reclaimDisk: () => imageGc.deleteUnusedImages(),
   });
   if (evictionEvery > 0) eviction.start();
   // joined nodes serve with a CA-signed certificate; otherwise a self-signed one. Either way
@@ -196,6 +196,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       endpoint.close();
       stats.stop();
       eviction.stop();
+      imageGc.stop();
       node.stop();
       routes.stop();
       await proxy.stop();
@@ -209,6 +210,12 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       client.close();
     },
   };
+}
+
+/** every image a pod's containers (init and ephemeral too) run */
+function podImages(pod: KubeObject): string[] {
+  const spec = (pod.spec ?? {}) as { containers?: Array<{ image?: string }>; initContainers?: Array<{ image?: string }>; ephemeralContainers?: Array<{ image?: string }> };
+  return [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])].flatMap((c) => (c.image ? [c.image] : []));
 }
 
 /** the conditions in force, in the order the node reports them */

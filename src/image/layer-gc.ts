@@ -10,12 +10,13 @@ function mountedLayers(names: string[]): Set<string> {
   return new Set(names.filter((n) => mounts.includes(n)));
 }
 
-export function removeUnusedLayers(store: LayoutStore): number {
+/** Removes unpacked layers no stored image needs; with only, just those of them (hex diff ids). */
+export function removeUnusedLayers(store: LayoutStore, only?: Set<string>): number {
   const dir = join(store.root, 'layers');
   if (!existsSync(dir)) return 0;
   const wanted = new Set<string>();
   for (const img of store.list()) for (const d of img.config.rootfs.diff_ids) wanted.add(d.replace(/^sha256:/, ''));
-  const candidates = readdirSync(dir).filter((n) => /^[0-9a-f]{64}$/.test(n) && !wanted.has(n));
+  const candidates = readdirSync(dir).filter((n) => /^[0-9a-f]{64}$/.test(n) && !wanted.has(n) && (!only || only.has(n)));
   const busy = mountedLayers(candidates);
   let removed = 0;
   for (const n of candidates) {

@@ -186,8 +186,11 @@ export class LayoutStore implements Store {
     return [...byDigest].map(([d, names]) => this.load(d, names));
   }
 
-  /** Removes blobs no tag reaches (after `image rm`), except those kept alive by keep. */
-  collectGarbage(keep: Set<string> = new Set()): number {
+  /**
+   * Removes blobs no tag reaches (after `image rm`), except those kept alive by keep;
+   * with only, just those of them (so blobs of a pull not yet tagged are left alone).
+   */
+  collectGarbage(keep: Set<string> = new Set(), only?: Set<string>): number {
     return this.withLock(() => {
       const live = new Set(keep);
       for (const m of this.readIndex().manifests) {
@@ -199,7 +202,7 @@ export class LayoutStore implements Store {
       }
       let removed = 0;
       for (const hex of readdirSync(join(this.root, 'blobs', 'sha256'))) {
-        if (!live.has(`sha256:${hex}`)) {
+        if (!live.has(`sha256:${hex}`) && (!only || only.has(`sha256:${hex}`))) {
           rmSync(join(this.root, 'blobs', 'sha256', hex), { force: true });
           removed++;
         }

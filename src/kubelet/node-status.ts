@@ -22,6 +22,8 @@ export interface NodeOptions {
   evictionHard?: Threshold[];
   /** the agent's data dir: its filesystem is the node's ephemeral storage (upstream's nodefs) */
   dataDir?: string;
+  /** the images the node holds (status.images, which the scheduler's image locality reads) */
+  images?: () => Array<{ names: string[]; sizeBytes: number }>;
 }
 
 function osImage(): string {
@@ -115,6 +117,7 @@ export function nodeStatus(o: NodeOptions, now: string, previous?: Record<string
       cond('Ready', 'True', 'KubeletReady', 'kubelet is posting ready status'),
     ],
     addresses: [...(ip ? [{ type: 'InternalIP', address: ip }] : []), { type: 'Hostname', address: o.name }],
+    ...(o.images ? { images: o.images() } : {}),
     daemonEndpoints: { kubeletEndpoint: { Port: o.kubeletPort ?? 10250 } },
     nodeInfo: {
       machineID: readSafe('/etc/machine-id'),

@@ -13,16 +13,34 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmdirSync, statfsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmdirSync, rmSync, statfsSync, writeFileSync } from 'node:fs';
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { k, until } from './harness.js';
 import { startNodeCluster, type NodeCluster } from './node-harness.js';
+import { LayoutStore } from '../../src/image/store.js';
+import { packLayer, writeImage } from '../../src/image/layer-pack.js';
 
 const Mi = 1024 * 1024;
 const PREFIX = 'skiff-evict';
 // this node's pods may use this much memory before memory.available crosses the threshold
 const MEMORY_ALLOWANCE = 130 * Mi;
+
+/** the node's image store (as `skiff image` reaches it; its file lock keeps the agent and us apart) */
+const nodeImages = (dataDir: string) => new LayoutStore(join(dataDir, 'agent', 'images'));
+
+/** Stores an image of one layer of mb MiB of random bytes (incompressible, so it takes that room) under name. */
+function writeImageOf(dataDir: string, name: string, mb: number): void {
+  const store = nodeImages(dataDir);
+  const src = store.tempPath('src');
+  mkdirSync(src, { recursive: true });
+  for (let i = 0; i < mb; i++) writeFileSync(join(src, `part${i}`), randomBytes(Mi));
+  const layer = packLayer(store, src);
+  rmSync(src, { recursive: true });
+  writeImage(store, [layer], { architecture: 'amd64', os: 'linux', config: { Cmd: ['sh'] } }, [name]);
+}
+const imageNames = (dataDir: string) => nodeImages(dataDir).list().flatMap((i) => i.names);
 
 describe('eviction: local storage limits and memory pressure', () => {
   let c: NodeCluster;
@@ -153,7 +171,8 @@ describe('eviction: disk pressure on a small data filesystem', () => {
   before(async () => {
     dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-diskfs-'));
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=400m,mode=0755', 'tmpfs', dataDir]);
-    c = await startNodeCluster('skiff-evdisk', { dataDir, args: ['--eviction-hard', 'nodefs.available<200Mi', '--eviction-monitoring-interval', '1s'] });
+    // images count from when they are first seen; no waiting two minutes before one may go
+    c = await startNodeCluster('skiff-evdisk', { dataDir, args: ['--eviction-hard', 'nodefs.available<200Mi', '--eviction-monitoring-interval', '1s', '--eviction-pressure-transition-period', '3s', '--minimum-image-ttl-duration', '0s'] });
   });
 
   after(async () => {
@@ -162,6 +181,33 @@ describe('eviction: disk pressure on a small data filesystem', () => {
       execFileSync('umount', [dataDir]);
       rmdirSync(dataDir);
     }
+  });
+
+  test('under disk pressure an unused image is removed first, and no pod is evicted when that was enough', async () => {
+    writeImageOf(dataDir, 'example.com/unused:1', 100);
+    // the node reports what it holds (status.images, largest first, repo@digest then the tag)
+    await until('the image in the node status', () => {
+      const images = JSON.parse(k(c.s, ['get', 'node', c.nodeName, '-o', 'json'])).status.images as Array<{ names: string[]; sizeBytes: number }> | undefined;
+      const it = images?.find((i) => i.names.includes('example.com/unused:1'));
+      return it && it.names[0]!.startsWith('example.com/unused@sha256:') && it.sizeBytes > 100 * Mi;
+    }, 30_000);
+    const sleeper = (script: string) => ['sh', '-c', `${script}; trap "exit 0" TERM; while true; do sleep 1; done`];
+    // leave 140Mi free: under the 200Mi threshold, and over it again once the 100Mi image is gone
+    const fill = Math.ceil((available() - 140 * Mi) / Mi);
+    assert.ok(fill > 10, `room to fill (${fill}Mi)`);
+    apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'writer2' }, spec: { nodeName: c.nodeName, containers: [{ name: 'c', image: 'busybox', command: sleeper(`dd if=/dev/zero of=/var/fill bs=1M count=${fill}`) }] } });
+    await until('the unused image removed', () => !imageNames(dataDir).includes('example.com/unused:1'), 120_000);
+    await until('disk freed', () => available() > 200 * Mi);
+    assert.ok(imageNames(dataDir).some((n) => n.includes('busybox')), 'the image the pods run stays');
+    // a few more monitoring passes: nobody evicted, the writer runs on
+    await new Promise((r) => setTimeout(r, 4000));
+    const p = getPod('writer2');
+    assert.equal(p.status.phase, 'Running', 'the writer runs on');
+    assert.equal(p.status.reason, undefined, 'not evicted');
+    k(c.s, ['delete', 'pod', 'writer2', '--grace-period=1']);
+    await until('the writer\'s layer freed', () => available() > 300 * Mi, 60_000);
+    // the next test starts without pressure (new pods are refused under DiskPressure)
+    await until('DiskPressure over', () => (JSON.parse(k(c.s, ['get', 'node', c.nodeName, '-o', 'json'])).status.conditions as Array<{ type: string; status: string }>).find((x) => x.type === 'DiskPressure')?.status === 'False', 60_000);
   });
 
   test('the pod filling the disk is evicted first and its writable layer freed; the quiet pod stays', async () => {
@@ -191,5 +237,54 @@ describe('eviction: disk pressure on a small data filesystem', () => {
     const quiet = getPod('quiet');
     assert.equal(quiet.status.phase, 'Running');
     assert.equal(quiet.status.reason, undefined);
+  });
+});
+
+describe('image garbage collection over the high threshold (no eviction)', () => {
+  let c: NodeCluster;
+  let dataDir: string;
+  const apply = (obj: object) => k(c.s, ['apply', '-f', '-'], JSON.stringify(obj));
+  const available = () => {
+    const st = statfsSync(dataDir);
+    return st.bavail * st.bsize;
+  };
+
+  before(async () => {
+    dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-imagegc-'));
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=400m,mode=0755', 'tmpfs', dataDir]);
+    // collection from 50% used down to 40%, every second; eviction off, so only the collector frees
+    c = await startNodeCluster('skiff-imagegc', {
+      dataDir,
+      args: ['--eviction-monitoring-interval', '0', '--image-gc-high-threshold', '50', '--image-gc-low-threshold', '40', '--image-gc-period', '1s', '--minimum-image-ttl-duration', '0s'],
+    });
+  });
+
+  after(async () => {
+    await c?.stop();
+    if (dataDir) {
+      execFileSync('umount', [dataDir]);
+      rmdirSync(dataDir);
+    }
+  });
+
+  test('the least recently seen unused image goes, only as much as brings usage to the low threshold', async () => {
+    writeImageOf(dataDir, 'example.com/older:1', 60);
+    // the collector sees it a pass (1s) before the next one: it is the older
+    await new Promise((r) => setTimeout(r, 2500));
+    writeImageOf(dataDir, 'example.com/newer:1', 60);
+    await new Promise((r) => setTimeout(r, 2500));
+    assert.ok(imageNames(dataDir).includes('example.com/older:1'), 'under the high threshold nothing goes');
+    // 190Mi left free: 52.5% used; down to 40% needs 50Mi, which the older image's 60Mi gives
+    const fill = Math.ceil((available() - 190 * Mi) / Mi);
+    assert.ok(fill > 10, `room to fill (${fill}Mi)`);
+    apply({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'filler' }, spec: { nodeName: c.nodeName, containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', `dd if=/dev/zero of=/var/fill bs=1M count=${fill}; trap "exit 0" TERM; while true; do sleep 1; done`] }] } });
+    await until('the older image removed', () => !imageNames(dataDir).includes('example.com/older:1'), 120_000);
+    await new Promise((r) => setTimeout(r, 3000));
+    const names = imageNames(dataDir);
+    assert.ok(names.includes('example.com/newer:1'), `the newer image stays (enough was freed): ${names}`);
+    assert.ok(names.some((n) => n.includes('busybox')), 'the image in use stays');
+    const failed = k(c.s, ['get', 'events', '--field-selector', 'involvedObject.kind=Node,reason=FreeDiskSpaceFailed', '-o', 'jsonpath={.items[*].message}']);
+    assert.equal(failed, '', 'enough could be freed');
+    k(c.s, ['delete', 'pod', 'filler', '--grace-period=1']);
   });
 });

@@ -25,6 +25,11 @@ export interface EvictionManagerOptions {
   evict: (key: string, graceSeconds: number, reason: string, message: string, conditions: Array<Record<string, unknown>>) => Promise<boolean>;
   event: (obj: KubeObject, type: 'Normal' | 'Warning', reason: string, message: string) => void;
   log: (msg: string, extra?: Record<string, unknown>) => void;
+  /**
+   * Node-level reclaim before any pod is evicted for a disk signal (upstream's image and
+   * container GC); the thresholds are observed again after it.
+   */
+  reclaimDisk?: () => Promise<unknown>;
   /** told the thresholds met at every pass, so node conditions see pressure as soon as it is acted on */
   onThresholdsMet?: (met: Threshold[], now: number) => void;
 }
@@ -92,6 +97,10 @@ export class EvictionManager {
     const resource = resourceOf(toReclaim.signal);
     this.opts.log('eviction manager: attempting to reclaim', { resource });
     this.opts.event({ apiVersion: 'v1', kind: 'Node', metadata: { name: this.opts.nodeName, uid: this.opts.nodeName } }, 'Warning', 'EvictionThresholdMet', `Attempting to reclaim ${resource}`);
+    if (await this.reclaimNodeLevel(toReclaim, thresholds)) {
+      this.opts.log('eviction manager: able to reduce resource pressure without evicting pods', { resource });
+      return evicted;
+    }
     if (candidates.length === 0) {
       this.opts.log('eviction manager: eviction thresholds have been met, but no pods are active to evict');
       return evicted;
@@ -107,6 +116,18 @@ export class EvictionManager {
     }
     this.opts.log('eviction manager: unable to evict any pods from the node');
     return evicted;
+  }
+
+  /** true when, after the node's own reclaim, no threshold is met any more (grace periods aside) */
+  private async reclaimNodeLevel(t: Threshold, thresholds: Threshold[]): Promise<boolean> {
+    const disk = t.signal.startsWith('nodefs.') || t.signal.startsWith('imagefs.');
+    if (!disk || !this.opts.reclaimDisk) return false;
+    try {
+      await this.opts.reclaimDisk();
+    } catch (e) {
+      this.opts.log('eviction manager: unexpected error when attempting to reduce resource pressure', { error: String(e) });
+    }
+    return thresholdsMet(thresholds, this.opts.observe()).length === 0;
   }
 
   private softGrace(pod: KubeObject): number {

@@ -100,3 +100,37 @@ test('storage limits evict whatever the node pressure, without a pressure condit
   assert.equal(evicted[0]!.message, 'Usage of EmptyDir volume "x" exceeds the limit "1Mi". ');
   assert.deepEqual(evicted[0]!.conditions, []);
 });
+
+test('disk pressure: the node reclaims (unused images) first and evicts no pod when that was enough; otherwise it goes on to evict', async () => {
+  const Gi = 1024 * Mi;
+  for (const reclaimFrees of [5 * Gi, 100 * Mi]) {
+    const disk: Observation = { capacity: 100 * Gi, available: 5 * Gi }; // under nodefs.available<10%
+    const evicted: string[] = [];
+    const events: string[] = [];
+    let reclaims = 0;
+    const pods = [{ key: 'default/writer', pod: mkPod('writer'), cgroup: '', containers: [{ name: 'c', id: 'writer' }] }];
+    const m = new EvictionManager({
+      nodeName: 'n1',
+      hard: parseEvictionHard('nodefs.available<10%'),
+      soft: [],
+      observe: () => ({ 'nodefs.available': { ...disk } }) as Partial<Record<Signal, Observation>>,
+      pods: () => pods,
+      measure: async () => use(0, { disk: 1 * Gi, containers: [{ name: 'c', rootfs: 1 * Gi }] }),
+      evict: async (key) => {
+        evicted.push(key);
+        return true;
+      },
+      event: (_obj, _type, reason, message) => events.push(`${reason}: ${message}`),
+      log: () => {},
+      reclaimDisk: async () => {
+        reclaims++;
+        disk.available += reclaimFrees;
+      },
+    });
+    const out = await m.synchronize(1000);
+    assert.equal(reclaims, 1);
+    assert.deepEqual(events[0], 'EvictionThresholdMet: Attempting to reclaim ephemeral-storage');
+    if (reclaimFrees === 5 * Gi) assert.deepEqual([out, evicted], [[], []], 'reclaim brought it back over 10%: no pod evicted');
+    else assert.deepEqual([out, evicted], [['default/writer'], ['default/writer']], 'still under 10% after reclaim: a pod goes');
+  }
+});
