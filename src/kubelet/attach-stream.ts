@@ -94,8 +94,20 @@ export function serveAttach(ws: WebSocketConnection, ep: AttachEndpoint, streams
       if (!r) finish(true);
     });
   }, 250);
-  // one at a time and in order: kubectl sends size+1 then the size, and the last one must win
+  // in order, and those that queue up while a write is under way go in one write:
+  // kubectl sends size+1 then the size (to force a redraw), and the last one must win
   let resizes = Promise.resolve();
+  let pending = '';
+  const resize = (line: string) => {
+    const first = pending === '';
+    pending += line;
+    if (!first) return;
+    resizes = resizes.then(() => {
+      const lines = pending;
+      pending = '';
+      return writeControl(ep.controlPath, lines);
+    });
+  };
   ws.onMessage((msg) => {
     if (msg.length === 0 || done) return;
     const channel = msg[0];
@@ -104,7 +116,7 @@ export function serveAttach(ws: WebSocketConnection, ep: AttachEndpoint, streams
     else if (channel === 4 && ep.tty) {
       const size = parseResize(msg);
       // conmon's control fifo takes "<type> <rows> <cols>", type 1 being a resize, at most 1000 each
-      if (size) resizes = resizes.then(() => writeControl(ep.controlPath, `1 ${Math.min(size.rows, 1000)} ${Math.min(size.cols, 1000)}\n`));
+      if (size) resize(`1 ${Math.min(size.rows, 1000)} ${Math.min(size.cols, 1000)}\n`);
     }
   });
   ws.onClose(() => {

@@ -103,10 +103,12 @@ describe('pod streams: exec -it, attach, port-forward, cp, lifecycle hooks', () 
   test('attach -it reaches a tty container: typed input, the client size, and exit', async () => {
     apply(pod('term', { restartPolicy: 'Never', containers: [{ name: 'main', image: 'busybox', stdin: true, tty: true, command: ['sh'] }] }));
     await running('term');
-    const r = onTerminal('attach -it term', 'echo attached-$((7*6)); tty; sleep 1; stty size\nexit\n', { rows: 30, cols: 99 });
+    // kubectl sends size+1 then the size; the shell waits (10 s at most) for the last to land rather than a fixed sleep
+    const r = onTerminal('attach -it term',
+      'echo attached-$((7*6)); tty; for i in $(seq 100); do [ "$(stty size)" = "30 99" ] && break; sleep 0.1; done; echo size=$(stty size)\nexit\n', { rows: 30, cols: 99 });
     assert.match(r.stdout, /attached-42/, r.stdout + r.stderr);
     assert.match(r.stdout, /\/dev\/pts\/\d+/);
-    assert.match(r.stdout, /30 99/, `resize through conmon's control fifo:\n${r.stdout}`);
+    assert.match(r.stdout, /size=30 99/, `resize through conmon's control fifo:\n${r.stdout}`);
     await until('term to finish', () => phase('term') === 'Succeeded');
   });
 
