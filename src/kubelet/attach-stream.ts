@@ -5,8 +5,7 @@
 // packets lose their stream tags in a byte pipe. Output is read from the
 // container's log, which conmon writes as it reads, stream by stream.
 import { spawn } from 'node:child_process';
-import { closeSync, constants, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
+import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import type { AttachEndpoint } from '../runtime/runtime.js';
 import type { WebSocketConnection } from './websocket.js';
@@ -44,27 +43,6 @@ function followLog(path: string, emit: (stream: 'stdout' | 'stderr', data: Buffe
   return { drain, stop: () => clearInterval(timer) };
 }
 
-/**
- * A line to conmon's control fifo; never waits on a fifo nobody reads (a blocked
- * open would hold a libuv thread). conmon reopens its end after each writer
- * leaves, so a brief ENXIO is retried.
- */
-async function writeControl(path: string, line: string): Promise<void> {
-  for (let attempt = 0; attempt < 40; attempt++) {
-    let fh: FileHandle | undefined;
-    try {
-      fh = await open(path, constants.O_WRONLY | constants.O_NONBLOCK);
-      await fh.write(line);
-      return;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== 'ENXIO') return;
-      await new Promise((r) => setTimeout(r, 25));
-    } finally {
-      await fh?.close();
-    }
-  }
-}
-
 export function serveAttach(ws: WebSocketConnection, ep: AttachEndpoint, streams: { stdin: boolean; stdout: boolean; stderr: boolean; tty: boolean }, running: () => Promise<boolean>): void {
   const send = (channel: number, data: Buffer) => ws.send(Buffer.concat([Buffer.from([channel]), data]));
   let done = false;
@@ -94,20 +72,8 @@ export function serveAttach(ws: WebSocketConnection, ep: AttachEndpoint, streams
       if (!r) finish(true);
     });
   }, 250);
-  // in order, and those that queue up while a write is under way go in one write:
-  // kubectl sends size+1 then the size (to force a redraw), and the last one must win
+  // one at a time and in order: kubectl sends size+1 then the size (to force a redraw), and the last one must win
   let resizes = Promise.resolve();
-  let pending = '';
-  const resize = (line: string) => {
-    const first = pending === '';
-    pending += line;
-    if (!first) return;
-    resizes = resizes.then(() => {
-      const lines = pending;
-      pending = '';
-      return writeControl(ep.controlPath, lines);
-    });
-  };
   ws.onMessage((msg) => {
     if (msg.length === 0 || done) return;
     const channel = msg[0];
@@ -115,8 +81,7 @@ export function serveAttach(ws: WebSocketConnection, ep: AttachEndpoint, streams
     else if (channel === 255 && msg[1] === 0) input?.stdin.end();
     else if (channel === 4 && ep.tty) {
       const size = parseResize(msg);
-      // conmon's control fifo takes "<type> <rows> <cols>", type 1 being a resize, at most 1000 each
-      if (size) resize(`1 ${Math.min(size.rows, 1000)} ${Math.min(size.cols, 1000)}\n`);
+      if (size) resizes = resizes.then(() => ep.resize(size.cols, size.rows)).catch(() => {});
     }
   });
   ws.onClose(() => {

@@ -66,12 +66,12 @@ export interface ContainerConfig {
   seccomp?: { type: 'RuntimeDefault' } | { type: 'Unconfined' } | { type: 'Localhost'; profile: object };
 }
 
-/** Where a running container's main process can be attached to (conmon's attach socket and control fifo). */
+/** Where a running container's main process can be attached to (conmon's attach socket, its log, its terminal). */
 export interface AttachEndpoint {
   /** SOCK_SEQPACKET socket: bytes written go to the process's stdin */
   socketPath: string;
-  /** resize requests ("1 <rows> <cols>\n") for a terminal */
-  controlPath: string;
+  /** sets the size of the process's terminal (a tty container); resolves once applied */
+  resize(cols: number, rows: number): Promise<void>;
   /** the container's log, where its output goes */
   logPath: string;
   tty: boolean;

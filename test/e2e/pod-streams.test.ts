@@ -108,7 +108,7 @@ describe('pod streams: exec -it, attach, port-forward, cp, lifecycle hooks', () 
       'echo attached-$((7*6)); tty; for i in $(seq 100); do [ "$(stty size)" = "30 99" ] && break; sleep 0.1; done; echo size=$(stty size)\nexit\n', { rows: 30, cols: 99 });
     assert.match(r.stdout, /attached-42/, r.stdout + r.stderr);
     assert.match(r.stdout, /\/dev\/pts\/\d+/);
-    assert.match(r.stdout, /size=30 99/, `resize through conmon's control fifo:\n${r.stdout}`);
+    assert.match(r.stdout, /size=30 99/, `the client's size (sent after size+1) reaches the container's terminal:\n${r.stdout}`);
     await until('term to finish', () => phase('term') === 'Succeeded');
   });
 

@@ -10,6 +10,7 @@ import { promisify } from 'node:util';
 import { isMounted, mountOverlay } from './mounts.js';
 import { RuntimeHandlerError, TargetNotRunningError, type AttachEndpoint, type ContainerConfig, type ContainerStats, type ContainerStatus, type Runtime, type SandboxConfig, type SandboxStatus, type TtyProcess } from '../runtime.js';
 import { spawnTtyExec } from './tty-exec.js';
+import { setTerminalSize } from './terminal-size.js';
 import { capabilitySet, ociSpec } from './oci-spec.js';
 import { missingRuntimeMessage, resolveHandlers, type HandlerChoice, type OciRuntimeHandler } from './runtime-handlers.js';
 import { defaultSeccompProfile } from './seccomp-profile.js';
@@ -266,7 +267,11 @@ export class OciRuntime implements Runtime {
     const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as ContainerMeta;
     // conmon binds these in the bundle (reached through a short symlink in sock/ for the socket-path limit)
     const bundle = join(this.dir(id), 'bundle');
-    return { socketPath: join(bundle, 'attach'), controlPath: join(bundle, 'ctl'), logPath: this.logPath(id), tty: !!meta.tty, stdin: !!meta.stdin };
+    const resize = async (cols: number, rows: number) => {
+      const pid = runningPid(this.dir(id), !!meta.startedAt);
+      if (pid) await setTerminalSize(pid, cols, rows);
+    };
+    return { socketPath: join(bundle, 'attach'), resize, logPath: this.logPath(id), tty: !!meta.tty, stdin: !!meta.stdin };
   }
 
   execTty(id: string, args: string[], size: { cols: number; rows: number }): TtyProcess {

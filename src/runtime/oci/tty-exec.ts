@@ -6,11 +6,15 @@
 // kernel sends when we resize ours. Smaller than receiving the master fd over a
 // unix socket ourselves (Node cannot take SCM_RIGHTS), and the container never
 // sees a host terminal.
-import { spawn as spawnPty } from 'node-pty';
+import { createRequire } from 'node:module';
 import type { TtyProcess } from '../runtime.js';
 
+// loaded on the first `exec -it`, not at agent start: the addon and its JS cost the agent memory it rarely needs
+let nodePty: typeof import('node-pty') | undefined;
+const loadNodePty = () => (nodePty ??= createRequire(import.meta.url)('node-pty') as typeof import('node-pty'));
+
 export function spawnTtyExec(runtimePath: string, runtimeRoot: string, id: string, args: string[], size: { cols: number; rows: number }): TtyProcess {
-  const pty = spawnPty(runtimePath, ['--root', runtimeRoot, 'exec', '-t', id, ...args], {
+  const pty = loadNodePty().spawn(runtimePath, ['--root', runtimeRoot, 'exec', '-t', id, ...args], {
     cols: size.cols,
     rows: size.rows,
     // raw bytes: the stream is binary as far as the kubelet is concerned
