@@ -10,7 +10,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { freePort } from '../test/e2e/harness.js';
+import { AGENT_NODE_FLAGS, freePort } from '../test/e2e/harness.js';
 import { makeNetns, removeNetns } from '../test/e2e/netns.js';
 import { removeCgroupParent, removeContainers } from '../test/e2e/node-harness.js';
 
@@ -42,8 +42,11 @@ export async function inBenchNetns(prefix: string): Promise<string> {
 /** One skiff command (in the bench's namespace); resolves once it prints `ready`. */
 export async function spawnSkiff(args: string[], ready: string, env: Record<string, string> = {}, nodeFlags: string[] = []): Promise<SkiffProcess> {
   const dist = process.env.SKIFF_DIST ?? (process.env.SKIFF_USE_DIST ? join(ROOT, 'dist') : undefined);
-  const entry = dist ? [join(resolve(dist), 'src/cli/main.js')] : ['--import', 'tsx', join(ROOT, 'src/cli/main.ts')];
-  const proc = spawn(process.execPath, [...nodeFlags, ...entry, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  // a compiled build runs through bin/skiff, as users run it (the agent's Node flags are the launcher's);
+  // from source the same agent flags are given here
+  const proc = dist
+    ? spawn(join(ROOT, 'bin/skiff'), args, { cwd: ROOT, env: { ...process.env, ...env, SKIFF_DIST: resolve(dist), SKIFF_NODE_FLAGS: nodeFlags.join(' ') }, stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(process.execPath, [...(args[0] === 'agent' ? AGENT_NODE_FLAGS : []), ...nodeFlags, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   // SKIFF_BENCH_LOG_DIR=DIR keeps each process's output in DIR/<command>.log (agent traces, profiles)
   const logDir = process.env.SKIFF_BENCH_LOG_DIR;

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { k, kubectl, until, type ServerHandle } from './harness.js';
+import { AGENT_NODE_FLAGS, k, kubectl, until, type ServerHandle } from './harness.js';
 import { removeContainers, startNodeCluster, type NodeCluster } from './node-harness.js';
 
 const NODE = 'e2e-node';
@@ -22,7 +22,7 @@ describe('node agent runs pods as containers', () => {
 
   /** A separate `skiff agent` process in the node's network namespace, next to the server. */
   const spawnAgent = (name: string, dataDir: string, kubeletPort: number, env: Record<string, string> = {}) => {
-    const p = spawn('nsenter', [`--net=/var/run/netns/${c.netns}`, process.execPath, '--import', 'tsx', join(process.cwd(), 'src/cli/main.ts'), 'agent', '--kubeconfig', s.kubeconfig, '--node-name', name, '--data-dir', dataDir, '--cgroup-parent', c.cgroupParent, '--kubelet-port', String(kubeletPort), '--cni-bridge', `cni-${name}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
+    const p = spawn('nsenter', [`--net=/var/run/netns/${c.netns}`, process.execPath, ...AGENT_NODE_FLAGS, '--import', 'tsx', join(process.cwd(), 'src/cli/main.ts'), 'agent', '--kubeconfig', s.kubeconfig, '--node-name', name, '--data-dir', dataDir, '--cgroup-parent', c.cgroupParent, '--kubelet-port', String(kubeletPort), '--cni-bridge', `cni-${name}`], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
     let out = '';
     p.stdout!.on('data', (d) => (out += d));
     p.stderr!.on('data', (d) => (out += d));

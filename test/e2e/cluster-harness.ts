@@ -11,7 +11,7 @@ import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kubectl, startServer, type ServerHandle } from './harness.js';
+import { AGENT_NODE_FLAGS, kubectl, startServer, type ServerHandle } from './harness.js';
 import { makeNetns, removeNetns } from './netns.js';
 import { removeCgroupParent, removeContainers } from './node-harness.js';
 
@@ -114,7 +114,7 @@ export async function startCluster(prefix: string, count = 3, env: Record<string
       nodes.slice(1).map((n) => {
         n.dataDir = mkdtempSync(join(tmpdir(), `skiff-e2e-${n.name}-`));
         dataDirs.push(n.dataDir);
-        const argv = [`--net=/var/run/netns/${n.netns}`, process.execPath, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'agent', '--server', server, '--token-file', join(s!.dataDir, 'node-token'), '--node-name', n.name, '--node-ip', n.ip, '--data-dir', n.dataDir, '--cgroup-parent', `${cgroupParent}/${n.name}`, ...backendArgs];
+        const argv = [`--net=/var/run/netns/${n.netns}`, process.execPath, ...AGENT_NODE_FLAGS, '--import', 'tsx', join(ROOT, 'src/cli/main.ts'), 'agent', '--server', server, '--token-file', join(s!.dataDir, 'node-token'), '--node-name', n.name, '--node-ip', n.ip, '--data-dir', n.dataDir, '--cgroup-parent', `${cgroupParent}/${n.name}`, ...backendArgs];
         const p = spawn('nsenter', argv, { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
         agents.push(p);
         byNode.set(n.name, p);

@@ -1,12 +1,15 @@
 // Starts a real `skiff server` in a child process on a free port with its own
 // data dir, and runs the real kubectl against it.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
+
+/** The Node flags bin/skiff runs `skiff agent` with: tests run their agents as users do. */
+export const AGENT_NODE_FLAGS = readFileSync(join(ROOT, 'bin/agent-node-flags'), 'utf8').trim().split(/\s+/);
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
