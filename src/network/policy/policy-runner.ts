@@ -43,53 +43,87 @@ function podFingerprint(p: KubeObject): string {
   ]);
 }
 
+/** The pods and namespaces that policies select, watched once a policy exists. */
+interface Selection {
+  pods: Informer;
+  namespaces: Informer;
+}
+
 export class NetworkPolicyRunner {
   private readonly policies: Informer;
-  private readonly pods: Informer;
-  private readonly namespaces: Informer;
+  // Pods and namespaces are listed and watched only once a NetworkPolicy exists
+  // (and from then on): a cluster without policies then costs no node a
+  // cluster-wide pod watch, nor the memory to hold every pod.
+  private selection?: Selection;
   private readonly loop = new ApplyLoop(() => this.pass());
+  private readonly changed = () => this.loop.schedule(DEBOUNCE_MS);
+  private readonly onError: (e: unknown) => void;
   private lastApplied = '';
 
   constructor(
-    client: RestClient,
+    private readonly client: RestClient,
     private readonly nodeName: string,
     private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    /** writes the table (nft -f); a test may keep the script instead */
+    private readonly apply: (script: string) => Promise<void> = runNft,
   ) {
-    const onError = (e: unknown) => log('network policy watch failed', { error: String(e) });
-    this.policies = new Informer(client, NETWORK_POLICIES, { onError });
-    this.pods = new Informer(client, PODS, { onError });
-    this.namespaces = new Informer(client, NAMESPACES, { onError });
-    const changed = () => this.loop.schedule(DEBOUNCE_MS);
-    for (const i of [this.policies, this.namespaces])
-      i.addHandlers({ onAdd: changed, onUpdate: changed, onDelete: changed });
-    this.pods.addHandlers({
-      onAdd: changed,
-      onDelete: changed,
-      onUpdate: (a, b) => {
-        if (podFingerprint(a) !== podFingerprint(b)) changed();
-      },
-    });
+    this.onError = (e: unknown) => log('network policy watch failed', { error: String(e) });
+    this.policies = new Informer(client, NETWORK_POLICIES, { onError: this.onError });
+    this.policies.addHandlers({ onAdd: this.changed, onUpdate: this.changed, onDelete: this.changed });
+  }
+
+  /** true while pods and namespaces are watched (from the first policy on) */
+  get watchesPods(): boolean {
+    return this.selection !== undefined;
   }
 
   async start(): Promise<void> {
-    for (const i of [this.policies, this.pods, this.namespaces]) i.start();
-    await Promise.all([this.policies, this.pods, this.namespaces].map((i) => i.waitForSync()));
+    this.policies.start();
+    await this.policies.waitForSync();
     await this.loop.run();
   }
 
+  private watchSelection(): Selection {
+    if (this.selection) return this.selection;
+    const pods = new Informer(this.client, PODS, { onError: this.onError });
+    const namespaces = new Informer(this.client, NAMESPACES, { onError: this.onError });
+    namespaces.addHandlers({ onAdd: this.changed, onUpdate: this.changed, onDelete: this.changed });
+    pods.addHandlers({
+      onAdd: this.changed,
+      onDelete: this.changed,
+      onUpdate: (a, b) => {
+        if (podFingerprint(a) !== podFingerprint(b)) this.changed();
+      },
+    });
+    pods.start();
+    namespaces.start();
+    this.selection = { pods, namespaces };
+    return this.selection;
+  }
+
   private async pass(): Promise<void> {
-    const pods = this.pods.list();
+    const policies = this.policies.list();
+    let pods: KubeObject[] = [];
+    let namespaces: KubeObject[] = [];
+    if (policies.length > 0 || this.selection) {
+      const sel = this.watchSelection();
+      // never rules from a partial picture: an unsynced pod list would isolate pods wrongly
+      await Promise.all([sel.pods.waitForSync(), sel.namespaces.waitForSync()]);
+      if (this.loop.isStopped) return;
+      pods = sel.pods.list();
+      namespaces = sel.namespaces.list();
+    }
     const script = buildPolicyRuleset({
-      policies: this.policies.list(),
+      policies,
       pods,
-      namespaces: this.namespaces.list(),
+      namespaces,
       localPods: pods.filter(
         (p) => (p.spec as Record<string, unknown> | undefined)?.nodeName === this.nodeName,
       ),
     });
     if (script === this.lastApplied) return;
     try {
-      await runNft(script);
+      await this.apply(script);
       this.lastApplied = script;
     } catch (e) {
       this.log('applying network policy rules failed', { error: String(e) });
@@ -100,6 +134,8 @@ export class NetworkPolicyRunner {
   /** The table stays: the node's pods keep their isolation while the agent restarts. */
   stop(): void {
     this.loop.stop();
-    for (const i of [this.policies, this.pods, this.namespaces]) i.stop();
+    this.policies.stop();
+    this.selection?.pods.stop();
+    this.selection?.namespaces.stop();
   }
 }
