@@ -40,16 +40,8 @@ export function adminClient(kubeconfig: string, port: number, maxSockets = 64) {
   function watch(path: string, onLine: (line: string) => void, accept = 'application/json'): Promise<() => void> {
     return new Promise((resolve, reject) => {
       const req = https.request({ host: '127.0.0.1', port, method: 'GET', path, headers: { accept }, agent: new https.Agent({ ca: agent.options.ca, cert: agent.options.cert, key: agent.options.key }) }, (res) => {
-        let buf = '';
         res.setEncoding('utf8');
-        res.on('data', (d: string) => {
-          buf += d;
-          let i;
-          while ((i = buf.indexOf('\n')) >= 0) {
-            onLine(buf.slice(0, i));
-            buf = buf.slice(i + 1);
-          }
-        });
+        res.on('data', lineSplitter(onLine));
         res.on('error', () => {});
         resolve(() => req.destroy());
       });
@@ -73,4 +65,17 @@ export function summary(name: string, samplesMs: number[], wallMs?: number): str
   const f = (x: number) => x.toFixed(2);
   const rate = wallMs ? `  ${(s.length / (wallMs / 1000)).toFixed(0)}/s` : '';
   return `${name.padEnd(34)} n=${String(s.length).padEnd(6)} p50=${f(percentile(s, 50))}ms  p99=${f(percentile(s, 99))}ms  max=${f(s[s.length - 1])}ms${rate}`;
+}
+
+/** Feeds whole lines (a watch's events) to onLine from a text stream's chunks. */
+export function lineSplitter(onLine: (line: string) => void): (chunk: string) => void {
+  let buf = '';
+  return (chunk) => {
+    buf += chunk;
+    let i;
+    while ((i = buf.indexOf('\n')) >= 0) {
+      onLine(buf.slice(0, i));
+      buf = buf.slice(i + 1);
+    }
+  };
 }

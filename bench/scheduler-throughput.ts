@@ -19,7 +19,7 @@ import { ALL_CONTROLLERS } from '../src/controllers/manager.js';
 import { freePort, startServer } from '../test/e2e/harness.js';
 import { SchedulerCache } from '../src/scheduler/cache.js';
 import { schedulePod } from '../src/scheduler/framework.js';
-import { adminClient, percentile } from './lib.js';
+import { adminClient, lineSplitter, percentile } from './lib.js';
 
 const { values } = parseArgs({
   options: {
@@ -150,16 +150,8 @@ async function run(nodeCount: number): Promise<void> {
       while (watching) {
         await new Promise<void>((done) => {
           const req = https.request({ host: '127.0.0.1', port: s.port, path: `/api/v1/namespaces/default/pods?watch=1&allowWatchBookmarks=true&resourceVersion=${rv}`, agent: watchAgent }, (res) => {
-            let buf = '';
             res.setEncoding('utf8');
-            res.on('data', (d: string) => {
-              buf += d;
-              let i;
-              while ((i = buf.indexOf('\n')) >= 0) {
-                onEvent(buf.slice(0, i));
-                buf = buf.slice(i + 1);
-              }
-            });
+            res.on('data', lineSplitter(onEvent));
             res.on('end', done);
             res.on('error', () => done());
           });
