@@ -36,22 +36,28 @@ export function processInfo(pid: number): { state: string; startMs: number } | u
   return { state, startMs: bootTime() + (startTicks * 1000) / USER_HZ };
 }
 
-/** The running container's pid, when the files on disk say so with certainty. */
-export function runningPid(containerDir: string, started: boolean): number | undefined {
-  if (!started) return undefined;
-  let pid: number;
-  let written: number;
+/** The pid runc wrote at create, and when it wrote it. */
+export function readPidFile(containerDir: string): { pid: number; written: number } | undefined {
   try {
     const pidFile = join(containerDir, 'pid');
-    pid = Number(readFileSync(pidFile, 'utf8').trim());
-    written = statSync(pidFile).mtimeMs;
+    const pid = Number(readFileSync(pidFile, 'utf8').trim());
+    return Number.isInteger(pid) && pid > 0 ? { pid, written: statSync(pidFile).mtimeMs } : undefined;
   } catch {
     return undefined;
   }
-  if (!Number.isInteger(pid) || pid <= 0) return undefined;
+}
+
+/** Whether the pid is still the process runc started (not gone, not a zombie, not a later process with the same number). */
+export function stillRunning(pid: number, written: number): boolean {
   const info = processInfo(pid);
-  if (!info || info.state === 'Z' || info.state === 'X') return undefined;
+  if (!info || info.state === 'Z' || info.state === 'X') return false;
   // a process started after the pid file was written is another process with the same number
-  if (info.startMs > written + 2000) return undefined;
-  return pid;
+  return info.startMs <= written + 2000;
+}
+
+/** The running container's pid, when the files on disk say so with certainty. */
+export function runningPid(containerDir: string, started: boolean): number | undefined {
+  if (!started) return undefined;
+  const p = readPidFile(containerDir);
+  return p && stillRunning(p.pid, p.written) ? p.pid : undefined;
 }

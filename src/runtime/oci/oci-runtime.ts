@@ -15,7 +15,7 @@ import { capabilitySet, ociSpec } from './oci-spec.js';
 import { missingRuntimeMessage, resolveHandlers, type HandlerChoice, type OciRuntimeHandler } from './runtime-handlers.js';
 import { defaultSeccompProfile } from './seccomp-profile.js';
 import { cgroupUsage } from './cgroup-stats.js';
-import { runningPid } from './live-state.js';
+import { readPidFile, runningPid, stillRunning } from './live-state.js';
 
 const run = promisify(execFile);
 
@@ -69,6 +69,10 @@ export class OciRuntime implements Runtime {
   }
 
   private readonly handlerCache = new Map<string, OciRuntimeHandler>();
+  // Running containers as containerStatus last found them: what does not change while one runs
+  // (meta, pid, paths), so the kubelet's check of every container every second is one exit-file
+  // lookup and one /proc read, not eight file operations and a JSON parse each.
+  private readonly running = new Map<string, { exitFile: string; pid: number; written: number; startedAt?: string; logPath: string }>();
   /**
    * Sandboxes created whose `start` is still running: the pod's network and containers need
    * only the namespaces, which exist from create, so they are made meanwhile.
@@ -182,6 +186,7 @@ export class OciRuntime implements Runtime {
    * the image's layers with a writable upper of its own, or a directory shared read-only.
    */
   private async createContainerInternal(handler: OciRuntimeHandler, id: string, root: { lowers: string[] } | { shared: string }, spec: object, sandboxId: string | undefined, io: { stdin?: boolean; stdinOnce?: boolean; tty?: boolean } = {}): Promise<number | undefined> {
+    this.running.delete(id);
     const dir = this.dir(id);
     const bundle = join(dir, 'bundle');
     const rootfs = join(bundle, 'rootfs');
@@ -303,9 +308,15 @@ export class OciRuntime implements Runtime {
     if (isMounted(rootfs)) await run('umount', [rootfs]).catch(() => run('umount', ['-l', rootfs]));
     rmSync(this.dir(id), { recursive: true, force: true });
     this.handlerCache.delete(id);
+    this.running.delete(id);
   }
 
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
+    const known = this.running.get(id);
+    if (known) {
+      if (!existsSync(known.exitFile) && stillRunning(known.pid, known.written)) return { id, state: 'running', pid: known.pid, startedAt: known.startedAt, logPath: known.logPath };
+      this.running.delete(id);
+    }
     const dir = this.dir(id);
     if (!existsSync(join(dir, 'meta.json'))) return undefined;
     const meta = JSON.parse(readFileSync(join(dir, 'meta.json'), 'utf8')) as ContainerMeta;
@@ -316,8 +327,11 @@ export class OciRuntime implements Runtime {
       return { id, state: 'exited', exitCode: Number.isFinite(code) ? code : 255, startedAt: meta.startedAt, finishedAt: statSync(exitFile).mtime.toISOString(), logPath, oomKilled: oomHappened(dir) };
     }
     // the common case needs no runtime process (live-state.ts)
-    const pid = runningPid(dir, !!meta.startedAt);
-    if (pid) return { id, state: 'running', pid, startedAt: meta.startedAt, logPath };
+    const live = meta.startedAt ? readPidFile(dir) : undefined;
+    if (live && stillRunning(live.pid, live.written)) {
+      this.running.set(id, { exitFile, pid: live.pid, written: live.written, startedAt: meta.startedAt, logPath });
+      return { id, state: 'running', pid: live.pid, startedAt: meta.startedAt, logPath };
+    }
     try {
       const { stdout } = await this.oci(id, ['state', id]);
       const s = JSON.parse(stdout) as { status: string; pid?: number };

@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processInfo, runningPid } from '../../../src/runtime/oci/live-state.js';
+import { processInfo, readPidFile, runningPid, stillRunning } from '../../../src/runtime/oci/live-state.js';
 
 test('a live process behind the pid file is running; not before start, not after exit', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'live-state-'));
@@ -49,6 +49,25 @@ test('missing or garbled pid files say nothing', () => {
     writeFileSync(join(dir, 'pid'), '0');
     assert.equal(runningPid(dir, true), undefined);
   } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a remembered pid file (the runtime keeps it while the container runs) follows the process to its exit', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'live-state-'));
+  const child = spawn('sleep', ['30']);
+  try {
+    writeFileSync(join(dir, 'pid'), `${child.pid}`);
+    const p = readPidFile(dir)!;
+    assert.equal(p.pid, child.pid);
+    rmSync(join(dir, 'pid'));
+    assert.equal(stillRunning(p.pid, p.written), true, 'no file is read again');
+    assert.equal(stillRunning(p.pid, p.written - 3600_000), false, 'a process younger than the remembered pid file is another one');
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    assert.equal(stillRunning(p.pid, p.written), false);
+  } finally {
+    child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
   }
 });
