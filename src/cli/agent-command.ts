@@ -44,7 +44,8 @@ import { startNodeBackend } from '../network/node-backend.js';
 import type { FlannelBackend } from '../network/backend-annotations.js';
 import { readFileSync, writeFileSync } from 'node:fs';
 import type { NodeRuntimeOptions } from './node-runtime-flags.js';
-import { DEFAULT_IMAGE_GC_POLICY, ImageGcManager, nodeImagesOf } from '../kubelet/image-gc.js';
+import { allContainers, type PodContainerLists } from '../api/kinds/pod-containers.js';
+import { DEFAULT_IMAGE_GC_PERIOD_MS, DEFAULT_IMAGE_GC_POLICY, ImageGcManager, nodeImagesOf } from '../kubelet/image-gc.js';
 import { filesystemObservations } from '../kubelet/node-pressure.js';
 
 /** the node flags (runtime, eviction, image GC) come from NodeRuntimeOptions, shared with `skiff up` */
@@ -171,7 +172,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
     event: (type, reason, message) => evictionEvents.event(nodeRef, type, reason, message),
     log,
   });
-  imageGc.start(opts.imageGcPeriodMs ?? 300_000);
+  imageGc.start(opts.imageGcPeriodMs ?? DEFAULT_IMAGE_GC_PERIOD_MS);
   const eviction = new EvictionManager({
     nodeName, hard: evictionHard, soft: evictionSoft, maxPodGraceSeconds: opts.evictionMaxPodGracePeriod ?? 0, intervalMs: evictionEvery, observe,
     pods: () => kubelet.activePods(),
@@ -214,8 +215,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
 
 /** every image a pod's containers (init and ephemeral too) run */
 function podImages(pod: KubeObject): string[] {
-  const spec = (pod.spec ?? {}) as { containers?: Array<{ image?: string }>; initContainers?: Array<{ image?: string }>; ephemeralContainers?: Array<{ image?: string }> };
-  return [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])].flatMap((c) => (c.image ? [c.image] : []));
+  return allContainers(pod.spec as PodContainerLists<{ image?: string }> | undefined).flatMap((c) => (c.image ? [c.image] : []));
 }
 
 /** the conditions in force, in the order the node reports them */

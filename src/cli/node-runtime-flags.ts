@@ -7,7 +7,7 @@
 import { EvictionThresholdError, parseDurationMs, parseEvictionHard } from '../kubelet/eviction-thresholds.js';
 import { parseEvictionSoft, parseGracePeriods } from '../kubelet/eviction/soft-thresholds.js';
 import { KNOWN_HANDLERS } from '../runtime/oci/runtime-handlers.js';
-import { DEFAULT_IMAGE_GC_POLICY, validateImageGcPolicy, type ImageGcPolicy } from '../kubelet/image-gc.js';
+import { DEFAULT_IMAGE_GC_PERIOD_MS, DEFAULT_IMAGE_GC_POLICY, validateImageGcPolicy, type ImageGcPolicy } from '../kubelet/image-gc.js';
 
 export const NODE_RUNTIME_FLAGS = {
   runtime: { type: 'string', default: 'runc' },
@@ -95,7 +95,7 @@ function imageGcOptions(values: Record<string, unknown>): { imageGc: ImageGcPoli
       minAgeMs: text('minimum-image-ttl-duration') === undefined ? DEFAULT_IMAGE_GC_POLICY.minAgeMs : parseDurationMs(text('minimum-image-ttl-duration')!),
       maxAgeMs: text('image-maximum-gc-age') === undefined ? DEFAULT_IMAGE_GC_POLICY.maxAgeMs : parseDurationMs(text('image-maximum-gc-age')!),
     };
-    const imageGcPeriodMs = text('image-gc-period') === undefined ? 300_000 : parseDurationMs(text('image-gc-period')!);
+    const imageGcPeriodMs = text('image-gc-period') === undefined ? DEFAULT_IMAGE_GC_PERIOD_MS : parseDurationMs(text('image-gc-period')!);
     if (!(imageGcPeriodMs > 0)) return { error: `--image-gc-period must be a positive duration, got ${text('image-gc-period')}` };
     const bad = validateImageGcPolicy(imageGc);
     return bad ? { error: bad } : { imageGc, imageGcPeriodMs };

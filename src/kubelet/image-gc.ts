@@ -24,6 +24,8 @@ export interface ImageGcPolicy {
 }
 
 export const DEFAULT_IMAGE_GC_POLICY: ImageGcPolicy = { highThresholdPercent: 85, lowThresholdPercent: 80, minAgeMs: 120_000, maxAgeMs: 0 };
+/** how often the collector runs (upstream's ImageGCPeriod) */
+export const DEFAULT_IMAGE_GC_PERIOD_MS = 300_000;
 
 export interface ImageGcOptions {
   store: LayoutStore;

@@ -42,6 +42,25 @@ function writeImageOf(dataDir: string, name: string, mb: number): void {
 }
 const imageNames = (dataDir: string) => nodeImages(dataDir).list().flatMap((i) => i.names);
 
+/** A node data dir on a 400 MiB tmpfs of its own: disk usage the test controls, measured by a real statfs. */
+function mountTmpfsDataDir(prefix: string): string {
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=400m,mode=0755', 'tmpfs', dir]);
+  return dir;
+}
+
+function unmountTmpfsDataDir(dir: string | undefined): void {
+  if (!dir) return;
+  execFileSync('umount', [dir]);
+  rmdirSync(dir);
+}
+
+/** Bytes free on a data dir, as the node's nodefs.available sees them. */
+function availableOn(dir: string): number {
+  const st = statfsSync(dir);
+  return st.bavail * st.bsize;
+}
+
 describe('eviction: local storage limits and memory pressure', () => {
   let c: NodeCluster;
   const apply = (obj: object) => k(c.s, ['apply', '-f', '-'], JSON.stringify(obj));
@@ -163,24 +182,17 @@ describe('eviction: disk pressure on a small data filesystem', () => {
   let dataDir: string;
   const apply = (obj: object) => k(c.s, ['apply', '-f', '-'], JSON.stringify(obj));
   const getPod = (name: string) => JSON.parse(k(c.s, ['get', 'pod', name, '-o', 'json']));
-  const available = () => {
-    const st = statfsSync(dataDir);
-    return st.bavail * st.bsize;
-  };
+  const available = () => availableOn(dataDir);
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-diskfs-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=400m,mode=0755', 'tmpfs', dataDir]);
+    dataDir = mountTmpfsDataDir('skiff-e2e-diskfs-');
     // images count from when they are first seen; no waiting two minutes before one may go
     c = await startNodeCluster('skiff-evdisk', { dataDir, args: ['--eviction-hard', 'nodefs.available<200Mi', '--eviction-monitoring-interval', '1s', '--eviction-pressure-transition-period', '3s', '--minimum-image-ttl-duration', '0s'] });
   });
 
   after(async () => {
     await c?.stop();
-    if (dataDir) {
-      execFileSync('umount', [dataDir]);
-      rmdirSync(dataDir);
-    }
+    unmountTmpfsDataDir(dataDir);
   });
 
   test('under disk pressure an unused image is removed first, and no pod is evicted when that was enough', async () => {
@@ -244,14 +256,10 @@ describe('image garbage collection over the high threshold (no eviction)', () =>
   let c: NodeCluster;
   let dataDir: string;
   const apply = (obj: object) => k(c.s, ['apply', '-f', '-'], JSON.stringify(obj));
-  const available = () => {
-    const st = statfsSync(dataDir);
-    return st.bavail * st.bsize;
-  };
+  const available = () => availableOn(dataDir);
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'skiff-e2e-imagegc-'));
-    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=400m,mode=0755', 'tmpfs', dataDir]);
+    dataDir = mountTmpfsDataDir('skiff-e2e-imagegc-');
     // collection from 50% used down to 40%, every second; eviction off, so only the collector frees
     c = await startNodeCluster('skiff-imagegc', {
       dataDir,
@@ -261,10 +269,7 @@ describe('image garbage collection over the high threshold (no eviction)', () =>
 
   after(async () => {
     await c?.stop();
-    if (dataDir) {
-      execFileSync('umount', [dataDir]);
-      rmdirSync(dataDir);
-    }
+    unmountTmpfsDataDir(dataDir);
   });
 
   test('the least recently seen unused image goes, only as much as brings usage to the low threshold', async () => {

@@ -8,6 +8,7 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApiError, errors } from '../../api/errors.js';
 import { findResource } from '../../api/kinds/resources.js';
+import { allContainers } from '../../api/kinds/pod-containers.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
 import { nodeEndpoint, type NodeClientCredentials } from './pod-log.js';
 
@@ -46,8 +47,7 @@ export async function proxyExec(req: IncomingMessage, socket: Duplex, head: Buff
         if ((spec.containers ?? []).length !== 1) throw errors.badRequest(`a container name must be specified for pod ${name}, choose one of: [${(spec.containers ?? []).map((c) => c.name).join(' ')}]`);
         container = spec.containers![0].name;
       }
-      const all = [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])];
-      if (!all.some((c) => c.name === container)) throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
+      if (!allContainers(spec).some((c) => c.name === container)) throw errors.badRequest(`container ${container} is not valid for pod ${name}`);
       if (phase === 'Succeeded' || phase === 'Failed') throw errors.badRequest(`cannot ${subresource} into a container in a completed pod; current phase is ${phase}`);
       path = `/${subresource}/${encodeURIComponent(ns)}/${encodeURIComponent(name)}/${encodeURIComponent(container)}?${q}`;
     }

@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, errors } from '../../api/errors.js';
 import type { KubeObject } from '../../api/object.js';
 import { findResource } from '../../api/kinds/resources.js';
+import { allContainers } from '../../api/kinds/pod-containers.js';
 import type { GenericRegistry } from '../registry/generic-registry.js';
 
 export interface NodeClientCredentials {
@@ -18,7 +19,7 @@ export async function podLog(req: IncomingMessage, res: ServerResponse, registry
   const pod = await registry.get(findResource('', 'pods')!, 'v1', ns, name);
   const spec = (pod.spec ?? {}) as { nodeName?: string; containers?: Array<{ name: string }>; initContainers?: Array<{ name: string }>; ephemeralContainers?: Array<{ name: string }> };
   // upstream lists them in this order in its error: containers, init, ephemeral (kubectl debug's)
-  const names = [...(spec.containers ?? []), ...(spec.initContainers ?? []), ...(spec.ephemeralContainers ?? [])].map((c) => c.name);
+  const names = allContainers(spec).map((c) => c.name);
   let container = q.get('container') ?? '';
   if (!container) {
     if ((spec.containers ?? []).length !== 1) {

@@ -72,11 +72,6 @@ export class NetworkPolicyRunner {
     this.policies.addHandlers({ onAdd: this.changed, onUpdate: this.changed, onDelete: this.changed });
   }
 
-  /** true while pods and namespaces are watched (from the first policy on) */
-  get watchesPods(): boolean {
-    return this.selection !== undefined;
-  }
-
   async start(): Promise<void> {
     this.policies.start();
     await this.policies.waitForSync();

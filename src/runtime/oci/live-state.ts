@@ -55,9 +55,9 @@ export function stillRunning(pid: number, written: number): boolean {
   return info.startMs <= written + 2000;
 }
 
-/** The running container's pid, when the files on disk say so with certainty. */
-export function runningPid(containerDir: string, started: boolean): number | undefined {
+/** The running container's pid (and its pid file's time), when the files on disk say so with certainty. */
+export function runningProcess(containerDir: string, started: boolean): { pid: number; written: number } | undefined {
   if (!started) return undefined;
   const p = readPidFile(containerDir);
-  return p && stillRunning(p.pid, p.written) ? p.pid : undefined;
+  return p && stillRunning(p.pid, p.written) ? p : undefined;
 }

@@ -15,9 +15,23 @@ import { capabilitySet, ociSpec } from './oci-spec.js';
 import { missingRuntimeMessage, resolveHandlers, type HandlerChoice, type OciRuntimeHandler } from './runtime-handlers.js';
 import { defaultSeccompProfile } from './seccomp-profile.js';
 import { cgroupUsage } from './cgroup-stats.js';
-import { readPidFile, runningPid, stillRunning } from './live-state.js';
+import { runningProcess, stillRunning } from './live-state.js';
 
 const run = promisify(execFile);
+
+/** A running container as containerStatus found it: what stays the same while it runs. */
+interface RunningContainer {
+  exitFile: string;
+  pid: number;
+  /** when runc wrote the pid file (a later process with the same pid is another one) */
+  written: number;
+  startedAt?: string;
+  logPath: string;
+}
+
+function runningStatus(id: string, c: RunningContainer): ContainerStatus {
+  return { id, state: 'running', pid: c.pid, startedAt: c.startedAt, logPath: c.logPath };
+}
 
 export interface OciRuntimeOptions {
   /** where bundles, logs and exit files live */
@@ -72,7 +86,7 @@ export class OciRuntime implements Runtime {
   // Running containers as containerStatus last found them: what does not change while one runs
   // (meta, pid, paths), so the kubelet's check of every container every second is one exit-file
   // lookup and one /proc read, not eight file operations and a JSON parse each.
-  private readonly running = new Map<string, { exitFile: string; pid: number; written: number; startedAt?: string; logPath: string }>();
+  private readonly running = new Map<string, RunningContainer>();
   /**
    * Sandboxes created whose `start` is still running: the pod's network and containers need
    * only the namespaces, which exist from create, so they are made meanwhile.
@@ -273,8 +287,8 @@ export class OciRuntime implements Runtime {
     // conmon binds these in the bundle (reached through a short symlink in sock/ for the socket-path limit)
     const bundle = join(this.dir(id), 'bundle');
     const resize = async (cols: number, rows: number) => {
-      const pid = runningPid(this.dir(id), !!meta.startedAt);
-      if (pid) await setTerminalSize(pid, cols, rows);
+      const st = await this.containerStatus(id);
+      if (st?.state === 'running' && st.pid) await setTerminalSize(st.pid, cols, rows);
     };
     return { socketPath: join(bundle, 'attach'), resize, logPath: this.logPath(id), tty: !!meta.tty, stdin: !!meta.stdin };
   }
@@ -314,7 +328,7 @@ export class OciRuntime implements Runtime {
   async containerStatus(id: string): Promise<ContainerStatus | undefined> {
     const known = this.running.get(id);
     if (known) {
-      if (!existsSync(known.exitFile) && stillRunning(known.pid, known.written)) return { id, state: 'running', pid: known.pid, startedAt: known.startedAt, logPath: known.logPath };
+      if (!existsSync(known.exitFile) && stillRunning(known.pid, known.written)) return runningStatus(id, known);
       this.running.delete(id);
     }
     const dir = this.dir(id);
@@ -327,10 +341,11 @@ export class OciRuntime implements Runtime {
       return { id, state: 'exited', exitCode: Number.isFinite(code) ? code : 255, startedAt: meta.startedAt, finishedAt: statSync(exitFile).mtime.toISOString(), logPath, oomKilled: oomHappened(dir) };
     }
     // the common case needs no runtime process (live-state.ts)
-    const live = meta.startedAt ? readPidFile(dir) : undefined;
-    if (live && stillRunning(live.pid, live.written)) {
-      this.running.set(id, { exitFile, pid: live.pid, written: live.written, startedAt: meta.startedAt, logPath });
-      return { id, state: 'running', pid: live.pid, startedAt: meta.startedAt, logPath };
+    const live = runningProcess(dir, !!meta.startedAt);
+    if (live) {
+      const found = { exitFile, pid: live.pid, written: live.written, startedAt: meta.startedAt, logPath };
+      this.running.set(id, found);
+      return runningStatus(id, found);
     }
     try {
       const { stdout } = await this.oci(id, ['state', id]);

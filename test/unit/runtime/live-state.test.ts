@@ -6,20 +6,20 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processInfo, readPidFile, runningPid, stillRunning } from '../../../src/runtime/oci/live-state.js';
+import { processInfo, readPidFile, runningProcess, stillRunning } from '../../../src/runtime/oci/live-state.js';
 
 test('a live process behind the pid file is running; not before start, not after exit', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'live-state-'));
   const child = spawn('sleep', ['30']);
   try {
     writeFileSync(join(dir, 'pid'), `${child.pid}`);
-    assert.equal(runningPid(dir, true), child.pid);
-    assert.equal(runningPid(dir, false), undefined, 'created but not started: the runtime decides');
+    assert.equal(runningProcess(dir, true)?.pid, child.pid);
+    assert.equal(runningProcess(dir, false), undefined, 'created but not started: the runtime decides');
     const info = processInfo(child.pid!)!;
     assert.ok(Math.abs(info.startMs - Date.now()) < 10_000, `start time ${new Date(info.startMs).toISOString()} is about now`);
     child.kill('SIGKILL');
     await new Promise((r) => child.once('exit', r));
-    assert.equal(runningPid(dir, true), undefined, 'an exited process is not running');
+    assert.equal(runningProcess(dir, true), undefined, 'an exited process is not running');
   } finally {
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -33,7 +33,7 @@ test('a pid file older than the process with its number is a reused pid', () => 
     writeFileSync(join(dir, 'pid'), `${child.pid}`);
     const hourAgo = new Date(Date.now() - 3600_000);
     utimesSync(join(dir, 'pid'), hourAgo, hourAgo);
-    assert.equal(runningPid(dir, true), undefined);
+    assert.equal(runningProcess(dir, true), undefined);
   } finally {
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
@@ -43,11 +43,11 @@ test('a pid file older than the process with its number is a reused pid', () => 
 test('missing or garbled pid files say nothing', () => {
   const dir = mkdtempSync(join(tmpdir(), 'live-state-'));
   try {
-    assert.equal(runningPid(dir, true), undefined);
+    assert.equal(runningProcess(dir, true), undefined);
     writeFileSync(join(dir, 'pid'), 'not a pid');
-    assert.equal(runningPid(dir, true), undefined);
+    assert.equal(runningProcess(dir, true), undefined);
     writeFileSync(join(dir, 'pid'), '0');
-    assert.equal(runningPid(dir, true), undefined);
+    assert.equal(runningProcess(dir, true), undefined);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
