@@ -24,7 +24,7 @@ import { measurePod } from '../kubelet/eviction/pod-usage.js';
 import { cgroupMemoryObservation, MEMORY_SIGNAL_CGROUP_ENV } from '../kubelet/eviction/memory-signal.js';
 import { EventRecorder } from '../client/event-recorder.js';
 import { pressureAdmission } from '../kubelet/eviction/admission.js';
-import { ensureBusyboxRootfs } from '../image/builtin-busybox.js';
+import { busyboxBinary } from '../image/builtin-busybox.js';
 import { logger } from '../apiserver/log.js';
 import { selfSigned } from '../apiserver/pki/self-signed.js';
 import { startKubeletServer } from '../kubelet/kubelet-server.js';
@@ -104,7 +104,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const log = (msg: string, extra?: Record<string, unknown>) => logger.info(msg, { component: 'agent', node: nodeName, ...extra });
   const imageStore = join(dataDir, 'images');
   const images = new LayoutStore(imageStore);
-  const runtime = new OciRuntime({ stateDir: join(dataDir, 'runtime'), sandboxRoot: ensureBusyboxRootfs(imageStore), runtime: { runtime: opts.runtime, runtimePath: opts.ociRuntime } });
+  const runtime = new OciRuntime({ stateDir: join(dataDir, 'runtime'), busybox: busyboxBinary(), runtime: { runtime: opts.runtime, runtimePath: opts.ociRuntime } });
   log('container runtimes', { default: runtime.defaultHandler.name, handlers: runtime.handlerNames });
   const kubeletPort = opts.kubeletPort ?? 10250;
   const evictionHard = parseEvictionHard(opts.evictionHard ?? DEFAULT_EVICTION_HARD);

@@ -150,7 +150,11 @@ export class Kubelet {
       const owned = uids.some((uid) => id === `pod-${uid}` || id.startsWith(`${uid.slice(0, 13)}-`));
       if (owned) continue;
       this.log('removing orphaned container', { container: id });
-      if (id.startsWith('pod-')) await this.opts.network?.tearDown(id, this.opts.network.status(id)?.sandboxPid).catch((e) => this.log('releasing an orphaned pod address failed', { sandbox: id, error: String(e) }));
+      if (id.startsWith('pod-')) {
+        await this.opts.network?.tearDown(id, this.opts.network.status(id)?.sandboxPid).catch((e) => this.log('releasing an orphaned pod address failed', { sandbox: id, error: String(e) }));
+        await this.runtime.removeSandbox(id).catch((e) => this.log('removing an orphaned pod sandbox failed', { sandbox: id, error: String(e) }));
+        continue;
+      }
       await this.runtime.stopContainer(id, 0).catch(() => {});
       await this.runtime.removeContainer(id).catch(() => {});
       this.runtime.removeLog(id);

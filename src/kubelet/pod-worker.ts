@@ -24,6 +24,7 @@ import { runPostStart, stopWithPreStop, type HookContext } from './lifecycle-hoo
 import { podResolvConfText, type NodeDns } from './dns-config.js';
 import { containerFieldPath, ephemeralContainers, ephemeralStatus, ephemeralTarget } from './ephemeral-containers.js';
 import { traceMark } from './pod-start-trace.js';
+import { hostNetworkHostsFile, nodeHostsFile, podHostname, podHostsFile } from './etc-hosts.js';
 
 type Obj = Record<string, any>;
 
@@ -179,7 +180,7 @@ export class PodWorker {
     }
     let sandbox;
     try {
-      sandbox = await this.runtime.runSandbox({ id: this.state.sandboxId, hostname: pod.metadata.name!.slice(0, 63), cgroupParent: this.cgroupParent, hostNetwork: !!spec.hostNetwork, runtimeHandler });
+      sandbox = await this.runtime.runSandbox({ id: this.state.sandboxId, hostname: podHostname(pod, this.opts.dns?.clusterDomain).hostname, cgroupParent: this.cgroupParent, hostNetwork: !!spec.hostNetwork, runtimeHandler });
     } catch (e) {
       if (!(e instanceof RuntimeHandlerError)) throw e;
       return this.sandboxFailed(e.message);
@@ -435,11 +436,9 @@ export class PodWorker {
   /** /etc/hosts as the kubelet writes it: localhost and the pod's own name. */
   private writeHosts(pod: KubeObject): void {
     const dir = podDir(this.opts.rootDir, pod);
-    const ip = this.podIPs[0];
-    const own = ip ? `${ip}\t${pod.metadata.name}\n` : `127.0.1.1\t${pod.metadata.name}\n`;
     // the pod's resolv.conf per its dnsPolicy (cluster DNS first, the node's, or its own dnsConfig)
     const resolv = this.opts.dns ? podResolvConfText(pod, this.opts.dns) : '';
-    const hosts = `# Kubernetes-managed hosts file.\n127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n${own}`;
+    const hosts = (pod.spec as Obj | undefined)?.hostNetwork ? hostNetworkHostsFile(pod, nodeHostsFile()) : podHostsFile(pod, this.podIPs, this.opts.dns?.clusterDomain);
     // every sync (each pod, every second) comes here: the files are written when their text changes
     if (hosts === this.written.hosts && resolv === this.written.resolv) return;
     mkdirSync(dir, { recursive: true });

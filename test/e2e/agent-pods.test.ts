@@ -3,10 +3,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, readlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { AGENT_NODE_FLAGS, k, kubectl, until, type ServerHandle } from './harness.js';
 import { removeContainers, startNodeCluster, type NodeCluster } from './node-harness.js';
+import { holderAlive, type SandboxHolder } from '../../src/runtime/oci/pinned-sandbox.js';
 
 const NODE = 'e2e-node';
 
@@ -467,6 +468,13 @@ describe('node agent runs pods as containers', () => {
   test('deleting a pod stops its containers within the grace period and removes everything', async () => {
     const uid: string = JSON.parse(k(s, ['get', 'pod', 'web', '-o', 'json'])).metadata.uid;
     assert.ok(c.runcList().some((id) => id.startsWith(uid.slice(0, 13))), 'web has containers before');
+    // the sandbox is a process holding the pod's namespaces (no container): its containers share its network namespace
+    const holder: SandboxHolder = JSON.parse(readFileSync(join(s.dataDir, 'agent/runtime/containers', `pod-${uid}`, 'meta.json'), 'utf8')).holder;
+    assert.ok(holderAlive(holder), 'the sandbox holder runs');
+    const main = status('web').containerStatuses.find((x: any) => x.name === 'main').containerID.replace('runc://', '');
+    const mainPid = JSON.parse(execFileSync('runc', ['--root', runcRoot(), 'state', main], { encoding: 'utf8' })).pid;
+    assert.equal(readlinkSync(`/proc/${mainPid}/ns/net`), readlinkSync(`/proc/${holder.pid}/ns/net`), 'the container is in the sandbox network namespace');
+    assert.notEqual(readlinkSync(`/proc/${holder.pid}/ns/net`), readlinkSync('/proc/self/ns/net'));
     const t0 = Date.now();
     k(s, ['delete', 'pod', 'web', '--grace-period=2', '--timeout=100s']);
     const took = Date.now() - t0;
@@ -476,5 +484,6 @@ describe('node agent runs pods as containers', () => {
     assert.equal(kubectl(s, ['get', 'pod', 'web']).code, 1);
     assert.deepEqual(c.runcList().filter((id) => id.startsWith(uid.slice(0, 13)) || id === `pod-${uid}`), [], 'no container of web is left');
     assert.ok(!existsSync(`/sys/fs/cgroup/memory${c.cgroupParent}/pod${uid}`), 'its cgroup is gone');
+    assert.ok(!holderAlive(holder), 'its sandbox holder is gone');
   });
 });

@@ -2,10 +2,11 @@
 // network namespace the test made, with a cgroup parent of the test's own,
 // and everything they leave behind removed afterwards.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, rmdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { kubectl, startServer, type ServerHandle, type StartOptions } from './harness.js';
 import { makeNetns, removeNetns } from './netns.js';
+import { holderAlive, type SandboxHolder } from '../../src/runtime/oci/pinned-sandbox.js';
 
 export interface NodeCluster {
   s: ServerHandle;
@@ -57,7 +58,19 @@ export function removeContainers(dataDir: string): void {
     } catch {
       // not mounted
     }
+    killSandboxHolder(join(containers, c, 'meta.json'));
   }
+}
+
+/** A pod sandbox's namespace holder (a process the agent under test started), by the pid and start time in its meta. */
+function killSandboxHolder(metaPath: string): void {
+  let holder: SandboxHolder | undefined;
+  try {
+    holder = (JSON.parse(readFileSync(metaPath, 'utf8')) as { holder?: SandboxHolder }).holder;
+  } catch {
+    return;
+  }
+  if (holder && holderAlive(holder)) process.kill(holder.pid, 'SIGKILL');
 }
 
 /** `skiff up` in a fresh network namespace: a one-node cluster. */

@@ -5,6 +5,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { k, kubectl, until } from './harness.js';
 import { startNodeCluster, type NodeCluster } from './node-harness.js';
@@ -65,6 +66,16 @@ describe('pod network on a node', () => {
     assert.match(c.inNode('busybox', ['sh', '-c', `printf 'GET / HTTP/1.0\\r\\n\\r\\n' | busybox nc -w 2 ${webIp} 8080`]), /hello-from-web/);
   });
 
+  test('spec.hostname, subdomain and hostAliases make the pod hostname and /etc/hosts', async () => {
+    k(c.s, ['apply', '-f', '-'], pod('named', { hostname: 'db-0', subdomain: 'db', hostAliases: [{ ip: '10.9.8.7', hostnames: ['legacy.example', 'old'] }], containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] }));
+    const ip = await runningIp('named');
+    assert.equal(k(c.s, ['exec', 'named', '--', 'hostname']).trim(), 'db-0');
+    const hosts = k(c.s, ['exec', 'named', '--', 'cat', '/etc/hosts']);
+    assert.match(hosts, new RegExp(`^${ip.replace(/\./g, '[.]')}\tdb-0[.]db[.]default[.]svc[.]cluster[.]local\tdb-0$`, 'm'));
+    assert.match(hosts, /^# Entries added by HostAliases\.\n10\.9\.8\.7\tlegacy\.example\told$/m);
+    k(c.s, ['delete', 'pod', 'named', '--grace-period=1']);
+  });
+
   test('a deleted pod gives its address back', async () => {
     const ipam = join(c.s.dataDir, 'agent/cni/ipam/skiff');
     const webIp = get('web').status.podIP as string;
@@ -79,8 +90,9 @@ describe('pod network on a node', () => {
     await until('hostnet running', () => get('hostnet').status.phase === 'Running');
     const p = get('hostnet');
     assert.equal(p.status.podIP, p.status.hostIP);
-    // the container sees the node's interfaces (the bridge cni0 among them)
+    // the container sees the node's interfaces (the bridge cni0 among them) and the node's hostname, as upstream's runtimes do
     assert.match(k(c.s, ['exec', 'hostnet', '--', 'ip', 'link']), /cni0/);
+    assert.equal(k(c.s, ['exec', 'hostnet', '--', 'hostname']).trim(), hostname());
 
     k(c.s, ['apply', '-f', '-'], pod('hp', { containers: [{ name: 'httpd', image: 'busybox', command: ['sh', '-c', 'mkdir -p /www && echo via-host-port > /www/index.html && exec httpd -f -p 80 -h /www'], ports: [{ containerPort: 80, hostPort: 18080 }] }] }));
     await runningIp('hp');

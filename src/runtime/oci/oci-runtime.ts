@@ -16,6 +16,7 @@ import { missingRuntimeMessage, resolveHandlers, type HandlerChoice, type OciRun
 import { defaultSeccompProfile } from './seccomp-profile.js';
 import { cgroupUsage } from './cgroup-stats.js';
 import { runningProcess, stillRunning } from './live-state.js';
+import { holderAlive, startSandboxHolder, stopSandboxHolder, type SandboxHolder } from './pinned-sandbox.js';
 
 const run = promisify(execFile);
 
@@ -36,8 +37,8 @@ function runningStatus(id: string, c: RunningContainer): ContainerStatus {
 export interface OciRuntimeOptions {
   /** where bundles, logs and exit files live */
   stateDir: string;
-  /** root filesystem used for pod sandboxes (busybox) */
-  sandboxRoot: string;
+  /** the busybox binary a sandbox's namespace holder runs (pinned-sandbox.ts) */
+  busybox: string;
   /** the default runtime (runc unless chosen otherwise); other installed ones serve RuntimeClasses */
   runtime?: HandlerChoice;
   conmonPath?: string;
@@ -51,6 +52,8 @@ interface ContainerMeta {
   sandboxId?: string;
   stdin?: boolean;
   tty?: boolean;
+  /** a sandbox's namespace holder (sandboxes are not containers) */
+  holder?: SandboxHolder;
 }
 
 export class OciRuntime implements Runtime {
@@ -59,7 +62,10 @@ export class OciRuntime implements Runtime {
   private readonly handlers: Map<string, OciRuntimeHandler>;
   readonly defaultHandler: OciRuntimeHandler;
 
+  private readonly busybox: string;
+
   constructor(private readonly opts: OciRuntimeOptions) {
+    this.busybox = opts.busybox;
     this.conmonPath = opts.conmonPath ?? findBinary(['/usr/bin/conmon', '/usr/local/bin/conmon', '/usr/libexec/podman/conmon'], 'conmon (apt-get install conmon)');
     const handlers = resolveHandlers(opts.stateDir, opts.runtime);
     this.defaultHandler = handlers[0]!;
@@ -87,11 +93,8 @@ export class OciRuntime implements Runtime {
   // (meta, pid, paths), so the kubelet's check of every container every second is one exit-file
   // lookup and one /proc read, not eight file operations and a JSON parse each.
   private readonly running = new Map<string, RunningContainer>();
-  /**
-   * Sandboxes created whose `start` is still running: the pod's network and containers need
-   * only the namespaces, which exist from create, so they are made meanwhile.
-   */
-  private readonly sandboxStarts = new Map<string, { pid: number; started: Promise<void> }>();
+  /** Sandboxes' namespace holders, by sandbox id (also in their meta, for an agent that restarts). */
+  private readonly holders = new Map<string, SandboxHolder>();
 
   /** The runtime a container was created with, from its meta on disk (containers outlive the agent). */
   private handlerOf(id: string): OciRuntimeHandler {
@@ -117,42 +120,38 @@ export class OciRuntime implements Runtime {
     const existing = await this.sandboxStatus(cfg.id);
     if (existing?.running) return existing;
     if (existing) await this.removeSandbox(cfg.id);
-    // the sandbox only sleeps on a read-only root: the busybox directory as it is, no overlay mount of its own
-    const pid = await this.createContainerInternal(handler,
-      cfg.id,
-      { shared: this.opts.sandboxRoot },
-      ociSpec({
-        args: ['/bin/sleep', '2147483647'],
-        env: ['PATH=/bin'],
-        cwd: '/',
-        uid: 65534,
-        gid: 65534,
-        hostname: cfg.hostname,
-        readOnlyRootfs: true,
-        mounts: [],
-        cgroupsPath: `${cfg.cgroupParent}/${cfg.id}`,
-        noNewPrivileges: true,
-        // the agent's own network namespace is the node's
-        joinNamespaces: cfg.hostNetwork ? { network: `/proc/${process.pid}/ns/net` } : undefined,
-        // the sandbox only sleeps: the default filter costs it nothing
-        seccomp: defaultSeccompProfile([]),
-      }),
-      undefined,
-    );
-    if (!pid) {
-      await this.startContainer(cfg.id);
-      return (await this.sandboxStatus(cfg.id))!;
+    this.running.delete(cfg.id);
+    const dir = this.dir(cfg.id);
+    mkdirSync(dir, { recursive: true });
+    // no container: one process holds the namespaces (pinned-sandbox.ts); the handler is the one its containers get
+    const holder = await startSandboxHolder(this.busybox, cfg.hostname, !!cfg.hostNetwork);
+    const meta: ContainerMeta = { id: cfg.id, handler: handler.name, holder };
+    writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
+    this.handlerCache.set(cfg.id, handler);
+    this.holders.set(cfg.id, holder);
+    return { id: cfg.id, pid: holder.pid, running: true, netns: `/proc/${holder.pid}/ns/net` };
+  }
+
+  /** The process holding a sandbox's namespaces, from memory or its meta (undefined: no sandbox, or one made by runc before). */
+  private holderOf(id: string): SandboxHolder | undefined {
+    const known = this.holders.get(id);
+    if (known) return known;
+    try {
+      const holder = (JSON.parse(readFileSync(join(this.dir(id), 'meta.json'), 'utf8')) as ContainerMeta).holder;
+      if (holder) this.holders.set(id, holder);
+      return holder;
+    } catch {
+      return undefined;
     }
-    // the pod's containers start only after it (startContainer); a failed start shows in the next status
-    const started = this.startContainer(cfg.id).finally(() => this.sandboxStarts.delete(cfg.id));
-    started.catch(() => {});
-    this.sandboxStarts.set(cfg.id, { pid, started });
-    return { id: cfg.id, pid, running: true, netns: `/proc/${pid}/ns/net` };
   }
 
   async sandboxStatus(id: string): Promise<SandboxStatus | undefined> {
-    const starting = this.sandboxStarts.get(id);
-    if (starting) return { id, pid: starting.pid, running: true, netns: `/proc/${starting.pid}/ns/net` };
+    const holder = this.holderOf(id);
+    if (holder) {
+      const running = holderAlive(holder);
+      return { id, pid: holder.pid, running, netns: running ? `/proc/${holder.pid}/ns/net` : undefined };
+    }
+    // a sandbox container (a sleep under conmon) made by an agent before sandboxes were holder processes
     const st = await this.containerStatus(id);
     if (!st) return undefined;
     const running = st.state === 'running' && !!st.pid;
@@ -160,9 +159,17 @@ export class OciRuntime implements Runtime {
   }
 
   async removeSandbox(id: string): Promise<void> {
-    await this.sandboxStarts.get(id)?.started.catch(() => {});
+    const holder = this.holderOf(id);
+    if (holder) {
+      await stopSandboxHolder(holder);
+      rmSync(this.dir(id), { recursive: true, force: true });
+      this.holders.delete(id);
+      this.handlerCache.delete(id);
+      return;
+    }
     await this.stopContainer(id, 0);
     await this.removeContainer(id);
+    this.removeLog(id);
   }
 
   async createContainer(cfg: ContainerConfig): Promise<ContainerStatus> {
@@ -190,28 +197,27 @@ export class OciRuntime implements Runtime {
       terminal: cfg.tty,
     });
     // a pod's containers run with its sandbox's runtime
-    const pid = await this.createContainerInternal(this.handlerOf(cfg.sandboxId), cfg.id, { lowers: cfg.lowerDirs }, spec, cfg.sandboxId, { stdin: cfg.stdin, stdinOnce: cfg.stdinOnce, tty: cfg.tty });
+    const pid = await this.createContainerInternal(this.handlerOf(cfg.sandboxId), cfg.id, cfg.lowerDirs, spec, cfg.sandboxId, { stdin: cfg.stdin, stdinOnce: cfg.stdinOnce, tty: cfg.tty });
     // just created, waiting for start: known without asking the runtime (a `runc state` per container)
     return { id: cfg.id, state: 'created', pid, logPath: this.logPath(cfg.id) };
   }
 
   /**
    * Creates the container under conmon; returns its pid. Its root is an overlay of
-   * the image's layers with a writable upper of its own, or a directory shared read-only.
+   * the image's layers with a writable upper of its own.
    */
-  private async createContainerInternal(handler: OciRuntimeHandler, id: string, root: { lowers: string[] } | { shared: string }, spec: object, sandboxId: string | undefined, io: { stdin?: boolean; stdinOnce?: boolean; tty?: boolean } = {}): Promise<number | undefined> {
+  private async createContainerInternal(handler: OciRuntimeHandler, id: string, lowers: string[], spec: object, sandboxId: string, io: { stdin?: boolean; stdinOnce?: boolean; tty?: boolean } = {}): Promise<number | undefined> {
     this.running.delete(id);
     const dir = this.dir(id);
     const bundle = join(dir, 'bundle');
     const rootfs = join(bundle, 'rootfs');
-    const own = 'lowers' in root ? [rootfs, join(dir, 'upper'), join(dir, 'work')] : [bundle];
-    for (const d of [...own, join(dir, 'exits'), join(dir, 'sock'), join(dir, 'persist'), join(this.opts.stateDir, 'logs')]) mkdirSync(d, { recursive: true });
-    writeFileSync(join(bundle, 'config.json'), JSON.stringify('shared' in root ? { ...spec, root: { path: root.shared, readonly: true } } : spec));
+    for (const d of [rootfs, join(dir, 'upper'), join(dir, 'work'), join(dir, 'exits'), join(dir, 'sock'), join(dir, 'persist'), join(this.opts.stateDir, 'logs')]) mkdirSync(d, { recursive: true });
+    writeFileSync(join(bundle, 'config.json'), JSON.stringify(spec));
     const meta: ContainerMeta = { id, handler: handler.name, sandboxId, stdin: io.stdin, tty: io.tty };
     writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
     this.handlerCache.set(id, handler);
-    if ('lowers' in root && !isMounted(rootfs)) {
-      await mountOverlay(root.lowers, join(dir, 'upper'), join(dir, 'work'), rootfs);
+    if (!isMounted(rootfs)) {
+      await mountOverlay(lowers, join(dir, 'upper'), join(dir, 'work'), rootfs);
     }
     // conmon runs `runc create` (or crun's) and stays as the container's parent and log writer
     await run(this.conmonPath, [
@@ -257,9 +263,7 @@ export class OciRuntime implements Runtime {
 
   async startContainer(id: string): Promise<void> {
     const metaPath = join(this.dir(id), 'meta.json');
-    // a pod's container runs once its sandbox does
     const meta = JSON.parse(readFileSync(metaPath, 'utf8')) as ContainerMeta;
-    if (meta.sandboxId) await this.sandboxStarts.get(meta.sandboxId)?.started;
     await this.oci(id, ['start', id]);
     meta.startedAt = new Date().toISOString();
     writeFileSync(metaPath, JSON.stringify(meta));
