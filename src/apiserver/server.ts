@@ -38,6 +38,7 @@ import { METRICS_RESOURCES } from './metrics/metrics-resources.js';
 import { MetricsScraper } from './metrics/metrics-scraper.js';
 import { MetricsApi } from './metrics/metrics-api.js';
 import { findResource } from '../api/kinds/resources.js';
+import { LoopbackListener } from './http/loopback.js';
 
 export interface ApiServerOptions {
   dataDir: string;
@@ -61,6 +62,8 @@ export interface ApiServerOptions {
   schedulerScore?: 'LeastAllocated' | 'MostAllocated';
 }
 
+const CONTROLLER_MANAGER_USER = 'system:kube-controller-manager';
+
 export class ApiServer {
   private server?: https.Server;
   private storage?: Storage;
@@ -70,6 +73,8 @@ export class ApiServer {
   private certTimer?: NodeJS.Timeout;
   private controllers?: RunningControllers;
   private controllersStarting?: Promise<void>;
+  /** the in-process controllers' plain-HTTP way in (http/loopback.ts) */
+  private loopback?: LoopbackListener;
   private clusterServices?: ClusterServices;
   private metricsScraper?: MetricsScraper;
   private serviceAccountTokens?: ServiceAccountTokens;
@@ -145,11 +150,13 @@ export class ApiServer {
     const authenticate = createAuthenticator({ dataDir, pki: this.pki, serviceAccounts: serviceAccountTokens, log: (msg, extra) => logger.debug(msg, extra) });
     const nodeJoin = new NodeJoin(dataDir, this.pki);
     this.nodeTokenPath = nodeJoin.tokenPath;
+    const loopback = (this.loopback = new LoopbackListener(dataDir, { username: CONTROLLER_MANAGER_USER, groups: ['system:authenticated'] }));
     const route = createRouter({
       discovery,
       resources: new ResourceHandler(registry, new TableRenderer(), () => this.nodeCredentials, serviceAccountTokens),
       openapi: new OpenApiHandler(),
-      authenticate,
+      // the in-process controllers' requests come through the loopback listener, with its token
+      authenticate: (req) => (loopback.owns(req) ? loopback.authenticate(req) : authenticate(req)),
       reviewToken: createTokenReviewer(authenticate, serviceAccountTokens),
       // the key set's address is this server's own (upstream: its external address)
       oidc: (res, path) => serveOidcDiscovery(res, path, serviceAccountTokens.issuer, () => `${this.url}${JWKS_PATH}`, serviceAccountKey),
@@ -193,6 +200,7 @@ export class ApiServer {
         resolve();
       });
     });
+    if (!(await loopback.listen((req, res) => void route(req, res)))) this.loopback = undefined;
     await ensureDefaultNamespaces(registry);
     await ensureSystemPriorityClasses(registry);
     if (this.serviceAccountsManaged) await ensureDefaultServiceAccounts(registry);
@@ -212,14 +220,17 @@ export class ApiServer {
     this.certTimer.unref();
   }
 
-  /** The controller manager runs in-process but talks to us only over HTTPS, with its own identity. */
+  /**
+   * The controller manager runs in-process but talks to us only through the API, with its own
+   * identity: over the loopback listener's unix socket (no TLS), or HTTPS with its certificate.
+   */
   private async startControllers(): Promise<void> {
     const enabled = ALL_CONTROLLERS.filter((c) => !(this.opts.disableControllers ?? []).includes(c));
     if (enabled.length === 0) return;
-    const cred = await this.pki!.issueClientCert('system:kube-controller-manager', []);
+    const cred = await this.pki!.issueClientCert(CONTROLLER_MANAGER_USER, []);
     const path = join(this.opts.dataDir, 'tls', 'controller-manager.kubeconfig');
-    writeKubeconfig(path, { server: this.url, caPem: this.pki!.caCertPem, certPem: cred.certPem, keyPem: cred.keyPem, user: 'system:kube-controller-manager' });
-    this.controllers = await startControllers({ kubeconfig: path, enabled, clusterCIDR: this.opts.clusterCIDR, schedulerScore: this.opts.schedulerScore, issueLegacyToken: (s) => this.serviceAccountTokens!.issueLegacy(s), log: (msg, extra) => logger.info(msg, { component: 'controller-manager', ...extra }) });
+    writeKubeconfig(path, { server: this.url, caPem: this.pki!.caCertPem, certPem: cred.certPem, keyPem: cred.keyPem, user: CONTROLLER_MANAGER_USER });
+    this.controllers = await startControllers({ kubeconfig: path, clientConfig: this.loopback?.clientConfig(), enabled, clusterCIDR: this.opts.clusterCIDR, schedulerScore: this.opts.schedulerScore, issueLegacyToken: (s) => this.serviceAccountTokens!.issueLegacy(s), log: (msg, extra) => logger.info(msg, { component: 'controller-manager', ...extra }) });
   }
 
   /** Re-issues certificates that are close to expiry and swaps them in without a restart. */
@@ -242,6 +253,7 @@ export class ApiServer {
     await this.metricsScraper?.stop();
     await this.controllersStarting;
     await this.controllers?.stop().catch(() => {});
+    await this.loopback?.close();
     const server = this.server;
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

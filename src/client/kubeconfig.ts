@@ -8,6 +8,8 @@ export interface ClientConfig {
   cert?: Buffer;
   key?: Buffer;
   token?: string;
+  /** plain HTTP over this unix socket instead of HTTPS to server (the server's in-process clients: apiserver/http/loopback.ts) */
+  socketPath?: string;
 }
 
 const b64 = (v: unknown) => (typeof v === 'string' ? Buffer.from(v, 'base64') : undefined);

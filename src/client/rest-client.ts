@@ -1,5 +1,6 @@
 // A small REST client for the Kubernetes API over node:https with keep-alive.
 // Errors come back as ApiError carrying the server's Status.
+import http from 'node:http';
 import https from 'node:https';
 import { ApiError, type StatusReason } from '../api/errors.js';
 import type { KubeList, KubeObject } from '../api/object.js';
@@ -27,10 +28,10 @@ export interface WatchEventOf<T> {
 }
 
 export class RestClient {
-  private readonly agent: https.Agent;
+  private readonly agent: http.Agent;
   // watches hold their connection for minutes: they get their own pool, so they
   // can never starve ordinary requests of sockets
-  private readonly watchAgent: https.Agent;
+  private readonly watchAgent: http.Agent;
   private readonly url: URL;
 
   /** maxSockets: requests in flight at once (default 32); more wait for a free connection */
@@ -39,8 +40,21 @@ export class RestClient {
     opts: { maxSockets?: number } = {},
   ) {
     this.url = new URL(config.server);
-    this.agent = new https.Agent({ keepAlive: true, maxSockets: opts.maxSockets ?? 32, ca: config.ca, cert: config.cert, key: config.key });
-    this.watchAgent = new https.Agent({ keepAlive: false, ca: config.ca, cert: config.cert, key: config.key });
+    const maxSockets = opts.maxSockets ?? 32;
+    if (config.socketPath) {
+      this.agent = new http.Agent({ keepAlive: true, maxSockets });
+      this.watchAgent = new http.Agent({ keepAlive: false });
+    } else {
+      this.agent = new https.Agent({ keepAlive: true, maxSockets, ca: config.ca, cert: config.cert, key: config.key });
+      this.watchAgent = new https.Agent({ keepAlive: false, ca: config.ca, cert: config.cert, key: config.key });
+    }
+  }
+
+  /** One request to the server: HTTPS, or plain HTTP on the configured unix socket. */
+  private send(method: string, path: string, agent: http.Agent, headers: Record<string, string>, onResponse: (res: http.IncomingMessage) => void): http.ClientRequest {
+    const socketPath = this.config.socketPath;
+    if (socketPath) return http.request({ socketPath, method, path, agent, headers }, onResponse);
+    return https.request({ host: this.url.hostname, port: this.url.port || 443, method, path, agent, headers }, onResponse);
   }
 
   private headers(contentType?: string, accept = 'application/json'): Record<string, string> {
@@ -56,8 +70,11 @@ export class RestClient {
     // an explicit length: Node sends DELETE bodies unframed without one
     if (payload) headers['content-length'] = String(payload.length);
     return new Promise((resolve, reject) => {
-      const req = https.request(
-        { host: this.url.hostname, port: this.url.port || 443, method, path, agent: this.agent, headers },
+      const req = this.send(
+        method,
+        path,
+        this.agent,
+        headers,
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (d: Buffer) => chunks.push(d));
@@ -108,14 +125,13 @@ export class RestClient {
 
   /** A watch as an async iterator of events; abort() ends it. */
   watch<T = KubeObject>(path: string, accept?: string): { events: AsyncIterable<WatchEventOf<T>>; abort(): void } {
-    let request: ReturnType<typeof https.request> | undefined;
-    const url = this.url;
+    let request: http.ClientRequest | undefined;
     const headers = this.headers(undefined, accept);
-    const agent = this.watchAgent;
+    const open = (onResponse: (res: http.IncomingMessage) => void) => this.send('GET', path, this.watchAgent, headers, onResponse);
     const events = {
       async *[Symbol.asyncIterator](): AsyncIterator<WatchEventOf<T>> {
         const res = await new Promise<import('node:http').IncomingMessage>((resolve, reject) => {
-          request = https.request({ host: url.hostname, port: url.port || 443, method: 'GET', path, agent, headers }, resolve);
+          request = open(resolve);
           request.on('error', reject);
           request.end();
         });

@@ -2,7 +2,7 @@
 // all talking to the API server through its API only. Each can be switched off.
 import { discoverResources } from '../client/discovery.js';
 import { SharedInformerFactory } from '../client/informer.js';
-import { loadKubeconfig } from '../client/kubeconfig.js';
+import { loadKubeconfig, type ClientConfig } from '../client/kubeconfig.js';
 import { RestClient } from '../client/rest-client.js';
 import { GarbageCollector } from './garbagecollector/garbage-collector.js';
 import { NamespaceController } from './namespace/namespace-controller.js';
@@ -86,6 +86,8 @@ export const ALL_CONTROLLERS = Object.keys(CONTROLLERS);
 
 export interface ControllerManagerOptions {
   kubeconfig: string;
+  /** how to reach the API instead of the kubeconfig's server and credentials (the API server's in-process loopback) */
+  clientConfig?: ClientConfig;
   /** names from ALL_CONTROLLERS; default all */
   enabled?: string[];
   log?: (msg: string, extra?: Record<string, unknown>) => void;
@@ -107,7 +109,8 @@ export async function startControllers(opts: ControllerManagerOptions): Promise<
   const enabled = new Set(opts.enabled ?? ALL_CONTROLLERS);
   // 64 connections: the scheduler keeps 64 bindings in flight (MAX_BINDING), which a pool
   // of 32 halved; more bindings per storage commit, so it keeps up with a burst of creates
-  const client = new RestClient(loadKubeconfig(opts.kubeconfig), { maxSockets: 64 });
+  // the loopback (when given) replaces how to connect; the kubeconfig's CA is still the cluster's, published to pods
+  const client = new RestClient({ ...loadKubeconfig(opts.kubeconfig), ...opts.clientConfig }, { maxSockets: 64 });
   const factory = new SharedInformerFactory(client, (e) => log('informer error', { error: String(e) }));
   const controllers: Controller[] = [];
   for (const name of ALL_CONTROLLERS) if (enabled.has(name)) controllers.push(await CONTROLLERS[name]({ client, factory, log, opts }));
