@@ -4,8 +4,10 @@
 // (inBenchNetns re-runs the script there): it reaches the API on the
 // namespace's loopback and never touches the root namespace. SKIFF_USE_DIST=1
 // runs the compiled build in dist/ (`npm run build`), SKIFF_DIST=DIR another one
-// (DIR/src/cli/main.js, e.g. after `npx tsc -p tsconfig.json --outDir tmp/dist`):
-// no tsx loader in the agent's RSS and CPU.
+// (DIR/src/cli/main.js, e.g. after `npx tsc -p tsconfig.json --outDir tmp/dist`;
+// the agent runs DIR/agent/main.js instead once `node scripts/bundle-agent.mjs
+// tmp/dist` made it, as `npm run build` does for dist/): no tsx loader in the
+// agent's RSS and CPU.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
