@@ -18,7 +18,7 @@ import { mkdirSync, mkdtempSync, rmdirSync, rmSync, statfsSync, writeFileSync } 
 import { tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { k, until } from './harness.js';
-import { startNodeCluster, type NodeCluster } from './node-harness.js';
+import { sandboxPid, startNodeCluster, type NodeCluster } from './node-harness.js';
 import { LayoutStore } from '../../src/image/store.js';
 import { packLayer, writeImage } from '../../src/image/layer-pack.js';
 
@@ -73,7 +73,7 @@ describe('eviction: local storage limits and memory pressure', () => {
   }, 120_000);
   const events = (name: string, reason: string) => JSON.parse(k(c.s, ['get', 'events', '--field-selector', `involvedObject.name=${name},reason=${reason}`, '-o', 'json'])).items as Array<{ type: string; message: string; involvedObject: { kind: string } }>;
   /** runc containers of a pod (by its uid's prefix, as the kubelet names them) */
-  const containersOf = (uid: string) => c.runcList().filter((id) => id.startsWith(uid.slice(0, 13)) || id === `pod-${uid}`);
+  const containersOf = (uid: string) => c.runcList().filter((id) => id.startsWith(uid.slice(0, 13)));
   const sleeper = (script: string) => ['sh', '-c', `${script}; trap "exit 0" TERM; while true; do sleep 1; done`];
 
   before(async () => {
@@ -113,7 +113,7 @@ describe('eviction: local storage limits and memory pressure', () => {
     assert.equal(ev.message, st.message);
     // its containers and sandbox are gone from the node
     const uid = getPod('filler').metadata.uid;
-    await until('filler containers removed', () => containersOf(uid).length === 0);
+    await until('filler containers and sandbox removed', () => containersOf(uid).length === 0 && sandboxPid(c.s.dataDir, uid) === undefined);
     assert.equal(getPod('neighbour').status.phase, 'Running');
     assert.ok(getPod('neighbour').status.containerStatuses[0].state.running);
     k(c.s, ['delete', 'pod', 'filler', 'neighbour', '--grace-period=1']);

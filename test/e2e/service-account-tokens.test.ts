@@ -11,14 +11,14 @@
 // the kubernetes Service always, the namespace's unless enableServiceLinks: false.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { k, kubectl, until } from './harness.js';
-import { startNodeCluster, type NodeCluster } from './node-harness.js';
+import { sandboxPid, startNodeCluster, type NodeCluster } from './node-harness.js';
 
 const MOUNT = '/var/run/secrets/kubernetes.io/serviceaccount';
 
@@ -37,8 +37,9 @@ describe('service account tokens: TokenRequest, the authenticator, pod token vol
   /** the pod's own network namespace (its sandbox's) */
   const podNetns = (podName: string) => {
     const uid = JSON.parse(k(c.s, ['get', 'pod', podName, '-o', 'json'])).metadata.uid;
-    const state = JSON.parse(execFileSync('runc', ['--root', join(c.s.dataDir, 'agent/runtime/runc'), 'state', `pod-${uid}`], { encoding: 'utf8' }));
-    return `--net=/proc/${state.pid}/ns/net`;
+    const pid = sandboxPid(c.s.dataDir, uid);
+    assert.ok(pid, `the sandbox of ${podName} runs`);
+    return `--net=/proc/${pid}/ns/net`;
   };
   /** curl run in the pod's network namespace, as a process of the pod would call */
   const curlFromPod = (podName: string, args: string[]) => spawnSync('nsenter', [podNetns(podName), 'curl', '-sS', '--max-time', '10', ...args], { encoding: 'utf8', timeout: 30_000 });
