@@ -1,7 +1,6 @@
 // The manifest kinds a registry may answer with, and which one skiff runs: an
 // OCI image manifest or Docker schema 2 manifest as is; from an OCI index or
 // a Docker manifest list, the entry for linux and this node's architecture.
-import { arch } from 'node:process';
 import { DOCKER_MANIFEST, MEDIA_INDEX, MEDIA_MANIFEST, type Descriptor } from '../oci-types.js';
 
 export const DOCKER_MANIFEST_LIST = 'application/vnd.docker.distribution.manifest.list.v2+json';
@@ -22,6 +21,9 @@ export class ManifestError extends Error {}
 
 /** The node's platform in OCI words (Node's x64 is amd64). */
 export function nodePlatform(): Platform {
+  // process.arch, not an import of node:process: its ES facade reads every property of process,
+  // loading process.report and others into the agent for nothing
+  const arch = process.arch;
   const names: Record<string, string> = { x64: 'amd64', arm64: 'arm64', arm: 'arm', ia32: '386', ppc64: 'ppc64le', s390x: 's390x', riscv64: 'riscv64' };
   return { os: 'linux', architecture: names[arch] ?? arch, ...(arch === 'arm64' ? { variant: 'v8' } : {}) };
 }
