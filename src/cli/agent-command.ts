@@ -14,6 +14,7 @@ import { builtinBusyboxPuller } from '../image/puller.js';
 import { registryPuller } from '../image/registry/registry-puller.js';
 import { internalIp } from '../kubelet/node-status.js';
 import { OciRuntime } from '../runtime/oci/oci-runtime.js';
+import { Launcher } from '../runtime/launcher.js';
 import { runtimeVersion } from '../runtime/oci/runtime-handlers.js';
 import { DEFAULT_EVICTION_HARD, parseDurationMs, parseEvictionHard } from '../kubelet/eviction-thresholds.js';
 import { NodePressure, observeNode, type PressureCondition } from '../kubelet/node-pressure.js';
@@ -104,7 +105,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const log = (msg: string, extra?: Record<string, unknown>) => logger.info(msg, { component: 'agent', node: nodeName, ...extra });
   const imageStore = join(dataDir, 'images');
   const images = new LayoutStore(imageStore);
-  const runtime = new OciRuntime({ stateDir: join(dataDir, 'runtime'), busybox: busyboxBinary(), runtime: { runtime: opts.runtime, runtimePath: opts.ociRuntime } });
+  // conmon, runc, mount and the CNI plugins start through one shell, not a fork of the agent each (runtime/launcher.ts)
+  const launcher = new Launcher(busyboxBinary(), join(dataDir, 'runtime', 'launch'));
+  const runtime = new OciRuntime({ stateDir: join(dataDir, 'runtime'), busybox: busyboxBinary(), launcher, runtime: { runtime: opts.runtime, runtimePath: opts.ociRuntime } });
   log('container runtimes', { default: runtime.defaultHandler.name, handlers: runtime.handlerNames });
   const kubeletPort = opts.kubeletPort ?? 10250;
   const evictionHard = parseEvictionHard(opts.evictionHard ?? DEFAULT_EVICTION_HARD);
@@ -127,7 +130,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
   // the backend first: an overlay's MTU is the pods' MTU
   const routes = await startNodeBackend(client, { backend: opts.flannelBackend ?? 'vxlan', nodeName, nodeIP: nodeIp, podCIDR }, log);
-  const network = new PodNetwork({ binDir: cniBinDir, stateDir: join(dataDir, 'cni'), podCIDR, bridge: opts.cniBridge, mtu: routes.mtu });
+  const network = new PodNetwork({ launcher, binDir: cniBinDir, stateDir: join(dataDir, 'cni'), podCIDR, bridge: opts.cniBridge, mtu: routes.mtu });
   log('pod network', { podCIDR, bridge: network.bridge, backend: routes.backend, mtu: routes.mtu });
   // one list+watch of Services and EndpointSlices for the proxy and the cluster DNS
   const onError = (e: unknown) => log('service watch failed', { error: String(e) });
@@ -208,6 +211,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
       services.stop();
       slices.stop();
       await kubelet.stop();
+      launcher.close();
       client.close();
     },
   };

@@ -4,6 +4,7 @@
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import type { LaunchResult, Launcher } from '../runtime/launcher.js';
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK';
 
@@ -46,9 +47,9 @@ export function findCniBinDir(candidates = CNI_BIN_DIRS): string | undefined {
   return candidates.find((d) => existsSync(join(d, 'bridge')) && existsSync(join(d, 'host-local')));
 }
 
-export function invokePlugin(binDir: string, command: CniCommand, rt: CniRuntimeConf, netConf: object): Promise<CniResult | undefined> {
+export async function invokePlugin(binDir: string, command: CniCommand, rt: CniRuntimeConf, netConf: object, launcher?: Launcher): Promise<CniResult | undefined> {
   const type = (netConf as { type?: string }).type;
-  if (!type) return Promise.reject(new Error('CNI network configuration has no type'));
+  if (!type) throw new Error('CNI network configuration has no type');
   const env: Record<string, string> = {
     PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin',
     CNI_COMMAND: command,
@@ -58,29 +59,39 @@ export function invokePlugin(binDir: string, command: CniCommand, rt: CniRuntime
     CNI_PATH: binDir,
   };
   if (rt.args) env.CNI_ARGS = Object.entries(rt.args).map(([k, v]) => `${k}=${v}`).join(';');
+  const plugin = join(binDir, type);
+  const missing = () => new CniError(type, -1, `${plugin} cannot be run (is containernetworking-plugins installed in ${binDir}?)`);
+  let r: LaunchResult;
+  try {
+    r = launcher ? await launcher.run(plugin, [], { env, input: JSON.stringify(netConf) }) : await runAlone(plugin, env, JSON.stringify(netConf));
+  } catch {
+    throw missing();
+  }
+  // a shell answers 126/127 for a program it cannot run or find
+  if ((r.code === 126 || r.code === 127) && !existsSync(plugin)) throw missing();
+  if (r.code === 0) return r.stdout.trim() ? (JSON.parse(r.stdout) as CniResult) : undefined;
+  // plugins report failures as {code, msg, details} on stdout
+  let msg = r.stderr.trim() || `exit code ${r.code}`;
+  try {
+    const e = JSON.parse(r.stdout) as { msg?: string; details?: string };
+    if (e.msg) msg = e.details ? `${e.msg}: ${e.details}` : e.msg;
+  } catch {
+    /* not JSON: keep stderr */
+  }
+  throw new CniError(type, r.code, msg);
+}
+
+/** The plugin as a child of this process, with only the CNI environment. */
+function runAlone(plugin: string, env: Record<string, string>, input: string): Promise<LaunchResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(join(binDir, type), [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('error', (e) => reject(new CniError(type, -1, `${e.message} (is containernetworking-plugins installed in ${binDir}?)`)));
-    child.on('close', (code) => {
-      if (code === 0) {
-        resolve(out.trim() ? (JSON.parse(out) as CniResult) : undefined);
-        return;
-      }
-      // plugins report failures as {code, msg, details} on stdout
-      let msg = err.trim() || `exit code ${code}`;
-      try {
-        const e = JSON.parse(out) as { msg?: string; details?: string };
-        if (e.msg) msg = e.details ? `${e.msg}: ${e.details}` : e.msg;
-      } catch {
-        /* not JSON: keep stderr */
-      }
-      reject(new CniError(type, code ?? -1, msg));
-    });
-    child.stdin.end(JSON.stringify(netConf));
+    const child = spawn(plugin, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
+    child.stdin.end(input);
   });
 }
 
@@ -88,14 +99,14 @@ export function invokePlugin(binDir: string, command: CniCommand, rt: CniRuntime
  * Runs a network configuration list the way libcni does: ADD through the chain
  * in order, each plugin seeing the previous result; DEL in reverse order.
  */
-export async function invokeList(binDir: string, command: CniCommand, rt: CniRuntimeConf, list: { cniVersion: string; name: string; plugins: object[] }, runtimeConfig: Record<string, unknown> = {}): Promise<CniResult | undefined> {
+export async function invokeList(binDir: string, command: CniCommand, rt: CniRuntimeConf, list: { cniVersion: string; name: string; plugins: object[] }, runtimeConfig: Record<string, unknown> = {}, launcher?: Launcher): Promise<CniResult | undefined> {
   const plugins = command === 'DEL' ? [...list.plugins].reverse() : list.plugins;
   let prev: CniResult | undefined;
   for (const p of plugins) {
     const caps = (p as { capabilities?: Record<string, boolean> }).capabilities ?? {};
     const rc = Object.fromEntries(Object.entries(runtimeConfig).filter(([k]) => caps[k]));
     const conf = { ...p, cniVersion: list.cniVersion, name: list.name, ...(Object.keys(rc).length ? { runtimeConfig: rc } : {}), ...(prev && command !== 'DEL' ? { prevResult: prev } : {}) };
-    const r = await invokePlugin(binDir, command, rt, conf);
+    const r = await invokePlugin(binDir, command, rt, conf, launcher);
     if (command === 'ADD') prev = r ?? prev;
   }
   return prev;

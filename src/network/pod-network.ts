@@ -7,11 +7,14 @@ import { join } from 'node:path';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { invokeList, invokePlugin, type CniResult } from './cni.js';
+import type { Launcher } from '../runtime/launcher.js';
 
 const run = promisify(execFile);
 
 export interface PodNetworkOptions {
   binDir: string;
+  /** runs the CNI plugins without forking the agent (runtime/launcher.ts); a child each when absent */
+  launcher?: Launcher;
   /** where IPAM leases and per-sandbox results live */
   stateDir: string;
   podCIDR: string;
@@ -126,17 +129,17 @@ export class PodNetwork {
     const netns = `/proc/${sandboxPid}/ns/net`;
     const rt = { containerId: sandboxId, netns, ifName: 'eth0', args: { IgnoreUnknown: '1', K8S_POD_NAMESPACE: pod.namespace, K8S_POD_NAME: pod.name, K8S_POD_INFRA_CONTAINER_ID: sandboxId, K8S_POD_UID: pod.uid } };
     // lo and eth0 are independent: both plugins run at once
-    const lo = invokePlugin(this.opts.binDir, 'ADD', { ...rt, ifName: 'lo' }, { cniVersion: '1.0.0', name: 'skiff-lo', type: 'loopback' });
+    const lo = invokePlugin(this.opts.binDir, 'ADD', { ...rt, ifName: 'lo' }, { cniVersion: '1.0.0', name: 'skiff-lo', type: 'loopback' }, this.opts.launcher);
     // awaited below; a failure before then must not count as an unhandled rejection (which ends the process)
     lo.catch(() => {});
     let result: CniResult | undefined;
     try {
-      result = await invokeList(this.opts.binDir, 'ADD', rt, this.conflist(ports.length > 0), { portMappings: ports });
+      result = await invokeList(this.opts.binDir, 'ADD', rt, this.conflist(ports.length > 0), { portMappings: ports }, this.opts.launcher);
       await lo;
     } catch (e) {
       await lo.catch(() => {});
       // leave nothing half-made: the address goes back to the pool
-      await invokeList(this.opts.binDir, 'DEL', rt, this.conflist(), { portMappings: ports }).catch(() => {});
+      await invokeList(this.opts.binDir, 'DEL', rt, this.conflist(), { portMappings: ports }, this.opts.launcher).catch(() => {});
       throw e;
     }
     const ips = (result?.ips ?? []).map((i) => i.address.split('/')[0]!);
@@ -151,7 +154,7 @@ export class PodNetwork {
   /** Releases the address and host ports; works when the namespace is already gone. */
   async tearDown(sandboxId: string, sandboxPid: number | undefined, ports: PortMapping[] = []): Promise<void> {
     const netns = sandboxPid && existsSync(`/proc/${sandboxPid}/ns/net`) ? `/proc/${sandboxPid}/ns/net` : '';
-    await invokeList(this.opts.binDir, 'DEL', { containerId: sandboxId, netns, ifName: 'eth0' }, this.conflist(), { portMappings: ports });
+    await invokeList(this.opts.binDir, 'DEL', { containerId: sandboxId, netns, ifName: 'eth0' }, this.conflist(), { portMappings: ports }, this.opts.launcher);
     rmSync(this.resultPath(sandboxId), { force: true });
   }
 }

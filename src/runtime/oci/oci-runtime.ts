@@ -16,6 +16,7 @@ import { missingRuntimeMessage, resolveHandlers, type HandlerChoice, type OciRun
 import { defaultSeccompProfile } from './seccomp-profile.js';
 import { cgroupUsage } from './cgroup-stats.js';
 import { runningProcess, stillRunning } from './live-state.js';
+import type { Launcher } from '../launcher.js';
 import { holderAlive, startSandboxHolder, stopSandboxHolder, type SandboxHolder } from './pinned-sandbox.js';
 
 const run = promisify(execFile);
@@ -39,6 +40,8 @@ export interface OciRuntimeOptions {
   stateDir: string;
   /** the busybox binary a sandbox's namespace holder runs (pinned-sandbox.ts) */
   busybox: string;
+  /** starts conmon, runc and mount without forking the agent (the agent's; execFile when absent) */
+  launcher?: Launcher;
   /** the default runtime (runc unless chosen otherwise); other installed ones serve RuntimeClasses */
   runtime?: HandlerChoice;
   conmonPath?: string;
@@ -112,7 +115,12 @@ export class OciRuntime implements Runtime {
 
   private oci(id: string, args: string[]): Promise<{ stdout: string; stderr: string }> {
     const h = this.handlerOf(id);
-    return run(h.path, ['--root', h.root, ...args], { maxBuffer: 4 << 20 });
+    return this.program(h.path, ['--root', h.root, ...args]);
+  }
+
+  /** Runs a helper program to its end; rejects when it fails, with its stderr. */
+  private program(file: string, args: string[], opts: { cwd?: string } = {}): Promise<{ stdout: string; stderr: string }> {
+    return this.opts.launcher ? this.opts.launcher.exec(file, args, opts) : run(file, args, { ...opts, maxBuffer: 4 << 20 });
   }
 
   async runSandbox(cfg: SandboxConfig): Promise<SandboxStatus> {
@@ -124,7 +132,7 @@ export class OciRuntime implements Runtime {
     const dir = this.dir(cfg.id);
     mkdirSync(dir, { recursive: true });
     // no container: one process holds the namespaces (pinned-sandbox.ts); the handler is the one its containers get
-    const holder = await startSandboxHolder(this.busybox, cfg.hostname, !!cfg.hostNetwork);
+    const holder = await startSandboxHolder(this.busybox, cfg.hostname, !!cfg.hostNetwork, this.opts.launcher);
     const meta: ContainerMeta = { id: cfg.id, handler: handler.name, holder };
     writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
     this.handlerCache.set(cfg.id, handler);
@@ -217,10 +225,10 @@ export class OciRuntime implements Runtime {
     writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
     this.handlerCache.set(id, handler);
     if (!isMounted(rootfs)) {
-      await mountOverlay(lowers, join(dir, 'upper'), join(dir, 'work'), rootfs);
+      await mountOverlay(lowers, join(dir, 'upper'), join(dir, 'work'), rootfs, (file, args, o) => this.program(file, args, o));
     }
     // conmon runs `runc create` (or crun's) and stays as the container's parent and log writer
-    await run(this.conmonPath, [
+    await this.program(this.conmonPath, [
       '--cid', id, '--cuuid', id, '--name', id,
       '--runtime', handler.createPath, `--runtime-arg=--root=${handler.root}`,
       '--bundle', bundle,
@@ -323,7 +331,7 @@ export class OciRuntime implements Runtime {
   async removeContainer(id: string): Promise<void> {
     await this.oci(id, ['delete', '--force', id]).catch(() => {});
     const rootfs = join(this.dir(id), 'bundle', 'rootfs');
-    if (isMounted(rootfs)) await run('umount', [rootfs]).catch(() => run('umount', ['-l', rootfs]));
+    if (isMounted(rootfs)) await this.program('umount', [rootfs]).catch(() => this.program('umount', ['-l', rootfs]));
     rmSync(this.dir(id), { recursive: true, force: true });
     this.handlerCache.delete(id);
     this.running.delete(id);

@@ -1,13 +1,14 @@
 // A pod sandbox without a container: the network, IPC and UTS namespaces the
 // pod's containers join, held by one sleeping process that unshare(1) started
 // in them (as CRI-O's drop_infra_ctr runs pods without an infra container).
-// Making it takes one fork of unshare and busybox, ~10 ms, where a `sleep`
+// Making it takes unshare and a few busybox forks, ~10 ms, where a `sleep`
 // container through conmon and runc create+start took ~100 ms of every pod's
-// start. The process is detached (its own session), so it outlives an agent
+// start. The process has a session of its own, so it outlives an agent
 // restart like conmon does; it is known again by pid and start time.
-import { spawn } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { processInfo } from './live-state.js';
+import type { Launcher } from '../launcher.js';
 
 /** What identifies a sandbox's holder process across agent restarts. */
 export interface SandboxHolder {
@@ -28,37 +29,27 @@ function unshareBinary(): string {
  * Starts the holder in new network, IPC and UTS namespaces with the pod's
  * hostname set; a pod on the node's network keeps the node's UTS namespace
  * (its hostname is the node's, as with containerd and CRI-O) and gets only its
- * own IPC. Resolves once the namespaces exist and the hostname is set.
+ * own IPC. Resolves once the namespaces exist and the hostname is set: a shell
+ * in them sets it, starts the holder (a sleep in a session of its own, so it
+ * outlives the agent like conmon does) and prints its pid.
  */
-export function startSandboxHolder(busybox: string, hostname: string, hostNetwork: boolean, timeoutMs = 10_000): Promise<SandboxHolder> {
+export async function startSandboxHolder(busybox: string, hostname: string, hostNetwork: boolean, launcher?: Launcher): Promise<SandboxHolder> {
   const namespaces = hostNetwork ? ['--ipc'] : ['--net', '--ipc', '--uts'];
-  // the hostname goes as an argument, never into the script; the sleep keeps no pipe of ours
-  const setHostname = hostNetwork ? '' : '"$1" hostname "$0" && ';
-  const script = `${setHostname}echo ready && exec "$1" sleep 2147483647 </dev/null >/dev/null 2>&1`;
-  return new Promise((resolve, reject) => {
-    const child = spawn(unshareBinary(), [...namespaces, '--', busybox, 'sh', '-c', script, hostname, busybox], { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stderr = '';
-    let done = false;
-    const finish = (err?: Error) => {
-      if (done) return;
-      done = true;
-      clearTimeout(timer);
-      child.stdout.destroy();
-      child.stderr.destroy();
-      child.unref();
-      if (err) {
-        if (child.exitCode === null) child.kill('SIGKILL');
-        return reject(err);
-      }
-      const info = child.pid ? processInfo(child.pid) : undefined;
-      if (!child.pid || !info) return reject(new Error(`the pod sandbox's process ended at once: ${stderr.trim() || 'no message'}`));
-      resolve({ pid: child.pid, startMs: info.startMs });
-    };
-    const timer = setTimeout(() => finish(new Error(`the pod sandbox was not ready within ${timeoutMs} ms`)), timeoutMs);
-    child.stdout.once('data', () => finish());
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    child.once('error', (e) => finish(e));
-    child.once('exit', (code) => finish(new Error(`making the pod sandbox failed (exit ${code}): ${stderr.trim() || 'no message'}`)));
+  // the hostname goes as an argument, never into the script
+  const setHostname = hostNetwork ? '' : '"$1" hostname "$0" || exit 1; ';
+  const script = `${setHostname}"$1" setsid "$1" sleep 2147483647 </dev/null >/dev/null 2>&1 & echo $!`;
+  const args = [...namespaces, '--', busybox, 'sh', '-c', script, hostname, busybox];
+  const r = launcher ? await launcher.run(unshareBinary(), args) : await runHere(unshareBinary(), args);
+  const pid = Number(r.stdout.trim());
+  if (r.code !== 0 || !Number.isInteger(pid) || pid <= 0) throw new Error(`making the pod sandbox failed (exit ${r.code}): ${r.stderr.trim() || 'no message'}`);
+  const info = processInfo(pid);
+  if (!info) throw new Error(`the pod sandbox's process ended at once: ${r.stderr.trim() || 'no message'}`);
+  return { pid, startMs: info.startMs };
+}
+
+function runHere(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(file, args, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
   });
 }
 
