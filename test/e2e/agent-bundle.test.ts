@@ -59,8 +59,9 @@ describe('the bundled agent bin/skiff runs', () => {
     k(c.s, ['apply', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'Pod', metadata: { name: 'bundled-shell' }, spec: { nodeName: NODE, terminationGracePeriodSeconds: 1, containers: [{ name: 'c', image: 'busybox', command: ['sh', '-c', 'echo hello from the bundle; sleep 3600'] }] } }));
     await until('pod running', () => status('bundled-shell').containerStatuses?.[0]?.state?.running, 60_000);
     await until('log served', () => /hello from the bundle/.test(k(c.s, ['logs', 'bundled-shell'])));
+    // runc applies the terminal's size as the shell starts: a first command may see 0 0 (seen once in CI), so it waits for it
     const cmd = `stty rows 33 cols 91; exec nsenter --net=/var/run/netns/${c.netns} kubectl exec -it bundled-shell -- sh`;
-    const r = spawnSync('script', ['-qfec', cmd, '/dev/null'], { input: 'tty; stty size; exit 3\n', env: { ...process.env, KUBECONFIG: c.s.kubeconfig }, encoding: 'utf8', timeout: 30_000 });
+    const r = spawnSync('script', ['-qfec', cmd, '/dev/null'], { input: 'tty; for i in $(seq 50); do [ "$(stty size 2>/dev/null)" = "33 91" ] && break; sleep 0.1; done; stty size; exit 3\n', env: { ...process.env, KUBECONFIG: c.s.kubeconfig }, encoding: 'utf8', timeout: 30_000 });
     assert.match(r.stdout, /\/dev\/pts\/\d+/);
     assert.match(r.stdout, /33 91/);
   });
