@@ -86,8 +86,16 @@ async function compareRuntimes(rootfs: string): Promise<void> {
     if (podmanD) console.log(summary('podman run -d sleep (to started)', podmanD));
     spawnSync('podman', ['--root', join(work, 'podman/root'), '--runroot', join(work, 'podman/run'), '--cgroup-manager', 'cgroupfs', '--events-backend', 'file', 'rm', '-f', '-t', '0', '-a'], { stdio: 'ignore' });
   } finally {
-    // podman keeps its storage's overlay directory mounted
-    spawnSync('umount', [join(work, 'podman/root/overlay')], { stdio: 'ignore' });
+    // podman keeps its storage's overlay directory mounted, and the `podman container cleanup` its conmons
+    // run as containers end mounts it again a moment later: detach it (lazily, with what is below) until
+    // the directory can go
+    const overlay = join(work, 'podman/root/overlay');
+    for (let i = 0; i < 30; i++) {
+      spawnSync('umount', ['-l', overlay], { stdio: 'ignore' });
+      await new Promise((r) => setTimeout(r, 100));
+      if (!readFileSync('/proc/self/mountinfo', 'utf8').includes(` ${overlay} `)) break;
+    }
+    spawnSync('umount', ['-l', overlay], { stdio: 'ignore' });
     rmSync(work, { recursive: true, force: true });
     await removeCgroupParent(cg);
   }
