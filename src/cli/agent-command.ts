@@ -106,8 +106,9 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const imageStore = join(dataDir, 'images');
   const images = new LayoutStore(imageStore);
   // conmon, runc, mount and the CNI plugins start through one shell, not a fork of the agent each (runtime/launcher.ts)
-  const launcher = new Launcher(busyboxBinary(), join(dataDir, 'runtime', 'launch'));
-  const runtime = new OciRuntime({ stateDir: join(dataDir, 'runtime'), busybox: busyboxBinary(), launcher, runtime: { runtime: opts.runtime, runtimePath: opts.ociRuntime } });
+  const busybox = busyboxBinary();
+  const launcher = new Launcher(busybox, join(dataDir, 'runtime', 'launch'));
+  const runtime = new OciRuntime({ stateDir: join(dataDir, 'runtime'), busybox, launcher, runtime: { runtime: opts.runtime, runtimePath: opts.ociRuntime } });
   log('container runtimes', { default: runtime.defaultHandler.name, handlers: runtime.handlerNames });
   const kubeletPort = opts.kubeletPort ?? 10250;
   const evictionHard = parseEvictionHard(opts.evictionHard ?? DEFAULT_EVICTION_HARD);

@@ -180,7 +180,7 @@ export class PodWorker {
     }
     let sandbox;
     try {
-      sandbox = await this.runtime.runSandbox({ id: this.state.sandboxId, hostname: podHostname(pod, this.opts.dns?.clusterDomain).hostname, cgroupParent: this.cgroupParent, hostNetwork: !!spec.hostNetwork, runtimeHandler });
+      sandbox = await this.runtime.runSandbox({ id: this.state.sandboxId, hostname: podHostname(pod, this.opts.dns?.clusterDomain).hostname, hostNetwork: !!spec.hostNetwork, runtimeHandler });
     } catch (e) {
       if (!(e instanceof RuntimeHandlerError)) throw e;
       return this.sandboxFailed(e.message);

@@ -1,10 +1,9 @@
 // Runs a CNI plugin as the CNI spec says: the command and the container in
 // environment variables, the network configuration on stdin, a result or an
 // error object on stdout. Nothing here knows which plugin it is driving.
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { LaunchResult, Launcher } from '../runtime/launcher.js';
+import { runProgram, type LaunchResult, type Launcher } from '../runtime/launcher.js';
 
 export type CniCommand = 'ADD' | 'DEL' | 'CHECK';
 
@@ -63,7 +62,7 @@ export async function invokePlugin(binDir: string, command: CniCommand, rt: CniR
   const missing = () => new CniError(type, -1, `${plugin} cannot be run (is containernetworking-plugins installed in ${binDir}?)`);
   let r: LaunchResult;
   try {
-    r = launcher ? await launcher.run(plugin, [], { env, input: JSON.stringify(netConf) }) : await runAlone(plugin, env, JSON.stringify(netConf));
+    r = await runProgram(launcher, plugin, [], { env, input: JSON.stringify(netConf) });
   } catch {
     throw missing();
   }
@@ -79,20 +78,6 @@ export async function invokePlugin(binDir: string, command: CniCommand, rt: CniR
     /* not JSON: keep stderr */
   }
   throw new CniError(type, r.code, msg);
-}
-
-/** The plugin as a child of this process, with only the CNI environment. */
-function runAlone(plugin: string, env: Record<string, string>, input: string): Promise<LaunchResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(plugin, [], { env, stdio: ['pipe', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-    child.stdin.end(input);
-  });
 }
 
 /**

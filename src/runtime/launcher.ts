@@ -154,6 +154,11 @@ function freshDir(dir: string): string {
   return dir;
 }
 
+/** A program run to its end through the launcher when there is one, else as a child of this process. */
+export function runProgram(launcher: Launcher | undefined, file: string, args: string[], opts: LaunchOptions = {}): Promise<LaunchResult> {
+  return launcher ? launcher.run(file, args, opts) : runDirect(file, args, opts);
+}
+
 /** The same through a fork of the agent, for what a line cannot carry. */
 function runDirect(file: string, args: string[], opts: LaunchOptions): Promise<LaunchResult> {
   return new Promise((resolve, reject) => {

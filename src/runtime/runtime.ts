@@ -21,7 +21,6 @@ export interface Resources {
 export interface SandboxConfig {
   id: string;
   hostname: string;
-  cgroupParent: string;
   /** share the node's network namespace (spec.hostNetwork) instead of getting a new one */
   hostNetwork?: boolean;
   /** which OCI runtime runs this pod (a RuntimeClass's handler: runc, crun); the node's default when absent */

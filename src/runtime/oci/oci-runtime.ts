@@ -65,10 +65,7 @@ export class OciRuntime implements Runtime {
   private readonly handlers: Map<string, OciRuntimeHandler>;
   readonly defaultHandler: OciRuntimeHandler;
 
-  private readonly busybox: string;
-
   constructor(private readonly opts: OciRuntimeOptions) {
-    this.busybox = opts.busybox;
     this.conmonPath = opts.conmonPath ?? findBinary(['/usr/bin/conmon', '/usr/local/bin/conmon', '/usr/libexec/podman/conmon'], 'conmon (apt-get install conmon)');
     const handlers = resolveHandlers(opts.stateDir, opts.runtime);
     this.defaultHandler = handlers[0]!;
@@ -128,11 +125,10 @@ export class OciRuntime implements Runtime {
     const existing = await this.sandboxStatus(cfg.id);
     if (existing?.running) return existing;
     if (existing) await this.removeSandbox(cfg.id);
-    this.running.delete(cfg.id);
     const dir = this.dir(cfg.id);
     mkdirSync(dir, { recursive: true });
     // no container: one process holds the namespaces (pinned-sandbox.ts); the handler is the one its containers get
-    const holder = await startSandboxHolder(this.busybox, cfg.hostname, !!cfg.hostNetwork, this.opts.launcher);
+    const holder = await startSandboxHolder(this.opts.busybox, cfg.hostname, !!cfg.hostNetwork, this.opts.launcher);
     const meta: ContainerMeta = { id: cfg.id, handler: handler.name, holder };
     writeFileSync(join(dir, 'meta.json'), JSON.stringify(meta));
     this.handlerCache.set(cfg.id, handler);

@@ -5,10 +5,9 @@
 // container through conmon and runc create+start took ~100 ms of every pod's
 // start. The process has a session of its own, so it outlives an agent
 // restart like conmon does; it is known again by pid and start time.
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { processInfo } from './live-state.js';
-import type { Launcher } from '../launcher.js';
+import { runProgram, type Launcher } from '../launcher.js';
 
 /** What identifies a sandbox's holder process across agent restarts. */
 export interface SandboxHolder {
@@ -19,10 +18,14 @@ export interface SandboxHolder {
 
 const UNSHARE_CANDIDATES = ['/usr/bin/unshare', '/bin/unshare'];
 
+let unshare: string | undefined;
+
+/** util-linux's unshare, looked for once. */
 function unshareBinary(): string {
+  if (unshare) return unshare;
   const found = UNSHARE_CANDIDATES.find((p) => existsSync(p));
   if (!found) throw new Error('unshare is not installed; skiff needs it to make pod sandboxes (apt-get install util-linux)');
-  return found;
+  return (unshare = found);
 }
 
 /**
@@ -39,18 +42,12 @@ export async function startSandboxHolder(busybox: string, hostname: string, host
   const setHostname = hostNetwork ? '' : '"$1" hostname "$0" || exit 1; ';
   const script = `${setHostname}"$1" setsid "$1" sleep 2147483647 </dev/null >/dev/null 2>&1 & echo $!`;
   const args = [...namespaces, '--', busybox, 'sh', '-c', script, hostname, busybox];
-  const r = launcher ? await launcher.run(unshareBinary(), args) : await runHere(unshareBinary(), args);
+  const r = await runProgram(launcher, unshareBinary(), args);
   const pid = Number(r.stdout.trim());
   if (r.code !== 0 || !Number.isInteger(pid) || pid <= 0) throw new Error(`making the pod sandbox failed (exit ${r.code}): ${r.stderr.trim() || 'no message'}`);
   const info = processInfo(pid);
   if (!info) throw new Error(`the pod sandbox's process ended at once: ${r.stderr.trim() || 'no message'}`);
   return { pid, startMs: info.startMs };
-}
-
-function runHere(file: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(file, args, (err, stdout, stderr) => resolve({ code: err ? (typeof err.code === 'number' ? err.code : 1) : 0, stdout, stderr }));
-  });
 }
 
 /** Whether the holder still runs (not gone, not a zombie, not another process with its pid). */
