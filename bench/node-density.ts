@@ -43,7 +43,7 @@ function memory(pid: number): { rss: number; anon: number; file: number } {
 
 function describeMemory(pid: number): string {
   const m = memory(pid);
-  return `RSS ${m.rss.toFixed(0)} MiB (anonymous ${m.anon.toFixed(0)}, files ${m.file.toFixed(0)})`;
+  return `RSS ${m.rss.toFixed(1)} MiB (anonymous ${m.anon.toFixed(1)}, files ${m.file.toFixed(1)})`;
 }
 
 /** Pids of conmon processes whose command line names this node's data dir. */
@@ -130,12 +130,17 @@ try {
 
   await new Promise((r) => setTimeout(r, 3000)); // let the last status writes settle
   const restStart = cpuTicks(pid);
-  await new Promise((r) => setTimeout(r, restSeconds * 1000));
+  // RSS once a second over the rest: one sample can land just before or after a GC
+  const samples: number[] = [];
+  for (let s = 0; s < restSeconds; s++) {
+    await new Promise((r) => setTimeout(r, 1000));
+    samples.push(memory(pid).rss);
+  }
   const restEnd = cpuTicks(pid);
   const pct = (a: number, b: number) => (((b - a) / TICKS / restSeconds) * 100).toFixed(1);
   const conmons = conmonPids(node.agentDataDir);
   const conmonRss = conmons.reduce((a, p) => a + memory(p).rss, 0);
-  console.log(`${count} pods running, at rest over ${restSeconds} s: ${mode === 'agent' ? 'agent' : 'skiff up'} CPU ${pct(restStart.own, restEnd.own)}% of a core (${pct(restStart.withChildren, restEnd.withChildren)}% with the processes it ran; ${cores} cores), ${describeMemory(pid)}; ${conmons.length} conmon monitors, ${conmonRss.toFixed(0)} MiB RSS together`);
+  console.log(`${count} pods running, at rest over ${restSeconds} s: ${mode === 'agent' ? 'agent' : 'skiff up'} CPU ${pct(restStart.own, restEnd.own)}% of a core (${pct(restStart.withChildren, restEnd.withChildren)}% with the processes it ran; ${cores} cores), ${describeMemory(pid)}, RSS once a second mean ${(samples.reduce((a, b) => a + b, 0) / samples.length).toFixed(1)} max ${Math.max(...samples).toFixed(1)} MiB; ${conmons.length} conmon monitors, ${conmonRss.toFixed(0)} MiB RSS together`);
 } finally {
   stopWatch();
   await Promise.all(names.map((n) => api.request('DELETE', `/api/v1/namespaces/default/pods/${n}`, { gracePeriodSeconds: 0 }).catch(() => undefined)));

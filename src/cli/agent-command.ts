@@ -40,7 +40,7 @@ import { ClusterDns } from '../network/dns/cluster-dns.js';
 import { INGRESSES, IngressProxy } from '../network/ingress/ingress-proxy.js';
 import { IngressCertificates } from '../network/ingress/ingress-tls.js';
 import { NetworkPolicyRunner } from '../network/policy/policy-runner.js';
-import { Informer } from '../client/informer.js';
+import { Informer, stripManagedFields } from '../client/informer.js';
 import { startNodeBackend } from '../network/node-backend.js';
 import type { FlannelBackend } from '../network/backend-annotations.js';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -135,8 +135,8 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   log('pod network', { podCIDR, bridge: network.bridge, backend: routes.backend, mtu: routes.mtu });
   // one list+watch of Services and EndpointSlices for the proxy and the cluster DNS
   const onError = (e: unknown) => log('service watch failed', { error: String(e) });
-  const services = new Informer(client, SERVICES, { onError });
-  const slices = new Informer(client, ENDPOINT_SLICES, { onError });
+  const services = new Informer(client, SERVICES, { onError, transform: stripManagedFields });
+  const slices = new Informer(client, ENDPOINT_SLICES, { onError, transform: stripManagedFields });
   services.start();
   slices.start();
   // node-local cluster DNS on the bridge's address; the proxy sends the kube-dns Service address to it
@@ -154,7 +154,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   const policies = new NetworkPolicyRunner(client, nodeName, log);
   await policies.start();
   const ingressPort = opts.ingressPort ?? 80;
-  const ingresses = new Informer(client, INGRESSES, { onError });
+  const ingresses = new Informer(client, INGRESSES, { onError, transform: stripManagedFields });
   const ingress = new IngressProxy(ingresses, services, slices, log);
   const ingressHttpsPort = opts.ingressHttpsPort ?? 443;
   if (ingressPort || ingressHttpsPort) ingresses.start();

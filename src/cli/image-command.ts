@@ -2,7 +2,8 @@
 // command acts on the store under --data-dir (that node's <data-dir>/agent/images).
 import { existsSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
+// util.parseArgs is an accessor: see scripts/bundle-agent.mjs
+import util from 'node:util';
 import { importArchive, ImportError } from '../image/archive-import.js';
 import { exportImages } from '../image/archive-export.js';
 import { importBusybox } from '../image/builtin-busybox.js';
@@ -73,7 +74,7 @@ export async function runImageCommand(argv: string[]): Promise<number> {
   }
   let parsed;
   try {
-    parsed = parseArgs({
+    parsed = util.parseArgs({
       args: rest,
       allowPositionals: true,
       options: {

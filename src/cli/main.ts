@@ -1,6 +1,7 @@
 // skiff's command line: parses arguments and wires components, nothing more.
 import { readFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
+// util.parseArgs is an accessor: a named import of it fails the agent bundle (scripts/bundle-agent.mjs)
+import util from 'node:util';
 import { NODE_RUNTIME_FLAGS, NODE_RUNTIME_USAGE, nodeRuntimeOptions } from './node-runtime-flags.js';
 import { FLANNEL_BACKENDS, type FlannelBackend } from '../network/backend-annotations.js';
 // each command imports its own code when it runs (server-command, agent-run, image-command):
@@ -39,7 +40,7 @@ async function main(argv: string[]): Promise<number> {
   switch (cmd) {
     case 'server':
     case 'up': {
-      const { values } = parseArgs({
+      const { values } = util.parseArgs({
         args: rest,
         options: {
           'data-dir': { type: 'string', default: '/var/lib/skiff' },
@@ -105,7 +106,7 @@ async function main(argv: string[]): Promise<number> {
       });
     }
     case 'agent': {
-      const { values } = parseArgs({
+      const { values } = util.parseArgs({
         args: rest,
         options: {
           server: { type: 'string' },

@@ -10,6 +10,16 @@ export interface Handlers<T extends KubeObject> {
   onDelete?(obj: T): void;
 }
 
+/**
+ * Drops metadata.managedFields, which a node's consumers never read: a third
+ * or more of a small object's fields. Writes of such an object keep the stored
+ * managedFields (the server reads ownership from the stored object).
+ */
+export function stripManagedFields<T extends KubeObject>(obj: T): T {
+  if (obj.metadata.managedFields) delete obj.metadata.managedFields;
+  return obj;
+}
+
 export function keyOf(obj: KubeObject): string {
   return obj.metadata.namespace ? `${obj.metadata.namespace}/${obj.metadata.name}` : obj.metadata.name!;
 }
@@ -29,7 +39,15 @@ export class Informer<T extends KubeObject = KubeObject> {
   constructor(
     private readonly client: RestClient,
     readonly resource: ResourceRef,
-    private readonly opts: { namespace?: string; metadataOnly?: boolean; onError?: (e: unknown) => void; fieldSelector?: string; labelSelector?: string } = {},
+    private readonly opts: {
+      namespace?: string;
+      metadataOnly?: boolean;
+      onError?: (e: unknown) => void;
+      fieldSelector?: string;
+      labelSelector?: string;
+      /** applied to every object before it is cached, as client-go's SetTransform (e.g. stripManagedFields) */
+      transform?: (obj: T) => T;
+    } = {},
   ) {}
 
   addHandlers(h: Handlers<T>): void {
@@ -84,8 +102,9 @@ export class Informer<T extends KubeObject = KubeObject> {
   private async relist(): Promise<string> {
     const list = await this.client.list<T>(this.resource, this.opts.namespace, this.selectorQuery(), this.opts.metadataOnly ? METADATA_ONLY : undefined);
     const seen = new Set<string>();
+    const transform = this.opts.transform;
     for (const item of list.items) {
-      const obj = item as T;
+      const obj = transform ? transform(item as T) : (item as T);
       const key = keyOf(obj);
       seen.add(key);
       const old = this.cache.get(key);
@@ -119,9 +138,9 @@ export class Informer<T extends KubeObject = KubeObject> {
           // 410 Gone and other errors: start over with a fresh list
           throw new Error(`watch error: ${(ev.object as any)?.message ?? 'unknown'}`);
         }
-        const obj = ev.object;
-        current = obj.metadata.resourceVersion ?? current;
+        current = ev.object.metadata.resourceVersion ?? current;
         if (ev.type === 'BOOKMARK') continue;
+        const obj = this.opts.transform ? this.opts.transform(ev.object) : ev.object;
         const key = keyOf(obj);
         const old = this.cache.get(key);
         if (ev.type === 'DELETED') {

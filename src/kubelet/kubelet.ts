@@ -2,7 +2,7 @@
 // through a work queue, writes pod status back, and finishes deletions.
 import type { KubeObject } from '../api/object.js';
 import { isTerminalPod } from '../api/kinds/pod-phase.js';
-import { Informer, keyOf } from '../client/informer.js';
+import { Informer, keyOf, stripManagedFields } from '../client/informer.js';
 import type { ResourceRef, RestClient } from '../client/rest-client.js';
 import { runWorkers, WorkQueue } from '../client/workqueue.js';
 import type { Runtime } from '../runtime/runtime.js';
@@ -91,7 +91,7 @@ export class Kubelet {
     private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
     this.recorder = new EventRecorder(client, { component: 'kubelet', host: opts.nodeName }, (e) => log('event not recorded', { error: String(e) }));
-    this.informer = new Informer(client, PODS, { fieldSelector: `spec.nodeName=${opts.nodeName}`, onError: (e) => log('pod watch failed', { error: String(e) }) });
+    this.informer = new Informer(client, PODS, { fieldSelector: `spec.nodeName=${opts.nodeName}`, transform: stripManagedFields, onError: (e) => log('pod watch failed', { error: String(e) }) });
     const enqueue = (p: KubeObject) => this.queue.add(keyOf(p));
     this.informer.addHandlers({
       onAdd: (p) => {

@@ -17,6 +17,7 @@ import type { ServiceLister } from './service-env.js';
 import { ProbeState } from './probes.js';
 import { busyboxBinary } from '../image/builtin-busybox.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { hostname as osHostname } from 'node:os';
 import { join } from 'node:path';
 import type { PodNetwork, PodNetworkStatus } from '../network/pod-network.js';
 import { hostPortMappings } from './host-ports.js';
@@ -314,7 +315,9 @@ export class PodWorker {
     // upstream: command replaces the image's Entrypoint, args its Cmd; args alone keep the Entrypoint
     const command = (c.command as string[] | undefined) ?? image.entrypoint;
     const args = [...command, ...((c.args as string[] | undefined) ?? (c.command ? [] : image.cmd))];
-    const env = mergeEnv(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${this.pod.metadata.name}`], image.env, resolvedEnv);
+    // HOSTNAME is the sandbox's hostname, as containerd sets it: the node's for hostNetwork pods
+    const hostname = (this.pod.spec as Obj).hostNetwork ? osHostname() : podHostname(this.pod, this.opts.dns?.clusterDomain).hostname;
+    const env = mergeEnv(['PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', `HOSTNAME=${hostname}`], image.env, resolvedEnv);
     const sc = (c.securityContext ?? {}) as Obj;
     const psc = ((this.pod.spec as Obj).securityContext ?? {}) as Obj;
     const limits = (c.resources?.limits ?? {}) as Obj;

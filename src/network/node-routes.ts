@@ -4,7 +4,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { KubeObject } from '../api/object.js';
-import { Informer } from '../client/informer.js';
+import { Informer, stripManagedFields } from '../client/informer.js';
 import type { ResourceRef, RestClient } from '../client/rest-client.js';
 
 const run = promisify(execFile);
@@ -35,7 +35,7 @@ export class NodeRoutes {
     private readonly self: string,
     private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
-    this.nodes = new Informer(client, NODES, { onError: (e) => log('node watch failed', { error: String(e) }) });
+    this.nodes = new Informer(client, NODES, { transform: stripManagedFields, onError: (e) => log('node watch failed', { error: String(e) }) });
     const changed = () => this.schedule();
     this.nodes.addHandlers({ onAdd: changed, onUpdate: changed, onDelete: changed });
   }

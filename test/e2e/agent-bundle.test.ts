@@ -1,8 +1,8 @@
 // The bundled agent (scripts/bundle-agent.mjs, which `npm run build` runs and
 // bin/skiff starts for `skiff agent`) is the agent users run: built here from
 // the sources into a scratch build, it joins a cluster, runs a pod, serves its
-// log over the kubelet endpoint (whose certificate a worker thread makes from
-// the separate certificates.js entry) and runs `kubectl exec -it` (node-pty,
+// log over the kubelet endpoint (its self-signed certificate written with
+// node:crypto, pki/self-signed.ts) and runs `kubectl exec -it` (node-pty,
 // required at its first use from outside the bundle).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';

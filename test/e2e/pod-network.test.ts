@@ -70,6 +70,8 @@ describe('pod network on a node', () => {
     k(c.s, ['apply', '-f', '-'], pod('named', { hostname: 'db-0', subdomain: 'db', hostAliases: [{ ip: '10.9.8.7', hostnames: ['legacy.example', 'old'] }], containers: [{ name: 'c', image: 'busybox', command: ['sleep', '3600'] }] }));
     const ip = await runningIp('named');
     assert.equal(k(c.s, ['exec', 'named', '--', 'hostname']).trim(), 'db-0');
+    // HOSTNAME in the environment is that hostname too (containerd sets it from the sandbox's)
+    assert.equal(k(c.s, ['exec', 'named', '--', 'sh', '-c', 'echo $HOSTNAME']).trim(), 'db-0');
     const hosts = k(c.s, ['exec', 'named', '--', 'cat', '/etc/hosts']);
     assert.match(hosts, new RegExp(`^${ip.replace(/\./g, '[.]')}\tdb-0[.]db[.]default[.]svc[.]cluster[.]local\tdb-0$`, 'm'));
     assert.match(hosts, /^# Entries added by HostAliases\.\n10\.9\.8\.7\tlegacy\.example\told$/m);
@@ -93,6 +95,7 @@ describe('pod network on a node', () => {
     // the container sees the node's interfaces (the bridge cni0 among them) and the node's hostname, as upstream's runtimes do
     assert.match(k(c.s, ['exec', 'hostnet', '--', 'ip', 'link']), /cni0/);
     assert.equal(k(c.s, ['exec', 'hostnet', '--', 'hostname']).trim(), hostname());
+    assert.equal(k(c.s, ['exec', 'hostnet', '--', 'sh', '-c', 'echo $HOSTNAME']).trim(), hostname());
 
     k(c.s, ['apply', '-f', '-'], pod('hp', { containers: [{ name: 'httpd', image: 'busybox', command: ['sh', '-c', 'mkdir -p /www && echo via-host-port > /www/index.html && exec httpd -f -p 80 -h /www'], ports: [{ containerPort: 80, hostPort: 18080 }] }] }));
     await runningIp('hp');

@@ -52,6 +52,14 @@ describe('pod streams: exec -it, attach, port-forward, cp, lifecycle hooks', () 
     assert.match(plain.stdout, /not a tty/);
   });
 
+  test('exec -it: a command run at once already sees the client\'s terminal size (no 0 0 before the relay resizes)', () => {
+    for (let i = 0; i < 5; i++) {
+      const r = onTerminal('exec -it shell -- stty size', '', { rows: 41 + i, cols: 97 });
+      // script(1) may echo a control character or two ahead of the output: the size is the output's only numbers
+      assert.deepEqual(r.stdout.match(/\d+/g), [String(41 + i), '97'], `run ${i}: ${r.stdout} ${r.stderr}`);
+    }
+  });
+
   test('exec -it picks up a terminal resize (channel 4) while running', async () => {
     const cmd = `stty rows 20 cols 70; exec nsenter --net=/var/run/netns/${c.netns} kubectl exec -it shell -- sh -c 'stty size; sleep 2; stty size'`;
     const child = spawn('script', ['-qfec', cmd, '/dev/null'], { env: env(), stdio: ['pipe', 'pipe', 'pipe'] });

@@ -1,8 +1,10 @@
 // Issuing X.509 certificates with ECDSA P-256 keys (fast to generate, accepted by
 // kubectl and Go clients) through WebCrypto and @peculiar/x509.
-import { webcrypto, randomBytes } from 'node:crypto';
+// webcrypto through the default export: a named import of this accessor fails the agent bundle (scripts/bundle-agent.mjs)
+import crypto, { randomBytes, type webcrypto as WebCrypto } from 'node:crypto';
 import * as x509 from '@peculiar/x509';
 
+const webcrypto = crypto.webcrypto;
 x509.cryptoProvider.set(webcrypto as unknown as Crypto);
 
 const ALG = { name: 'ECDSA', namedCurve: 'P-256', hash: 'SHA-256' } as const;
@@ -28,7 +30,7 @@ export async function generateKeys(): Promise<KeyPair> {
 }
 
 export async function keyToPem(key: CryptoKey): Promise<string> {
-  const der = await webcrypto.subtle.exportKey('pkcs8', key as unknown as webcrypto.CryptoKey);
+  const der = await webcrypto.subtle.exportKey('pkcs8', key as unknown as WebCrypto.CryptoKey);
   return x509.PemConverter.encode(der, 'PRIVATE KEY');
 }
 

@@ -4,7 +4,8 @@
 import { request as httpRequest, type IncomingMessage, type OutgoingHttpHeaders } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { readFileSync } from 'node:fs';
-import { rootCertificates } from 'node:tls';
+// rootCertificates is an accessor that parses ~140 certificates: read only when a CA file is given
+import tls from 'node:tls';
 import type { Readable } from 'node:stream';
 import { RegistryError } from './registry-errors.js';
 
@@ -29,7 +30,7 @@ const MAX_REDIRECTS = 5;
 export class Transport {
   private readonly ca?: string[];
   constructor(private readonly opts: TransportOptions = {}) {
-    if (opts.caFile) this.ca = [...rootCertificates, readFileSync(opts.caFile, 'utf8')];
+    if (opts.caFile) this.ca = [...tls.rootCertificates, readFileSync(opts.caFile, 'utf8')];
   }
 
   async send(method: string, url: string, headers: OutgoingHttpHeaders, body?: Body): Promise<HttpResponse> {

@@ -2,7 +2,7 @@
 // namespaces say. Informers feed a short debounce, so changes arriving together
 // are applied together in one atomic `nft -f`; a failed apply is retried.
 import type { KubeObject } from '../../api/object.js';
-import { Informer } from '../../client/informer.js';
+import { Informer, stripManagedFields } from '../../client/informer.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
 import { ApplyLoop } from '../apply-loop.js';
 import { runNft } from '../proxy/service-proxy.js';
@@ -68,7 +68,7 @@ export class NetworkPolicyRunner {
     private readonly apply: (script: string) => Promise<void> = runNft,
   ) {
     this.onError = (e: unknown) => log('network policy watch failed', { error: String(e) });
-    this.policies = new Informer(client, NETWORK_POLICIES, { onError: this.onError });
+    this.policies = new Informer(client, NETWORK_POLICIES, { onError: this.onError, transform: stripManagedFields });
     this.policies.addHandlers({ onAdd: this.changed, onUpdate: this.changed, onDelete: this.changed });
   }
 
@@ -80,8 +80,8 @@ export class NetworkPolicyRunner {
 
   private watchSelection(): Selection {
     if (this.selection) return this.selection;
-    const pods = new Informer(this.client, PODS, { onError: this.onError });
-    const namespaces = new Informer(this.client, NAMESPACES, { onError: this.onError });
+    const pods = new Informer(this.client, PODS, { onError: this.onError, transform: stripManagedFields });
+    const namespaces = new Informer(this.client, NAMESPACES, { onError: this.onError, transform: stripManagedFields });
     namespaces.addHandlers({ onAdd: this.changed, onUpdate: this.changed, onDelete: this.changed });
     pods.addHandlers({
       onAdd: this.changed,

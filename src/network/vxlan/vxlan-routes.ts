@@ -4,7 +4,7 @@
 // command runs in the agent's own network namespace (the node's).
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { Informer } from '../../client/informer.js';
+import { Informer, stripManagedFields } from '../../client/informer.js';
 import type { ResourceRef, RestClient } from '../../client/rest-client.js';
 import { backendAnnotations, publishBackend } from '../backend-annotations.js';
 import { ROUTE_PROTO } from '../node-routes.js';
@@ -35,7 +35,7 @@ export class VxlanRoutes {
     private readonly opts: VxlanRoutesOptions,
     private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
   ) {
-    this.nodes = new Informer(client, NODES, { onError: (e) => log('node watch failed', { error: String(e) }) });
+    this.nodes = new Informer(client, NODES, { transform: stripManagedFields, onError: (e) => log('node watch failed', { error: String(e) }) });
     const changed = () => this.schedule(false);
     this.nodes.addHandlers({ onAdd: changed, onUpdate: changed, onDelete: changed });
   }

@@ -5,6 +5,7 @@
 // mounts: the image's layers as read-only lowers, a writable upper per container.
 import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { isMounted, mountOverlay } from './mounts.js';
@@ -18,6 +19,7 @@ import { cgroupUsage } from './cgroup-stats.js';
 import { runningProcess, stillRunning } from './live-state.js';
 import type { Launcher } from '../launcher.js';
 import { holderAlive, startSandboxHolder, stopSandboxHolder, type SandboxHolder } from './pinned-sandbox.js';
+import { assertCgroupsMounted } from './cgroups.js';
 
 const run = promisify(execFile);
 
@@ -66,6 +68,7 @@ export class OciRuntime implements Runtime {
   readonly defaultHandler: OciRuntimeHandler;
 
   constructor(private readonly opts: OciRuntimeOptions) {
+    assertCgroupsMounted();
     this.conmonPath = opts.conmonPath ?? findBinary(['/usr/bin/conmon', '/usr/local/bin/conmon', '/usr/libexec/podman/conmon'], 'conmon (apt-get install conmon)');
     const handlers = resolveHandlers(opts.stateDir, opts.runtime);
     this.defaultHandler = handlers[0]!;
@@ -303,7 +306,15 @@ export class OciRuntime implements Runtime {
 
   execTty(id: string, args: string[], size: { cols: number; rows: number }): TtyProcess {
     const h = this.handlerOf(id);
-    return spawnTtyExec(h.path, h.root, id, args, size);
+    // the container's process with our command and the client's terminal size, which the runtime
+    // sets on the new terminal before the command starts (as containerd's consoleSize): the size
+    // runc's foreground relay applies comes only after, and a command run at once saw 0 0
+    const spec = JSON.parse(readFileSync(join(this.dir(id), 'bundle', 'config.json'), 'utf8')) as { process: Record<string, unknown> };
+    const processFile = join(this.dir(id), `exec-${randomUUID()}.json`);
+    writeFileSync(processFile, JSON.stringify({ ...spec.process, args, terminal: true, consoleSize: { height: size.rows, width: size.cols } }));
+    const proc = spawnTtyExec(h.path, h.root, id, processFile, size);
+    proc.onExit(() => rmSync(processFile, { force: true }));
+    return proc;
   }
 
   async stopContainer(id: string, graceSeconds: number): Promise<void> {

@@ -1,5 +1,6 @@
 // `kubectl exec -it`: a command with a terminal. Node has no pty API, so the
-// node-pty addon opens a host pty and `runc exec -t` runs on it. In the
+// node-pty addon opens a host pty and `runc exec --process` (terminal: true,
+// the client's size as consoleSize) runs on it. In the
 // foreground runc itself allocates the container's own pty (its devpts, so
 // `tty` inside says /dev/pts/N), receives the master over its console socket,
 // relays it to our pty and applies our pty's size on every SIGWINCH, which the
@@ -13,8 +14,9 @@ import type { TtyProcess } from '../runtime.js';
 let nodePty: typeof import('node-pty') | undefined;
 const loadNodePty = () => (nodePty ??= createRequire(import.meta.url)('node-pty') as typeof import('node-pty'));
 
-export function spawnTtyExec(runtimePath: string, runtimeRoot: string, id: string, args: string[], size: { cols: number; rows: number }): TtyProcess {
-  const pty = loadNodePty().spawn(runtimePath, ['--root', runtimeRoot, 'exec', '-t', id, ...args], {
+/** processFile: the OCI process to run (args, terminal: true, consoleSize), as `runc exec --process` reads it */
+export function spawnTtyExec(runtimePath: string, runtimeRoot: string, id: string, processFile: string, size: { cols: number; rows: number }): TtyProcess {
+  const pty = loadNodePty().spawn(runtimePath, ['--root', runtimeRoot, 'exec', '--process', processFile, id], {
     cols: size.cols,
     rows: size.rows,
     // raw bytes: the stream is binary as far as the kubelet is concerned
