@@ -130,7 +130,7 @@ export async function startAgent(opts: AgentOptions): Promise<RunningAgent> {
   // a node forwards between its pods, other nodes and services (per network namespace)
   writeFileSync('/proc/sys/net/ipv4/ip_forward', '1');
   // the backend first: an overlay's MTU is the pods' MTU
-  const routes = await startNodeBackend(client, { backend: opts.flannelBackend ?? 'vxlan', nodeName, nodeIP: nodeIp, podCIDR }, log);
+  const routes = await startNodeBackend(client, { backend: opts.flannelBackend ?? 'vxlan', nodeName, nodeIP: nodeIp, podCIDR, launcher }, log);
   const network = new PodNetwork({ launcher, binDir: cniBinDir, stateDir: join(dataDir, 'cni'), podCIDR, bridge: opts.cniBridge, mtu: routes.mtu });
   log('pod network', { podCIDR, bridge: network.bridge, backend: routes.backend, mtu: routes.mtu });
   // one list+watch of Services and EndpointSlices for the proxy and the cluster DNS

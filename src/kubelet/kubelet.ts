@@ -101,8 +101,12 @@ export class Kubelet {
         enqueue(p);
       },
       onUpdate: (_o, n) => {
-        // the status this kubelet just wrote, coming back: nothing new to act on
-        if (n.metadata.resourceVersion && this.written.get(keyOf(n)) === n.metadata.resourceVersion) return;
+        // the status this kubelet just wrote, coming back: nothing new to act on, but the worker
+        // keeps this copy (the cache's own) rather than the one before it, so one pod is held once
+        if (n.metadata.resourceVersion && this.written.get(keyOf(n)) === n.metadata.resourceVersion) {
+          this.workers.get(keyOf(n))?.update(n);
+          return;
+        }
         enqueue(n);
       },
       onDelete: enqueue,

@@ -3,6 +3,7 @@
 // (plain routes; nodes must share an L2 segment). Both publish the choice on
 // the Node as flannel does.
 import type { RestClient } from '../client/rest-client.js';
+import type { Launcher } from '../runtime/launcher.js';
 import { backendAnnotations, publishBackend, type FlannelBackend } from './backend-annotations.js';
 import { NodeRoutes } from './node-routes.js';
 import { removeVxlanDevice } from './vxlan/vxlan-device.js';
@@ -17,7 +18,7 @@ export interface NodeBackend {
 
 export async function startNodeBackend(
   client: RestClient,
-  opts: { backend: FlannelBackend; nodeName: string; nodeIP: string; podCIDR: string },
+  opts: { backend: FlannelBackend; nodeName: string; nodeIP: string; podCIDR: string; launcher?: Launcher },
   log: (msg: string, extra?: Record<string, unknown>) => void,
 ): Promise<NodeBackend> {
   // a loopback-only node (several agents sharing one test namespace) has no
@@ -32,7 +33,7 @@ export async function startNodeBackend(
   // a node switched from vxlan drops its device with its neighbours and fdb
   if (opts.backend === 'host-gw' && (await removeVxlanDevice())) log('removed the vxlan device (backend is host-gw)');
   await publishBackend(client, opts.nodeName, backendAnnotations('host-gw', opts.nodeIP, null));
-  const routes = new NodeRoutes(client, opts.nodeName, log);
+  const routes = new NodeRoutes(client, opts.nodeName, log, opts.launcher);
   await routes.start();
   return { backend: 'host-gw', stop: () => routes.stop() };
 }

@@ -1,13 +1,11 @@
 // Host-gw routing between nodes (flannel's host-gw backend): every other node's
 // pod CIDR is routed via that node's InternalIP. Our routes carry their own
 // protocol number, so stale ones are found and removed without touching others.
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
+import { existsSync } from 'node:fs';
 import type { KubeObject } from '../api/object.js';
 import { Informer, stripManagedFields } from '../client/informer.js';
 import type { ResourceRef, RestClient } from '../client/rest-client.js';
-
-const run = promisify(execFile);
+import { runProgram, type Launcher } from '../runtime/launcher.js';
 const NODES: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
 /** route protocol number marking skiff's routes (any value unused by the kernel and daemons) */
 export const ROUTE_PROTO = '177';
@@ -25,19 +23,36 @@ export function wantedRoutes(nodes: KubeObject[], self: string): Map<string, str
   return want;
 }
 
+const IP = ['/usr/sbin/ip', '/sbin/ip', '/usr/bin/ip', '/bin/ip'].find((p) => existsSync(p)) ?? 'ip';
+
+const routesKey = (want: Map<string, string>): string => JSON.stringify([...want].sort());
+
 export class NodeRoutes {
   private readonly nodes: Informer;
   private timer?: NodeJS.Timeout;
   private syncing = Promise.resolve();
+  /** the routes last written: node status heartbeats that change no route cost no `ip` run */
+  private applied = '';
 
   constructor(
     client: RestClient,
     private readonly self: string,
     private readonly log: (msg: string, extra?: Record<string, unknown>) => void,
+    /** runs `ip` (runtime/launcher.ts); without one, a child of this process */
+    private readonly launcher?: Launcher,
   ) {
     this.nodes = new Informer(client, NODES, { transform: stripManagedFields, onError: (e) => log('node watch failed', { error: String(e) }) });
-    const changed = () => this.schedule();
+    const changed = () => {
+      if (routesKey(wantedRoutes(this.nodes.list(), this.self)) !== this.applied) this.schedule();
+    };
     this.nodes.addHandlers({ onAdd: changed, onUpdate: changed, onDelete: changed });
+  }
+
+  private async ip(args: string[]): Promise<string> {
+    // by its path: the launcher's busybox shell would run its own `ip` applet for a bare name (no -j)
+    const r = await runProgram(this.launcher, IP, args);
+    if (r.code !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
+    return r.stdout;
   }
 
   async start(): Promise<void> {
@@ -54,15 +69,16 @@ export class NodeRoutes {
 
   private async sync(): Promise<void> {
     const want = wantedRoutes(this.nodes.list(), this.self);
-    const { stdout } = await run('ip', ['-j', 'route', 'show', 'proto', ROUTE_PROTO]);
+    const stdout = await this.ip(['-j', 'route', 'show', 'proto', ROUTE_PROTO]);
     const have = new Map<string, string>();
     for (const r of (stdout.trim() ? JSON.parse(stdout) : []) as { dst: string; gateway?: string }[]) have.set(r.dst, r.gateway ?? '');
     for (const [cidr, via] of want) {
       if (have.get(cidr) === via) continue;
-      await run('ip', ['route', 'replace', cidr, 'via', via, 'proto', ROUTE_PROTO]);
+      await this.ip(['route', 'replace', cidr, 'via', via, 'proto', ROUTE_PROTO]);
       this.log('route to node pods', { podCIDR: cidr, via });
     }
-    for (const cidr of have.keys()) if (!want.has(cidr)) await run('ip', ['route', 'del', cidr, 'proto', ROUTE_PROTO]).catch(() => {});
+    for (const cidr of have.keys()) if (!want.has(cidr)) await this.ip(['route', 'del', cidr, 'proto', ROUTE_PROTO]).catch(() => {});
+    this.applied = routesKey(want);
   }
 
   stop(): void {

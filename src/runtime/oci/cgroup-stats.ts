@@ -23,14 +23,19 @@ export function readNumber(path: string): number | undefined {
   }
 }
 
-/** One key of a "key value" per line file (memory.stat, cpu.stat). */
-function statField(path: string, key: string): number | undefined {
+/** One key of a "key value" per line file (memory.stat, cpu.stat), found without splitting the file into lines (read for every container every 10 s). */
+export function statField(path: string, key: string): number | undefined {
+  let text: string;
   try {
-    const line = readFileSync(path, 'utf8').split('\n').find((l) => l.startsWith(`${key} `));
-    return line ? Number(line.slice(key.length + 1)) : undefined;
+    text = readFileSync(path, 'utf8');
   } catch {
     return undefined;
   }
+  const at = text.startsWith(`${key} `) ? 0 : text.indexOf(`\n${key} `) + 1;
+  if (at === 0 && !text.startsWith(`${key} `)) return undefined;
+  const start = at + key.length + 1;
+  const end = text.indexOf('\n', start);
+  return Number(text.slice(start, end === -1 ? undefined : end));
 }
 
 /** Usage of the cgroup at `path` (relative to the hierarchy root, e.g. /skiff/pod<uid>/<id>); undefined when it is gone. */

@@ -29,10 +29,16 @@ export function processInfo(pid: number): { state: string; startMs: number } | u
   } catch {
     return undefined;
   }
-  // the command name may hold spaces and parentheses: fields follow the last ')'
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  const state = fields[0] ?? '?';
-  const startTicks = Number(fields[19]);
+  // the command name may hold spaces and parentheses: fields follow the last ')'. Read by index,
+  // not split: this runs for every pod every second, and a split makes ~50 strings each time
+  const from = stat.lastIndexOf(')') + 2;
+  const state = stat[from] ?? '?';
+  // starttime is the 20th field after the state (stat(5)'s field 22)
+  let at = from;
+  for (let i = 0; i < 19 && at !== -1; i++) at = stat.indexOf(' ', at + 1);
+  if (at === -1) return undefined;
+  const end = stat.indexOf(' ', at + 1);
+  const startTicks = Number(stat.slice(at + 1, end === -1 ? undefined : end));
   return { state, startMs: bootTime() + (startTicks * 1000) / USER_HZ };
 }
 

@@ -66,6 +66,8 @@ export class OciRuntime implements Runtime {
   /** by handler name; the first is the node's default */
   private readonly handlers: Map<string, OciRuntimeHandler>;
   readonly defaultHandler: OciRuntimeHandler;
+  /** containers' cgroup paths, by id, for stats */
+  private readonly cgroupPaths = new Map<string, string>();
 
   constructor(private readonly opts: OciRuntimeOptions) {
     assertCgroupsMounted();
@@ -336,6 +338,7 @@ export class OciRuntime implements Runtime {
   }
 
   async removeContainer(id: string): Promise<void> {
+    this.cgroupPaths.delete(id);
     await this.oci(id, ['delete', '--force', id]).catch(() => {});
     const rootfs = join(this.dir(id), 'bundle', 'rootfs');
     if (isMounted(rootfs)) await this.program('umount', [rootfs]).catch(() => this.program('umount', ['-l', rootfs]));
@@ -377,11 +380,15 @@ export class OciRuntime implements Runtime {
   }
 
   async containerStats(id: string): Promise<ContainerStats | undefined> {
-    let cgroupsPath: string | undefined;
-    try {
-      cgroupsPath = (JSON.parse(readFileSync(join(this.dir(id), 'bundle', 'config.json'), 'utf8')) as { linux?: { cgroupsPath?: string } }).linux?.cgroupsPath;
-    } catch {
-      return undefined;
+    // config.json carries the seccomp profile (tens of KB): read it once per container, not every 10 s
+    let cgroupsPath = this.cgroupPaths.get(id);
+    if (cgroupsPath === undefined) {
+      try {
+        cgroupsPath = (JSON.parse(readFileSync(join(this.dir(id), 'bundle', 'config.json'), 'utf8')) as { linux?: { cgroupsPath?: string } }).linux?.cgroupsPath ?? '';
+      } catch {
+        return undefined;
+      }
+      this.cgroupPaths.set(id, cgroupsPath);
     }
     const usage = cgroupsPath ? cgroupUsage(cgroupsPath) : undefined;
     return usage && { ...usage, timestamp: Date.now() };

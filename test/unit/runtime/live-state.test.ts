@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { processInfo, readPidFile, runningProcess, stillRunning } from '../../../src/runtime/oci/live-state.js';
@@ -69,5 +69,22 @@ test('a remembered pid file (the runtime keeps it while the container runs) foll
   } finally {
     child.kill('SIGKILL');
     rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('processInfo reads the state and start time after the last ")", whatever the command name holds', () => {
+  // a command name with spaces and parentheses (comm may hold both); /proc/<pid>/comm is the one place it can be set
+  const child = spawn('sh', ['-c', 'printf "a) b (c" > /proc/self/comm; sleep 30']);
+  try {
+    const stat = () => readFileSync(`/proc/${child.pid}/stat`, 'utf8');
+    for (const end = Date.now() + 5000; !stat().includes('(a) b (c)') && Date.now() < end; );
+    assert.match(stat(), /\(a\) b \(c\) /, 'the name was set');
+    const fields = stat().slice(stat().lastIndexOf(')') + 2).split(' ');
+    const info = processInfo(child.pid!)!;
+    assert.equal(info.state, fields[0]);
+    const btime = Number(/^btime (\d+)$/m.exec(readFileSync('/proc/stat', 'utf8'))![1]) * 1000;
+    assert.equal(info.startMs, btime + Number(fields[19]) * 10);
+  } finally {
+    child.kill('SIGKILL');
   }
 });
