@@ -484,6 +484,6 @@ describe('node agent runs pods as containers', () => {
     assert.equal(kubectl(s, ['get', 'pod', 'web']).code, 1);
     assert.deepEqual(c.runcList().filter((id) => id.startsWith(uid.slice(0, 13)) || id === `pod-${uid}`), [], 'no container of web is left');
     assert.ok(!existsSync(`/sys/fs/cgroup/memory${c.cgroupParent}/pod${uid}`), 'its cgroup is gone');
-    assert.ok(!holderAlive(holder), 'its sandbox holder is gone');
+    assert.ok(!holderAlive(holder, true), 'its sandbox holder is gone');
   });
 });

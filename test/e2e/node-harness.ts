@@ -65,7 +65,7 @@ export function removeContainers(dataDir: string): void {
 /** A pod sandbox's namespace holder (a process the agent under test started), by the pid and start time in its meta. */
 function killSandboxHolder(metaPath: string): void {
   const holder = readHolder(metaPath);
-  if (holder && holderAlive(holder)) process.kill(holder.pid, 'SIGKILL');
+  if (holder && holderAlive(holder, true)) process.kill(holder.pid, 'SIGKILL');
 }
 
 function readHolder(metaPath: string): SandboxHolder | undefined {
@@ -79,7 +79,7 @@ function readHolder(metaPath: string): SandboxHolder | undefined {
 /** The pid of the process holding a pod's namespaces while its sandbox runs (its network namespace is /proc/PID/ns/net). */
 export function sandboxPid(dataDir: string, podUid: string): number | undefined {
   const holder = readHolder(join(dataDir, 'agent/runtime/containers', `pod-${podUid}`, 'meta.json'));
-  return holder && holderAlive(holder) ? holder.pid : undefined;
+  return holder && holderAlive(holder, true) ? holder.pid : undefined;
 }
 
 /** `skiff up` in a fresh network namespace: a one-node cluster. */

@@ -53,12 +53,47 @@ export function readPidFile(containerDir: string): { pid: number; written: numbe
   }
 }
 
+// A full check reads /proc/<pid>/stat; the kubelet asks about every sandbox and
+// container every second. Between full checks, at most RECHECK_MS apart, a process
+// found right (same pid and start) is only asked to exist (signal 0): no read, no
+// garbage. An exit is still seen at once: conmon's exit file, the pid gone.
+const RECHECK_MS = 10_000;
+const verified = new Map<number, { at: number; key: number }>();
+
+function recentlyVerified(pid: number, key: number, now: number): boolean {
+  const v = verified.get(pid);
+  if (!v || v.key !== key || now - v.at >= RECHECK_MS) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    verified.delete(pid);
+    return false;
+  }
+}
+
+function noteVerified(pid: number, key: number, ok: boolean, now: number): boolean {
+  if (!ok) verified.delete(pid);
+  else {
+    if (verified.size >= 4096) verified.clear(); // pids of long-gone processes: start over
+    verified.set(pid, { at: now, key });
+  }
+  return ok;
+}
+
 /** Whether the pid is still the process runc started (not gone, not a zombie, not a later process with the same number). */
-export function stillRunning(pid: number, written: number): boolean {
+export function stillRunning(pid: number, written: number, now = Date.now()): boolean {
+  if (recentlyVerified(pid, written, now)) return true;
   const info = processInfo(pid);
-  if (!info || info.state === 'Z' || info.state === 'X') return false;
   // a process started after the pid file was written is another process with the same number
-  return info.startMs <= written + 2000;
+  return noteVerified(pid, written, !!info && info.state !== 'Z' && info.state !== 'X' && info.startMs <= written + 2000, now);
+}
+
+/** Whether the pid is still the process that started at startMs (not gone, not a zombie); fresh: read /proc now (a zombie passes the signal-0 probe). */
+export function stillTheSame(pid: number, startMs: number, fresh = false, now = Date.now()): boolean {
+  if (!fresh && recentlyVerified(pid, startMs, now)) return true;
+  const info = processInfo(pid);
+  return noteVerified(pid, startMs, !!info && info.state !== 'Z' && info.state !== 'X' && info.startMs === startMs, now);
 }
 
 /** The running container's pid (and its pid file's time), when the files on disk say so with certainty. */

@@ -6,7 +6,7 @@
 // start. The process has a session of its own, so it outlives an agent
 // restart like conmon does; it is known again by pid and start time.
 import { existsSync } from 'node:fs';
-import { processInfo } from './live-state.js';
+import { processInfo, stillTheSame } from './live-state.js';
 import { runProgram, type Launcher } from '../launcher.js';
 
 /** What identifies a sandbox's holder process across agent restarts. */
@@ -51,18 +51,17 @@ export async function startSandboxHolder(busybox: string, hostname: string, host
 }
 
 /** Whether the holder still runs (not gone, not a zombie, not another process with its pid). */
-export function holderAlive(h: SandboxHolder): boolean {
-  const info = processInfo(h.pid);
-  return !!info && info.state !== 'Z' && info.state !== 'X' && info.startMs === h.startMs;
+export function holderAlive(h: SandboxHolder, fresh = false): boolean {
+  return stillTheSame(h.pid, h.startMs, fresh);
 }
 
 /** Kills the holder (only if it is still the process we started) and waits until it is gone. */
 export async function stopSandboxHolder(h: SandboxHolder): Promise<void> {
-  if (!holderAlive(h)) return;
+  if (!holderAlive(h, true)) return;
   try {
     process.kill(h.pid, 'SIGKILL');
   } catch {
     return;
   }
-  for (let i = 0; i < 200 && holderAlive(h); i++) await new Promise((r) => setTimeout(r, 5));
+  for (let i = 0; i < 200 && holderAlive(h, true); i++) await new Promise((r) => setTimeout(r, 5));
 }

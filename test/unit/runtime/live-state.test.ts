@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { processInfo, readPidFile, runningProcess, stillRunning } from '../../../src/runtime/oci/live-state.js';
+import { processInfo, readPidFile, runningProcess, stillRunning, stillTheSame } from '../../../src/runtime/oci/live-state.js';
 
 test('a live process behind the pid file is running; not before start, not after exit', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'live-state-'));
@@ -86,5 +86,31 @@ test('processInfo reads the state and start time after the last ")", whatever th
     assert.equal(info.startMs, btime + Number(fields[19]) * 10);
   } finally {
     child.kill('SIGKILL');
+  }
+});
+
+test('stillTheSame: a verified process is then only probed; gone is seen at once, a zombie on a fresh look', async () => {
+  // the outer shell becomes `sleep 60` and never reaps its child: killed, the inner sleep stays a zombie
+  const outer = spawn('sh', ['-c', 'sleep 30 & echo $!; exec sleep 60']);
+  try {
+    const innerPid = await new Promise<number>((resolve) => outer.stdout.once('data', (d) => resolve(Number(String(d).trim()))));
+    const start = processInfo(innerPid)!.startMs;
+    assert.equal(stillTheSame(innerPid, start), true);
+    assert.equal(stillTheSame(innerPid, start + 10_000), false, 'another start time is another process');
+    assert.equal(stillTheSame(innerPid, start), true);
+    process.kill(innerPid, 'SIGKILL');
+    for (const end = Date.now() + 5000; processInfo(innerPid)?.state !== 'Z' && Date.now() < end; ) await new Promise((r) => setTimeout(r, 10));
+    assert.equal(processInfo(innerPid)?.state, 'Z');
+    assert.equal(stillTheSame(innerPid, start, true), false, 'a fresh look sees the zombie');
+    // gone entirely: the probe fails at once, whatever was verified before
+    const child = spawn('sleep', ['30']);
+    await new Promise((r) => setTimeout(r, 50));
+    const childStart = processInfo(child.pid!)!.startMs;
+    assert.equal(stillTheSame(child.pid!, childStart), true);
+    child.kill('SIGKILL');
+    await new Promise((r) => child.once('exit', r));
+    assert.equal(stillTheSame(child.pid!, childStart), false);
+  } finally {
+    outer.kill('SIGKILL');
   }
 });
