@@ -21,6 +21,7 @@ export class EventRecorder {
     private readonly client: RestClient,
     private readonly source: { component: string; host?: string },
     private readonly onError: (e: unknown) => void = () => {},
+    private readonly clock: () => number = Date.now,
   ) {}
 
   /** Fire and forget: events never block or fail the caller. */
@@ -38,9 +39,12 @@ export class EventRecorder {
     const key = `${obj.metadata.uid}|${fieldPath ?? ''}|${type}|${reason}|${message}`;
     const now = metaTime();
     const prev = this.seen.get(key);
-    if (prev && Date.now() - prev.at < DEDUP_WINDOW_MS) {
+    if (prev && this.clock() - prev.at < DEDUP_WINDOW_MS) {
       prev.count++;
-      prev.at = Date.now();
+      prev.at = this.clock();
+      // most recently seen last, so the expired are always at the front
+      this.seen.delete(key);
+      this.seen.set(key, prev);
       await this.client.patch({ group: '', version: 'v1', plural: 'events', namespaced: true }, prev.namespace, prev.name, { count: prev.count, lastTimestamp: now });
       return;
     }
@@ -61,7 +65,17 @@ export class EventRecorder {
       reportingInstance: this.source.host ?? '',
     };
     await this.client.request('POST', `/api/v1/namespaces/${encodeURIComponent(namespace)}/events`, ev);
-    this.seen.set(key, { name, namespace, count: 1, first: now, at: Date.now() });
-    if (this.seen.size > 10_000) this.seen.delete(this.seen.keys().next().value!);
+    this.seen.delete(key); // an expired entry of the same key: the new one goes last
+    this.seen.set(key, { name, namespace, count: 1, first: now, at: this.clock() });
+    this.forgetExpired();
+  }
+
+  /** Entries past the dedupe window can only be written anew: they go (a node that started many pods once keeps no memory of it). */
+  private forgetExpired(): void {
+    const cutoff = this.clock() - DEDUP_WINDOW_MS;
+    for (const [k, v] of this.seen) {
+      if (v.at >= cutoff && this.seen.size <= 10_000) break;
+      this.seen.delete(k);
+    }
   }
 }
