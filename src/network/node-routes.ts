@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import type { KubeObject } from '../api/object.js';
 import { Informer, stripManagedFields } from '../client/informer.js';
 import type { ResourceRef, RestClient } from '../client/rest-client.js';
-import { runProgram, type Launcher } from '../runtime/launcher.js';
+import { execProgram, type Launcher } from '../runtime/launcher.js';
 const NODES: ResourceRef = { group: '', version: 'v1', plural: 'nodes', namespaced: false };
 /** route protocol number marking skiff's routes (any value unused by the kernel and daemons) */
 export const ROUTE_PROTO = '177';
@@ -50,9 +50,7 @@ export class NodeRoutes {
 
   private async ip(args: string[]): Promise<string> {
     // by its path: the launcher's busybox shell would run its own `ip` applet for a bare name (no -j)
-    const r = await runProgram(this.launcher, IP, args);
-    if (r.code !== 0) throw new Error(`ip ${args.join(' ')}: ${r.stderr.trim() || `exit ${r.code}`}`);
-    return r.stdout;
+    return (await execProgram(this.launcher, IP, args)).stdout;
   }
 
   async start(): Promise<void> {

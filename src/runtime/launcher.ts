@@ -84,10 +84,8 @@ export class Launcher {
   }
 
   /** Runs a program and resolves with its output, or rejects with a LaunchError when its status is not 0. */
-  async exec(file: string, args: string[], opts: LaunchOptions = {}): Promise<{ stdout: string; stderr: string }> {
-    const r = await this.run(file, args, opts);
-    if (r.code !== 0) throw new LaunchError(r.code, r.stdout, r.stderr, `${file} ${args[0] ?? ''}`.trim());
-    return { stdout: r.stdout, stderr: r.stderr };
+  exec(file: string, args: string[], opts: LaunchOptions = {}): Promise<{ stdout: string; stderr: string }> {
+    return execProgram(this, file, args, opts);
   }
 
   private started(): { shell: ChildProcessWithoutNullStreams; dir: string } {
@@ -157,6 +155,13 @@ function freshDir(dir: string): string {
 /** A program run to its end through the launcher when there is one, else as a child of this process. */
 export function runProgram(launcher: Launcher | undefined, file: string, args: string[], opts: LaunchOptions = {}): Promise<LaunchResult> {
   return launcher ? launcher.run(file, args, opts) : runDirect(file, args, opts);
+}
+
+/** As runProgram, rejecting with a LaunchError when the status is not 0. */
+export async function execProgram(launcher: Launcher | undefined, file: string, args: string[], opts: LaunchOptions = {}): Promise<{ stdout: string; stderr: string }> {
+  const r = await runProgram(launcher, file, args, opts);
+  if (r.code !== 0) throw new LaunchError(r.code, r.stdout, r.stderr, `${file} ${args[0] ?? ''}`.trim());
+  return { stdout: r.stdout, stderr: r.stderr };
 }
 
 /** The same through a fork of the agent, for what a line cannot carry. */

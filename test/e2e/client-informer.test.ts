@@ -1,11 +1,14 @@
 // skiff's own client against a real server: an informer whose transform drops
 // managedFields (as the node agent's do) caches objects without them, and a
 // write of such an object keeps the ownership the server holds; pooled
-// connections left idle are closed.
+// connections left idle are closed; the event recorder counts repeats inside
+// its 10 minute window, writes anew past it and forgets what expired (a clock
+// the test moves stands in for waiting).
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type http from 'node:http';
 import type { KubeObject } from '../../src/api/object.js';
+import { EventRecorder } from '../../src/client/event-recorder.js';
 import { Informer, stripManagedFields } from '../../src/client/informer.js';
 import { loadKubeconfig } from '../../src/client/kubeconfig.js';
 import { RestClient, type ResourceRef } from '../../src/client/rest-client.js';
@@ -13,7 +16,7 @@ import { k, startServer, until, type ServerHandle } from './harness.js';
 
 const CONFIGMAPS: ResourceRef = { group: '', version: 'v1', plural: 'configmaps', namespaced: true };
 
-describe('skiff client: informer transform and idle connections', () => {
+describe('skiff client: informer transform, idle connections, event recorder', () => {
   let s: ServerHandle;
   before(async () => {
     s = await startServer();
@@ -63,5 +66,28 @@ describe('skiff client: informer transform and idle connections', () => {
     // and the client still works, on a new connection
     const list = await client.request<{ items: unknown[] }>('GET', '/api/v1/namespaces/default/configmaps');
     assert.ok(Array.isArray(list.items));
+  });
+
+  test('event recorder: repeats inside the window count up; past it they are new Events and the old entries are forgotten', async () => {
+    let now = Date.now();
+    const errors: unknown[] = [];
+    const recorder = new EventRecorder(new RestClient(loadKubeconfig(s.kubeconfig)), { component: 'test' }, (e) => errors.push(e), () => now);
+    const pod = (name: string) => ({ apiVersion: 'v1', kind: 'Pod', metadata: { name, namespace: 'default', uid: `uid-${name}` } }) as KubeObject;
+    const seen = () => (recorder as unknown as { seen: Map<string, unknown> }).seen;
+    const events = (name: string) =>
+      (JSON.parse(k(s, ['get', 'events', '--field-selector', `involvedObject.name=${name}`, '-o', 'json'])).items as Array<{ count: number }>).map((e) => e.count).sort();
+
+    await recorder.eventAndWait(pod('a'), 'Normal', 'Started', 'Started container c');
+    now += 60_000;
+    await recorder.eventAndWait(pod('a'), 'Normal', 'Started', 'Started container c');
+    assert.deepEqual(events('a'), [2], 'one Event, counted twice');
+    await recorder.eventAndWait(pod('b'), 'Normal', 'Pulled', 'already present');
+    assert.equal(seen().size, 2);
+
+    now += 11 * 60_000; // past the window for both
+    await recorder.eventAndWait(pod('a'), 'Normal', 'Started', 'Started container c');
+    assert.deepEqual(events('a'), [1, 2], 'a new Event once the window passed');
+    assert.equal(seen().size, 1, 'b\'s expired entry is gone, a\'s is the new one');
+    assert.deepEqual(errors, []);
   });
 });

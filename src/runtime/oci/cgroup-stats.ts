@@ -31,9 +31,10 @@ export function statField(path: string, key: string): number | undefined {
   } catch {
     return undefined;
   }
-  const at = text.startsWith(`${key} `) ? 0 : text.indexOf(`\n${key} `) + 1;
-  if (at === 0 && !text.startsWith(`${key} `)) return undefined;
-  const start = at + key.length + 1;
+  const first = text.startsWith(`${key} `);
+  const nl = first ? -1 : text.indexOf(`\n${key} `);
+  if (!first && nl === -1) return undefined;
+  const start = (first ? 0 : nl + 1) + key.length + 1;
   const end = text.indexOf('\n', start);
   return Number(text.slice(start, end === -1 ? undefined : end));
 }

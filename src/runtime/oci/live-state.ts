@@ -72,7 +72,11 @@ function recentlyVerified(pid: number, key: number, now: number): boolean {
   }
 }
 
-function noteVerified(pid: number, key: number, ok: boolean, now: number): boolean {
+/** The check both callers make: recently verified and still there, or a fresh /proc read that `matches`. */
+function checkProcess(pid: number, key: number, matches: (startMs: number) => boolean, fresh: boolean, now: number): boolean {
+  if (!fresh && recentlyVerified(pid, key, now)) return true;
+  const info = processInfo(pid);
+  const ok = !!info && info.state !== 'Z' && info.state !== 'X' && matches(info.startMs);
   if (!ok) verified.delete(pid);
   else {
     if (verified.size >= 4096) verified.clear(); // pids of long-gone processes: start over
@@ -83,17 +87,13 @@ function noteVerified(pid: number, key: number, ok: boolean, now: number): boole
 
 /** Whether the pid is still the process runc started (not gone, not a zombie, not a later process with the same number). */
 export function stillRunning(pid: number, written: number, now = Date.now()): boolean {
-  if (recentlyVerified(pid, written, now)) return true;
-  const info = processInfo(pid);
   // a process started after the pid file was written is another process with the same number
-  return noteVerified(pid, written, !!info && info.state !== 'Z' && info.state !== 'X' && info.startMs <= written + 2000, now);
+  return checkProcess(pid, written, (startMs) => startMs <= written + 2000, false, now);
 }
 
 /** Whether the pid is still the process that started at startMs (not gone, not a zombie); fresh: read /proc now (a zombie passes the signal-0 probe). */
 export function stillTheSame(pid: number, startMs: number, fresh = false, now = Date.now()): boolean {
-  if (!fresh && recentlyVerified(pid, startMs, now)) return true;
-  const info = processInfo(pid);
-  return noteVerified(pid, startMs, !!info && info.state !== 'Z' && info.state !== 'X' && info.startMs === startMs, now);
+  return checkProcess(pid, startMs, (s) => s === startMs, fresh, now);
 }
 
 /** The running container's pid (and its pid file's time), when the files on disk say so with certainty. */

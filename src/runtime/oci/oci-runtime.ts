@@ -7,7 +7,6 @@ import { execFile, spawn, type ChildProcessWithoutNullStreams } from 'node:child
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync, readdirSync } from 'node:fs';
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { isMounted, mountOverlay } from './mounts.js';
 import { RuntimeHandlerError, TargetNotRunningError, type AttachEndpoint, type ContainerConfig, type ContainerStats, type ContainerStatus, type Runtime, type SandboxConfig, type SandboxStatus, type TtyProcess } from '../runtime.js';
 import { spawnTtyExec } from './tty-exec.js';
@@ -17,11 +16,9 @@ import { missingRuntimeMessage, resolveHandlers, type HandlerChoice, type OciRun
 import { defaultSeccompProfile } from './seccomp-profile.js';
 import { cgroupUsage } from './cgroup-stats.js';
 import { runningProcess, stillRunning } from './live-state.js';
-import type { Launcher } from '../launcher.js';
+import { execProgram, type Launcher } from '../launcher.js';
 import { holderAlive, startSandboxHolder, stopSandboxHolder, type SandboxHolder } from './pinned-sandbox.js';
 import { assertCgroupsMounted } from './cgroups.js';
-
-const run = promisify(execFile);
 
 /** A running container as containerStatus found it: what stays the same while it runs. */
 interface RunningContainer {
@@ -42,7 +39,7 @@ export interface OciRuntimeOptions {
   stateDir: string;
   /** the busybox binary a sandbox's namespace holder runs (pinned-sandbox.ts) */
   busybox: string;
-  /** starts conmon, runc and mount without forking the agent (the agent's; execFile when absent) */
+  /** starts conmon, runc and mount without forking the agent (the agent's; a child of this process each when absent) */
   launcher?: Launcher;
   /** the default runtime (runc unless chosen otherwise); other installed ones serve RuntimeClasses */
   runtime?: HandlerChoice;
@@ -122,7 +119,7 @@ export class OciRuntime implements Runtime {
 
   /** Runs a helper program to its end; rejects when it fails, with its stderr. */
   private program(file: string, args: string[], opts: { cwd?: string } = {}): Promise<{ stdout: string; stderr: string }> {
-    return this.opts.launcher ? this.opts.launcher.exec(file, args, opts) : run(file, args, { ...opts, maxBuffer: 4 << 20 });
+    return execProgram(this.opts.launcher, file, args, opts);
   }
 
   async runSandbox(cfg: SandboxConfig): Promise<SandboxStatus> {
